@@ -1,0 +1,65 @@
+# Jiceng (基层). `make run` sets everything up and serves the demo; `make test` runs every check.
+# With DATABASE_URL / REDIS_URL set, both use PostgreSQL and Redis instead of SQLite / eager Celery.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run serve setup test lint check pytest worker beat bench fuzz messages clean-db
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+
+
+messages: $(VENV)/.installed
+	./scripts/system-deps.sh
+	$(MANAGE) compilemessages -v0 --ignore=.venv --ignore=node_modules
+
+install: $(VENV)/.installed node_modules/.installed messages
+
+setup: install
+	mkdir -p var
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_regions
+	$(MANAGE) seed_demo
+	$(MANAGE) collectstatic --noinput -v0
+
+run: setup serve
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: install
+	./scripts/system-deps.sh browser
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint check pytest
+
+worker: setup
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: setup
+	$(VENV)/bin/celery -A config beat -l info
+
+clean-db:
+	rm -f var/jiceng.sqlite3 var/jiceng.sqlite3-wal var/jiceng.sqlite3-shm

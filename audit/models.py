@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from audit.choices import Action, Outcome
+from regions.fields import RegionCodeField
+from regions.scoping import ScopeSpec
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail: who did what, when, from where, to which record, with
+    what outcome. Also the change history of ledger items, cases and pairs (`changes` holds
+    {field: [old, new]}). Written only by `audit.services.audit_record`; never updated."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    # The region the record belongs to, so the trail is scoped like everything else.
+    region_code = RegionCodeField(_("区划代码"), blank=True, db_index=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+
+    scoping = ScopeSpec(region_field=None)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_at")]
+        permissions = [("export_auditevent", _("导出审计记录"))]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,40 @@
+"""The sidebar: one list of entries, each shown to users holding its permission."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    icon: str
+    permission: str | None = None  # None: every signed-in user
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry(_("工作台"), "core:home", "house"),
+    NavEntry(_("行政区划"), "regions:region_list", "diagram-3", "regions.view_region"),
+    NavEntry(_("民生诉求"), "ledgers:livelihoodappeal_list", "chat-square-text", "ledgers.view_livelihoodappeal"),
+    NavEntry(_("困难群众"), "ledgers:hardshiphousehold_list", "people", "ledgers.view_hardshiphousehold"),
+    NavEntry(_("稳定工作"), "ledgers:stabilitymatter_list", "shield-check", "ledgers.view_stabilitymatter"),
+    NavEntry(_("四个知晓"), "ledgers:villageprofile_list", "journal-text", "ledgers.view_villageprofile"),
+    NavEntry(_("统计看板"), "reports:dashboard", "bar-chart", "reports.view_summary"),
+    NavEntry(_("审计日志"), "audit:event_list", "clipboard-data", "audit.view_auditevent"),
+    NavEntry(_("接口文档"), "api-docs", "code-square"),
+]
+
+
+def navigation_for(user) -> list[dict]:
+    entries = []
+    for entry in NAVIGATION:
+        if entry.permission and not user.has_perm(entry.permission):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:  # an app that is not installed in this deployment
+            continue
+        entries.append({"label": entry.label, "url": url, "icon": entry.icon})
+    return entries

@@ -1,0 +1,43 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from regions.selectors import scope_roots
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each user's landing page: their posts and the regions they work in."""
+
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        from regions.scoping import user_posts
+
+        context = super().get_context_data(**kwargs)
+        context["posts"] = user_posts(self.request.user)
+        context["roots"] = scope_roots(user=self.request.user)
+        return context
+
+
+def _error(request, status, title, exception=None):
+    message = ""
+    if exception is not None and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, _("请求有误"), exception)
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, _("没有权限"), exception)
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, _("页面不存在或不在您的管辖范围内"), exception)
+
+
+def server_error(request):
+    return render(request, "error.html", {"status": 500, "title": _("系统繁忙，请稍后再试")}, status=500)

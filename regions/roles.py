@@ -1,0 +1,48 @@
+"""What each role may do ("what"), as Django permission names with wildcards.
+
+Where a role may do it ("where") is the region of the post that holds the role; see
+`regions.scoping`. A permission name is `app_label.codename`; `*` matches any run of
+characters, so "ledgers.view_*" is every view permission of the ledgers app.
+"""
+
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from regions.choices import Role
+
+_BUSINESS_READ = (
+    "regions.view_region",
+    "ledgers.view_*",
+    "petitions.view_*",
+    "pairings.view_*",
+    "reports.view_*",
+)
+_LEDGER_WORK = (
+    "ledgers.add_*",
+    "ledgers.change_*",
+    "ledgers.transition_*",
+    "ledgers.import_*",
+    "ledgers.export_*",
+)
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.VILLAGE_CADRE: (*_BUSINESS_READ, *_LEDGER_WORK, "pairings.add_*", "pairings.change_*"),
+    Role.TOWNSHIP_STAFF: (*_BUSINESS_READ, *_LEDGER_WORK, "pairings.add_*", "pairings.change_*", "reports.export_*"),
+    Role.TOWNSHIP_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
+    Role.COUNTY_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
+    Role.PREFECTURE_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
+    Role.PROVINCIAL_OFFICE: (*_BUSINESS_READ, "ledgers.export_*", "reports.*"),
+    # 三员分立: the three administrators' duties do not overlap, and none reads case data.
+    Role.SYSTEM_ADMIN: ("regions.view_region", "accounts.view_user", "accounts.add_user", "accounts.change_user"),
+    Role.SECURITY_ADMIN: ("regions.view_region", "accounts.view_user", "regions.*_post"),
+    Role.AUDITOR: ("audit.view_auditevent", "audit.export_auditevent"),
+}
+
+
+@lru_cache(maxsize=4096)
+def role_grants(role: str, permission: str) -> bool:
+    return any(fnmatchcase(permission, pattern) for pattern in ROLE_PERMISSIONS.get(role, ()))
+
+
+def role_grants_app(role: str, app_label: str) -> bool:
+    return any(pattern.split(".", 1)[0] == app_label for pattern in ROLE_PERMISSIONS.get(role, ()))

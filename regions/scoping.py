@@ -1,0 +1,185 @@
+"""Jurisdiction: the one mechanism that decides which records a user may see or change.
+
+Every scoped model declares once, with `scoping = ScopeSpec(...)`, which field leads to its
+region (a village or township `Region`; for `Region` itself, its own code). A user acts
+through posts (role + region); a post whose role grants a permission reaches every record
+whose region code starts with the post's region code: one indexed prefix lookup.
+
+Entry points use it through:
+- `restrict(queryset, user, action)` — selectors, forms, filters, admin;
+- `ScopedViewMixin` (HTML views) and `ScopedViewSetMixin` (API viewsets);
+- `ensure(user, action, obj)` / `ensure_region(user, permission, code)` — services, before they write;
+- `PostPermissionBackend` — `user.has_perm(perm, obj)` for templates, admin and DRF.
+
+Nothing else filters by jurisdiction by hand; `tests/test_conventions.py` enforces that.
+Out-of-scope objects answer 404 (they are not in the queryset the view reads from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from core.exceptions import OutOfScope
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    # Path to the Region foreign key ("village", "household__village"); None: the model is Region.
+    region_field: str | None
+    # Fields naming users who may also view the record whatever their posts (case owners, paired cadres).
+    owner_fields: tuple[str, ...] = field(default_factory=tuple)
+
+
+def is_scoped_model(model) -> bool:
+    return isinstance(getattr(model, "scoping", None), ScopeSpec)
+
+
+def permission_name(model, action: str) -> str:
+    """ "view" on ledgers.LivelihoodAppeal -> "ledgers.view_livelihoodappeal"; dotted names pass through."""
+    if "." in action:
+        return action
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def user_posts(user) -> list:
+    """The user's active posts, read once per user object (that is, once per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_jiceng_posts", None)
+    if cached is None:
+        from regions.models import Post
+
+        cached = list(Post.objects.active().filter(user_id=user.pk).select_related("region"))
+        user._jiceng_posts = cached
+    return cached
+
+
+def collapse_prefixes(codes) -> list[str]:
+    """Drop codes covered by a shorter one: {"5101", "510104"} -> ["5101"]."""
+    kept: list[str] = []
+    for code in sorted(set(codes), key=lambda c: (len(c), c)):
+        if not any(code.startswith(prefix) for prefix in kept):
+            kept.append(code)
+    return sorted(kept)
+
+
+def scope_prefixes(user, permission: str) -> list[str] | None:
+    """Region code prefixes where `user` holds `permission`; None means everywhere (superuser)."""
+    from regions.roles import role_grants
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return collapse_prefixes(post.region_id for post in user_posts(user) if role_grants(post.role, permission))
+
+
+def region_lookup(model) -> str:
+    spec = model.scoping
+    # "<fk>__code__startswith" compiles to "<fk>_id LIKE 'prefix%'": Region's pk is its code, so no join.
+    return f"{spec.region_field}__code__startswith" if spec.region_field else "code__startswith"
+
+
+def scope_q(model, user, action: str = "view") -> Q | None:
+    """The filter for what `user` may reach; None means unrestricted. An empty match is Q(pk__in=[])."""
+    prefixes = scope_prefixes(user, permission_name(model, action))
+    if prefixes is None:
+        return None
+    lookup = region_lookup(model)
+    condition = Q(pk__in=[])
+    for prefix in prefixes:
+        condition |= Q(**{lookup: prefix})
+    if action == "view" and getattr(user, "is_authenticated", False):
+        for owner_field in model.scoping.owner_fields:
+            condition |= Q(**{owner_field: user})
+    return condition
+
+
+def restrict(queryset, user, action: str = "view"):
+    """Narrow `queryset` to the rows `user` may `action` ("view", "change", or a dotted permission)."""
+    model = queryset.model
+    if not is_scoped_model(model):
+        raise TypeError(f"{model.__name__} declares no scoping")
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    condition = scope_q(model, user, action)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def region_code_of(obj) -> str | None:
+    spec = obj.scoping
+    if spec.region_field is None:
+        return obj.pk
+    target = obj
+    *path, last = spec.region_field.split("__")
+    for step in path:
+        target = getattr(target, step, None)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id", None)
+
+
+def is_owner(user, obj) -> bool:
+    for owner_field in obj.scoping.owner_fields:
+        target = obj
+        for step in owner_field.split("__"):
+            target = getattr(target, step, None)
+        if target is not None and getattr(target, "pk", target) == user.pk:
+            return True
+    return False
+
+
+def can(user, action: str, obj) -> bool:
+    permission = permission_name(type(obj), action)
+    return user.has_perm(permission, obj)
+
+
+def can_at_region(user, permission: str, region_code: str) -> bool:
+    prefixes = scope_prefixes(user, permission)
+    return prefixes is None or any(region_code.startswith(prefix) for prefix in prefixes)
+
+
+def ensure(user, action: str, obj) -> None:
+    """Services call this before they write: out of scope or not permitted raises OutOfScope."""
+    if not can(user, action, obj):
+        raise OutOfScope()
+
+
+def ensure_region(user, permission: str, region_code: str) -> None:
+    if not can_at_region(user, permission, region_code):
+        raise OutOfScope()
+
+
+class ScopedViewMixin:
+    """For Django class-based views: the queryset is restricted to what the user may view.
+
+    Objects outside it answer 404. Views that write set `required_action` ("change", ...):
+    a visible object the user may not change answers 403.
+    """
+
+    scope_action = "view"
+    required_action: str | None = None
+
+    def get_queryset(self):
+        parent = super()
+        base = parent.get_queryset() if hasattr(parent, "get_queryset") else self.model._default_manager.all()
+        return restrict(base, self.request.user, self.scope_action)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if self.required_action and not can(self.request.user, self.required_action, obj):
+            raise PermissionDenied
+        return obj
+
+
+class ScopedViewSetMixin:
+    """For DRF viewsets: reads are restricted to what the user may view (else 404); writes
+    additionally need the action's permission on the object (else 403)."""
+
+    scope_action = "view"
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, self.scope_action)

@@ -1,0 +1,42 @@
+"""Reads of the region tree, always through the user's scope."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from regions.models import Region
+from regions.scoping import restrict, user_posts
+
+
+def region_list(*, user, filters=None):
+    from regions.filters import RegionFilterSet
+
+    queryset = restrict(Region.objects.all(), user).select_related("parent")
+    if filters is not None:
+        filterset = RegionFilterSet(filters, queryset=queryset)
+        return filterset
+    return queryset
+
+
+def region_get(*, user, code: str) -> Region:
+    region = restrict(Region.objects.all(), user).filter(code=code).first() if code.isdigit() else None
+    if region is None:
+        raise Http404(_("未找到区划代码为 %(code)s 的行政区划，或它不在您的管辖范围内。") % {"code": code[:20]})
+    return region
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    codes = region.ancestor_codes
+    by_code = Region.objects.in_bulk(codes)
+    return [by_code[code] for code in codes if code in by_code]
+
+
+def scope_roots(*, user) -> list[Region]:
+    """The highest regions the user can see: where the region picker and the home page start."""
+    if user.is_superuser:
+        from django.conf import settings
+
+        return list(Region.objects.filter(code=settings.JICENG_PROVINCE_CODE))
+    from regions.scoping import collapse_prefixes
+
+    codes = collapse_prefixes(post.region_id for post in user_posts(user))
+    return list(restrict(Region.objects.filter(code__in=codes), user).order_by("code"))
