@@ -8,12 +8,18 @@ admin.site.site_title = _("基层工作信息系统")
 
 api_v1 = [
     path("", include("regions.api.urls")),
+    path("", include("ledgers.api.urls")),
+    path("", include("reports.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("regions/", include("regions.urls")),
+    path("ledgers/", include("ledgers.urls")),
+    path("reports/", include("reports.urls")),
+    path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
 from regions.choices import CODE_LENGTH, ROLE_LEVEL, Level
@@ -110,11 +111,11 @@ def post_grant(*, user, region: Region, role: str, title: str = "") -> Post:
     """Give `user` a post. The role must be held at its level (a township staff post is a township)."""
     if ROLE_LEVEL[role] != region.level:
         raise ServiceError(
-            "该角色须任职于%(level)s一级。",
+            _("该角色须任职于%(level)s一级。"),
             code="role_level",
             params={"level": Level(ROLE_LEVEL[role]).label},
         )
-    post, _ = Post.objects.update_or_create(
+    post, _created = Post.objects.update_or_create(
         user=user, region=region, role=role, defaults={"title": title, "is_active": True}
     )
     return post

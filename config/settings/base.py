@@ -30,6 +30,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 # The province this deployment serves (two-digit division code). 51 = Sichuan.
 JICENG_PROVINCE_CODE = os.environ.get("JICENG_PROVINCE_CODE", "51")
+# Key for encrypted personal data (ID and phone numbers); see core/crypto.py.
+JICENG_FIELD_KEY = os.environ.get("JICENG_FIELD_KEY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,0 +1,133 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import EncryptedTextField
+from ledgers.choices import HardshipType, HelpKind, HouseholdStatus, LedgerKindCode, Relation
+from ledgers.models.base import LedgerEntry
+from ledgers.querysets import HardshipHouseholdQuerySet
+from regions.scoping import ScopeSpec
+
+
+class HardshipHousehold(LedgerEntry):
+    """困难群众: a household in difficulty, its hardship types, needs and the help it received,
+    until it exits. ID and phone numbers are stored encrypted, with keyed hashes for lookup."""
+
+    ledger_kind_code = LedgerKindCode.HARDSHIP
+
+    head_name = models.CharField(_("户主姓名"), max_length=50)
+    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True)
+    head_id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
+    phone = EncryptedTextField(_("联系电话"), blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    member_count = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    needs = models.TextField(_("主要困难与需求"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE, db_index=True
+    )
+    exited_on = models.DateField(_("退出日期"), null=True, blank=True)
+    exit_reason = models.CharField(_("退出原因"), max_length=200, blank=True)
+    # Minors or health data in the household: sensitive, shown to fewer people.
+    is_sensitive = models.BooleanField(_("含敏感信息"), default=False)
+
+    objects = HardshipHouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("困难群众")
+        verbose_name_plural = _("困难群众")
+        ordering = ["-registered_on", "-id"]
+        indexes = [models.Index(fields=["region", "status"], name="household_region_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="active", exited_on__isnull=True)
+                | models.Q(status="exited", exited_on__isnull=False),
+                name="household_exit_date_matches_status",
+            ),
+        ]
+        permissions = [
+            ("transition_hardshiphousehold", _("变更困难群众状态")),
+            ("import_hardshiphousehold", _("导入困难群众")),
+            ("export_hardshiphousehold", _("导出困难群众")),
+            ("reveal_hardshiphousehold", _("查看完整身份证号")),
+        ]
+
+    def __str__(self):
+        return self.head_name
+
+
+class HouseholdHardship(models.Model):
+    """One hardship type of a household (a household can have several)."""
+
+    household = models.ForeignKey(HardshipHousehold, on_delete=models.CASCADE, related_name="hardships")
+    type = models.CharField(_("困难类型"), max_length=20, choices=HardshipType.choices)
+
+    scoping = ScopeSpec(region_field="household__region")
+
+    class Meta:
+        verbose_name = _("困难类型")
+        verbose_name_plural = _("困难类型")
+        constraints = [models.UniqueConstraint(fields=["household", "type"], name="household_hardship_unique")]
+
+    def __str__(self):
+        return self.get_type_display()
+
+
+class HouseholdMember(models.Model):
+    household = models.ForeignKey(HardshipHousehold, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("姓名"), max_length=50)
+    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
+    id_number = EncryptedTextField(_("身份证号"), blank=True)
+    id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    health_note = EncryptedTextField(_("健康状况"), blank=True)
+    hardship_types = models.CharField(_("个人困难类型"), max_length=200, blank=True)
+
+    scoping = ScopeSpec(region_field="household__region")
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        ordering = ["household_id", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_minor(self) -> bool:
+        if not self.birth_date:
+            return False
+        today = datetime.date.today()
+        age = (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )
+        return age < 18
+
+
+class HelpRecord(models.Model):
+    """Help given to a household: when, what kind, how much (integer fen), by whom."""
+
+    household = models.ForeignKey(HardshipHousehold, on_delete=models.CASCADE, related_name="help_records")
+    given_on = models.DateField(_("帮扶日期"))
+    kind = models.CharField(_("帮扶方式"), max_length=20, choices=HelpKind.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"), default=0)
+    description = models.CharField(_("帮扶内容"), max_length=300, blank=True)
+    given_by = models.CharField(_("帮扶人"), max_length=50, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    scoping = ScopeSpec(region_field="household__region")
+
+    class Meta:
+        verbose_name = _("帮扶记录")
+        verbose_name_plural = _("帮扶记录")
+        ordering = ["-given_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gte=0), name="help_amount_not_negative")]
+
+    def __str__(self):
+        return f"{self.given_on} {self.get_kind_display()}"
