@@ -5,6 +5,7 @@ from django.db import models
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
 from core.requestlocal import current_ip
+from core.validators import mask_id_number, mask_phone
 
 
 def _plain(value):
@@ -15,10 +16,31 @@ def _plain(value):
     return str(value)
 
 
+# Personal data never enters the trail in clear: ID numbers and phones masked, the rest hidden.
+_MASKED = {
+    "head_id_number": mask_id_number,
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "raiser_phone": mask_phone,
+}
+_HIDDEN = {"health_note", "head_id_hash", "id_hash"}
+
+
+def _safe(name, value):
+    value = _plain(value)
+    if value in (None, ""):
+        return value
+    if name in _MASKED:
+        return _MASKED[name](str(value))
+    if name in _HIDDEN:
+        return "***"
+    return value
+
+
 def diff_fields(before: dict, after: dict) -> dict:
-    """{field: [old, new]} for the fields whose value changed."""
+    """{field: [old, new]} for the fields whose value changed, personal data masked."""
     return {
-        name: [_plain(before.get(name)), _plain(value)]
+        name: [_safe(name, before.get(name)), _safe(name, value)]
         for name, value in after.items()
         if _plain(before.get(name)) != _plain(value)
     }
