@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
 admin.site.site_header = _("基层工作信息系统 · 管理后台")
 admin.site.site_title = _("基层工作信息系统")
 
 api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("regions.api.urls")),
     path("", include("ledgers.api.urls")),
     path("", include("reports.api.urls")),
