@@ -9,4 +9,4 @@ def navigation(request):
     current = request.path
     for item in items:
         item["active"] = item["url"] != "/" and current.startswith(item["url"]) or item["url"] == current
-    return {"nav_items": items, "site_name": settings.JICENG_SITE_NAME}
+    return {"nav_items": items, "jiceng_site_name": settings.JICENG_SITE_NAME}

@@ -144,3 +144,8 @@ def test_ui_is_chinese_by_default_and_english_on_request(client_for, users, tree
     assert "工作台" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Workbench" in client.get("/").content.decode()
+
+
+def test_login_page_is_chinese_with_site_name_title(client, db):
+    html = client.get("/accounts/login/").content.decode()
+    assert "<title>登录 · 基层工作信息系统</title>" in html
