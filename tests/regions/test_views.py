@@ -149,3 +149,10 @@ def test_ui_is_chinese_by_default_and_english_on_request(client_for, users, tree
 def test_login_page_is_chinese_with_site_name_title(client, db):
     html = client.get("/accounts/login/").content.decode()
     assert "<title>登录 · 基层工作信息系统</title>" in html
+
+
+def test_home_quick_links_follow_role(client_for, users, tree):
+    staff_home = client_for(users.township_staff).get("/").content.decode()
+    auditor_home = client_for(users.auditor).get("/").content.decode()
+    assert 'href="/regions/"' in staff_home
+    assert 'href="/regions/"' not in auditor_home
