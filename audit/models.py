@@ -33,7 +33,7 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
 
-    scoping = ScopeSpec(region_field=None)
+    scoping = ScopeSpec(region_field=None, code_field="region_code")
 
     class Meta:
         verbose_name = _("审计记录")

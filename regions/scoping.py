@@ -27,10 +27,13 @@ from core.exceptions import OutOfScope
 
 @dataclass(frozen=True)
 class ScopeSpec:
-    # Path to the Region foreign key ("village", "household__village"); None: the model is Region.
+    # Path to the Region foreign key ("village", "household__village"); None: the model is Region,
+    # or (with `code_field`) it carries a plain region code column instead of a foreign key.
     region_field: str | None
     # Fields naming users who may also view the record whatever their posts (case owners, paired cadres).
     owner_fields: tuple[str, ...] = field(default_factory=tuple)
+    # A division-code column holding the region (audit events, summaries): scoped by prefix, no join.
+    code_field: str | None = None
 
 
 def is_scoped_model(model) -> bool:
@@ -79,6 +82,8 @@ def scope_prefixes(user, permission: str) -> list[str] | None:
 
 def region_lookup(model) -> str:
     spec = model.scoping
+    if spec.code_field:
+        return f"{spec.code_field}__startswith"
     # "<fk>__code__startswith" compiles to "<fk>_id LIKE 'prefix%'": Region's pk is its code, so no join.
     return f"{spec.region_field}__code__startswith" if spec.region_field else "code__startswith"
 
@@ -111,6 +116,8 @@ def restrict(queryset, user, action: str = "view"):
 
 def region_code_of(obj) -> str | None:
     spec = obj.scoping
+    if spec.code_field:
+        return getattr(obj, spec.code_field) or None
     if spec.region_field is None:
         return obj.pk
     target = obj

@@ -66,3 +66,20 @@ def test_has_perm_checks_object_region(users, tree):
 def test_subtree_is_a_single_prefix_lookup(tree):
     sql = str(Region.objects.subtree("510121113").query)
     assert "LIKE" in sql and "510121113%" in sql and "JOIN" not in sql
+
+
+def test_models_keyed_by_a_code_column_are_scoped_by_prefix(users, tree):
+    # given audit events recorded in the own township, a sibling township and the county
+    from audit.models import AuditEvent
+
+    for code in ("510121113001", "510121106001", "510121"):
+        AuditEvent.objects.create(action="update", region_code=code, object_repr=code)
+    auditor_posts_region = users.auditor
+    # when the auditor (province) and a township user are scoped
+    seen_by_auditor = sorted(
+        restrict(AuditEvent.objects.all(), auditor_posts_region).values_list("region_code", flat=True)
+    )
+    seen_by_staff = list(restrict(AuditEvent.objects.all(), users.township_staff, "audit.view_auditevent"))
+    # then the auditor sees all three, and staff (no audit permission) sees none
+    assert seen_by_auditor == ["510121", "510121106001", "510121113001"]
+    assert seen_by_staff == []
