@@ -46,6 +46,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 check: install
+	mkdir -p var
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
