@@ -1,0 +1,334 @@
+"""One FilterSet per ledger, shared by the list pages, the exports and the API.
+
+Strict: a malformed value (an unknown status, a date that is not a date, a region code that is
+not 2–12 digits, `overdue=maybe`) is a field error, never silently ignored. Pages show the
+errors as a message above the table; the API answers 400 with them.
+
+Every FilterSet narrows a queryset that the selector has already restricted to the user's
+scope, so the `region` filter only narrows further: an out-of-scope code simply gives nothing.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
+
+from core.crypto import keyed_hash
+from core.filters import StrictBooleanFilter
+from core.validators import normalize_id_number
+from ledgers.choices import (
+    APPEAL_OPEN_STATUSES,
+    MATTER_OPEN_STATUSES,
+    AppealCategory,
+    AppealStatus,
+    HardshipType,
+    HouseholdStatus,
+    MatterStatus,
+    MatterType,
+    RiskLevel,
+    Triage,
+)
+from ledgers.models import (
+    HardshipHousehold,
+    HouseholdHardship,
+    HouseholdMember,
+    LivelihoodAppeal,
+    StabilityMatter,
+    VillageProfile,
+)
+from regions.filters import code_validator
+
+SEARCH_MAX_LENGTH = 100
+
+
+class LedgerFilterForm(forms.Form):
+    """Cross-field checks: a date range whose end comes before its start is an error."""
+
+    RANGES = (("registered_after", "registered_before"),)
+
+    def clean(self):
+        cleaned = super().clean()
+        for start, end in self.RANGES:
+            low, high = cleaned.get(start), cleaned.get(end)
+            if low and high and low > high:
+                self.add_error(end, _("结束日期不能早于开始日期。"))
+        return cleaned
+
+
+class SearchFilter(django_filters.CharFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        kwargs.setdefault("label", _("关键词"))
+        super().__init__(*args, **kwargs)
+
+
+class RegionPrefixFilter(django_filters.CharFilter):
+    """A division code (2–12 digits) and everything below it: one prefix LIKE on region_id."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("所属区划（含下级）"))
+        kwargs.setdefault("field_name", "region__code")
+        kwargs.setdefault("lookup_expr", "startswith")
+        kwargs.setdefault("validators", [code_validator])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        # "region__code__startswith" compiles to region_id LIKE 'prefix%' (Region's pk is its code).
+        return super().filter(qs, value.strip() if value else value)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering on whitelisted columns, always ending with the primary key so pages are stable."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param not in ("", None)]
+        if not ordering:
+            return qs
+        tie = "-id" if ordering[0].startswith("-") else "id"
+        return qs.order_by(*ordering, tie)
+
+
+class LivelihoodAppealFilterSet(django_filters.FilterSet):
+    """民生诉求 lists: search, category, status, triage, village, overdue, date ranges, ordering."""
+
+    q = SearchFilter(method="filter_q", help_text=_("诉求事项、反映人或责任人"))
+    category = django_filters.MultipleChoiceFilter(label=_("类别"), choices=AppealCategory.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=AppealStatus.choices)
+    triage = django_filters.ChoiceFilter(label=_("办理方式"), choices=Triage.choices)
+    region = RegionPrefixFilter()
+    overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
+    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
+    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+    promised_before = django_filters.DateFilter(
+        field_name="promised_date", lookup_expr="lte", label=_("承诺办结日期不晚于")
+    )
+    ordering = StableOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("registered_on", "registered_on"),
+            ("promised_date", "promised_date"),
+            ("funds_spent_fen", "funds_spent_fen"),
+            ("status", "status"),
+            ("category", "category"),
+            ("region_id", "region"),
+        ),
+        field_labels={
+            "registered_on": _("登记日期"),
+            "promised_date": _("承诺办结日期"),
+            "funds_spent_fen": _("投入资金"),
+            "status": _("状态"),
+            "category": _("类别"),
+            "region_id": _("村（社区）"),
+        },
+    )
+
+    class Meta:
+        model = LivelihoodAppeal
+        fields = [
+            "q",
+            "category",
+            "status",
+            "triage",
+            "region",
+            "overdue",
+            "registered_after",
+            "registered_before",
+            "promised_before",
+            "ordering",
+        ]
+        form = LedgerFilterForm
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(raiser_name__icontains=value) | Q(responsible_person__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        overdue = Q(status__in=APPEAL_OPEN_STATUSES, promised_date__lt=today)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+def looks_like_id_number(value: str) -> bool:
+    number = normalize_id_number(value)
+    return len(number) in (15, 18) and number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X")
+
+
+def id_number_q(value: str) -> Q:
+    """Exact match on a head's or a member's ID number through the keyed hash: the encrypted
+    column is never searched (it cannot be: every value is encrypted with a random IV)."""
+    digest = keyed_hash(normalize_id_number(value))
+    members = HouseholdMember.objects.filter(id_hash=digest).values("household_id")
+    return Q(head_id_hash=digest) | Q(pk__in=members)
+
+
+class IdNumberField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not looks_like_id_number(value):
+            raise forms.ValidationError(_("请输入完整的 18 位身份证号码进行精确查找。"), code="id_format")
+        return normalize_id_number(value) if value else value
+
+
+class IdNumberFilter(django_filters.CharFilter):
+    field_class = IdNumberField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(id_number_q(value))
+
+
+class HardshipHouseholdFilterSet(django_filters.FilterSet):
+    """困难群众 lists. A full ID number typed in the search box, or in `id_number`, is matched
+    exactly through the keyed hash (heads and members)."""
+
+    q = SearchFilter(method="filter_q", help_text=_("户主姓名、住址，或完整身份证号"))
+    id_number = IdNumberFilter(label=_("身份证号"))
+    hardship_type = django_filters.MultipleChoiceFilter(
+        label=_("困难类型"), choices=HardshipType.choices, method="filter_hardship_type"
+    )
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=HouseholdStatus.choices)
+    region = RegionPrefixFilter()
+    is_sensitive = StrictBooleanFilter(label=_("含敏感信息"))
+    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
+    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+    ordering = StableOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("registered_on", "registered_on"),
+            ("head_name", "head_name"),
+            ("member_count", "member_count"),
+            ("status", "status"),
+            ("region_id", "region"),
+        ),
+        field_labels={
+            "registered_on": _("登记日期"),
+            "head_name": _("户主姓名"),
+            "member_count": _("家庭人口"),
+            "status": _("状态"),
+            "region_id": _("村（社区）"),
+        },
+    )
+
+    class Meta:
+        model = HardshipHousehold
+        fields = [
+            "q",
+            "id_number",
+            "hardship_type",
+            "status",
+            "region",
+            "is_sensitive",
+            "registered_after",
+            "registered_before",
+            "ordering",
+        ]
+        form = LedgerFilterForm
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if looks_like_id_number(value):
+            return queryset.filter(id_number_q(value))
+        return queryset.filter(Q(head_name__icontains=value) | Q(address__icontains=value))
+
+    def filter_hardship_type(self, queryset, name, value):
+        if not value:
+            return queryset
+        # A subquery, not a join: a household with two matching types is listed once.
+        return queryset.filter(pk__in=HouseholdHardship.objects.filter(type__in=value).values("household_id"))
+
+
+class StabilityMatterFilterSet(django_filters.FilterSet):
+    """稳定工作 lists: search, type, risk level, status, village, overdue (past the deadline), dates."""
+
+    q = SearchFilter(method="filter_q", help_text=_("事项、当事人或调解人"))
+    matter_type = django_filters.MultipleChoiceFilter(label=_("矛盾类型"), choices=MatterType.choices)
+    risk_level = django_filters.MultipleChoiceFilter(label=_("风险等级"), choices=RiskLevel.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=MatterStatus.choices)
+    region = RegionPrefixFilter()
+    overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
+    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
+    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+    deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("化解期限不晚于"))
+    ordering = StableOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("registered_on", "registered_on"),
+            ("deadline", "deadline"),
+            ("risk_level", "risk_level"),
+            ("status", "status"),
+            ("matter_type", "matter_type"),
+            ("region_id", "region"),
+        ),
+        field_labels={
+            "registered_on": _("登记日期"),
+            "deadline": _("化解期限"),
+            "risk_level": _("风险等级"),
+            "status": _("状态"),
+            "matter_type": _("矛盾类型"),
+            "region_id": _("村（社区）"),
+        },
+    )
+
+    class Meta:
+        model = StabilityMatter
+        fields = [
+            "q",
+            "matter_type",
+            "risk_level",
+            "status",
+            "region",
+            "overdue",
+            "registered_after",
+            "registered_before",
+            "deadline_before",
+            "ordering",
+        ]
+        form = LedgerFilterForm
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(parties__icontains=value) | Q(mediator__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=MATTER_OPEN_STATUSES, deadline__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class VillageProfileFilterSet(django_filters.FilterSet):
+    """四个知晓: by region (subtree) and by village name or any of the four texts."""
+
+    q = SearchFilter(method="filter_q", help_text=_("村（社区）名称或内容"))
+    region = RegionPrefixFilter()
+
+    class Meta:
+        model = VillageProfile
+        fields = ["q", "region"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(region__name__icontains=value)
+            | Q(village_conditions__icontains=value)
+            | Q(household_conditions__icontains=value)
+            | Q(expectations__icontains=value)
+            | Q(problems__icontains=value)
+        )

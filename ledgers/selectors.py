@@ -1,0 +1,215 @@
+"""Reads of the ledgers, always through the user's scope.
+
+`<entity>_list(*, user, filters=None)` returns `(filterset, queryset)`: the queryset is
+restricted to what `user` may see first, then narrowed by the FilterSet, then given its
+`select_related` / `prefetch_related`, so a list page runs the same number of queries whatever
+its size. When `filters` is malformed, `filterset.errors` says why and the queryset is empty
+(pages show the errors; the API answers 400 through its filter backend).
+
+`<entity>_get(*, user, pk)` returns one record or raises Http404 when it does not exist or is
+outside the user's scope (the two are indistinguishable on purpose).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.selectors import object_history
+from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
+from ledgers.filters import (
+    HardshipHouseholdFilterSet,
+    LivelihoodAppealFilterSet,
+    StabilityMatterFilterSet,
+    VillageProfileFilterSet,
+)
+from ledgers.models import (
+    HardshipHousehold,
+    HelpRecord,
+    HouseholdHardship,
+    HouseholdMember,
+    LivelihoodAppeal,
+    MediationStep,
+    StabilityMatter,
+    VillageProfile,
+)
+from regions.scoping import restrict
+
+
+def _list(model, filterset_class, *, user, filters, related=(), prefetch=()):
+    queryset = restrict(model.objects.all(), user)
+    filterset = filterset_class(filters if filters is not None else {}, queryset=queryset)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    if related:
+        rows = rows.select_related(*related)
+    if prefetch:
+        rows = rows.prefetch_related(*prefetch)
+    return filterset, rows
+
+
+def _get(queryset, *, user, pk, label):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = None
+    obj = restrict(queryset, user).filter(pk=pk).first() if pk is not None else None
+    if obj is None:
+        raise Http404(
+            _("未找到编号为 %(pk)s 的%(label)s，或它不在您的管辖范围内。") % {"pk": str(pk)[:20], "label": label}
+        )
+    return obj
+
+
+# Regions shown beside every row: the village and its township (one join each, no N+1).
+_REGION = ("region", "region__parent")
+
+
+# --- 民生诉求 ----------------------------------------------------------------------------------
+def appeal_list(*, user, filters=None):
+    return _list(LivelihoodAppeal, LivelihoodAppealFilterSet, user=user, filters=filters, related=_REGION)
+
+
+def appeal_get(*, user, pk) -> LivelihoodAppeal:
+    queryset = LivelihoodAppeal.objects.select_related(*_REGION, "responsible_user", "created_by")
+    return _get(queryset, user=user, pk=pk, label=_("民生诉求"))
+
+
+# --- 困难群众 ----------------------------------------------------------------------------------
+def household_list(*, user, filters=None):
+    return _list(
+        HardshipHousehold,
+        HardshipHouseholdFilterSet,
+        user=user,
+        filters=filters,
+        related=_REGION,
+        prefetch=(Prefetch("hardships", queryset=HouseholdHardship.objects.order_by("type")),),
+    )
+
+
+def household_get(*, user, pk) -> HardshipHousehold:
+    queryset = HardshipHousehold.objects.select_related(*_REGION, "created_by").prefetch_related(
+        Prefetch("hardships", queryset=HouseholdHardship.objects.order_by("type")),
+        Prefetch("members", queryset=HouseholdMember.objects.order_by("id")),
+        Prefetch("help_records", queryset=HelpRecord.objects.order_by("-given_on", "-id")),
+    )
+    return _get(queryset, user=user, pk=pk, label=_("困难群众"))
+
+
+# --- 稳定工作 ----------------------------------------------------------------------------------
+def matter_list(*, user, filters=None):
+    return _list(StabilityMatter, StabilityMatterFilterSet, user=user, filters=filters, related=_REGION)
+
+
+def matter_get(*, user, pk) -> StabilityMatter:
+    queryset = StabilityMatter.objects.select_related(*_REGION, "created_by").prefetch_related(
+        Prefetch("steps", queryset=MediationStep.objects.order_by("happened_on", "id"))
+    )
+    return _get(queryset, user=user, pk=pk, label=_("稳定事项"))
+
+
+# --- 四个知晓 ----------------------------------------------------------------------------------
+def profile_list(*, user, filters=None):
+    return _list(VillageProfile, VillageProfileFilterSet, user=user, filters=filters, related=_REGION)
+
+
+def profile_get(*, user, pk) -> VillageProfile:
+    return _get(VillageProfile.objects.select_related(*_REGION), user=user, pk=pk, label=_("四个知晓"))
+
+
+def profile_for_region(*, user, region) -> VillageProfile | None:
+    """The profile of a village the user may see, or None when nobody has written it yet."""
+    return restrict(VillageProfile.objects.select_related(*_REGION), user).filter(region=region).first()
+
+
+# --- Overview ----------------------------------------------------------------------------------
+def ledger_overview(*, user, region) -> dict:
+    """Counts of the three ledgers in `region`'s subtree, as far as `user` may see: four queries."""
+    today = timezone.localdate()
+    prefix = {"region__code__startswith": region.code}
+    appeals = restrict(LivelihoodAppeal.objects.filter(**prefix), user).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES, promised_date__lt=today)),
+    )
+    households = restrict(HardshipHousehold.objects.filter(**prefix), user).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(status=HouseholdStatus.ACTIVE))
+    )
+    matters = restrict(StabilityMatter.objects.filter(**prefix), user).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES, deadline__lt=today)),
+    )
+    profiles = restrict(VillageProfile.objects.filter(**prefix), user).count()
+    return {"appeals": appeals, "households": households, "matters": matters, "profiles": profiles}
+
+
+# --- History -----------------------------------------------------------------------------------
+# Entries in `changes` that are not model fields: what the services record for them.
+EXTRA_CHANGE_LABELS = {
+    "reason": gettext_lazy("原因"),
+    "score": gettext_lazy("满意度"),
+    "hardship_types": gettext_lazy("困难类型"),
+    "member_added": gettext_lazy("新增家庭成员"),
+    "help_added": gettext_lazy("新增帮扶记录"),
+    "step_added": gettext_lazy("新增调解记录"),
+}
+
+
+def _display(field, value):
+    if value in (None, ""):
+        return "—"
+    if field is not None and field.choices:
+        labels = {str(k): v for k, v in field.flatchoices}
+        return str(labels.get(str(value), value))
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if field is not None and field.name.endswith("_fen") and isinstance(value, int):
+        return _("%(yuan)s 元") % {"yuan": f"{value / 100:,.2f}"}
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _hardship_labels(values):
+    from ledgers.choices import HardshipType
+
+    labels = dict(HardshipType.choices)
+    return "、".join(str(labels.get(v, v)) for v in values or []) or "—"
+
+
+def entry_history(obj, *, limit: int = 200) -> list[dict]:
+    """Every recorded change to `obj`, newest first, ready to show: who, when, what, old → new,
+    with field verbose names and choice labels. Personal data was masked when it was recorded.
+
+    The caller has fetched `obj` through the scope (`*_get`), so its history is visible too.
+    """
+    model = type(obj)
+    fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+    rows = []
+    for event in object_history(obj=obj).select_related("actor")[:limit]:
+        changes = []
+        for name, pair in (event.changes or {}).items():
+            old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            field = fields.get(name)
+            if name == "hardship_types":
+                old_text, new_text = _hardship_labels(old), _hardship_labels(new)
+            else:
+                old_text, new_text = _display(field, old), _display(field, new)
+            label = EXTRA_CHANGE_LABELS.get(name) or (field.verbose_name if field is not None else name)
+            if field is not None and name.endswith("_fen"):
+                label = str(label).replace("（分）", "")
+            changes.append({"field": name, "label": label, "old": old_text, "new": new_text})
+        rows.append(
+            {
+                "at": event.at,
+                "actor": event.actor_name or (str(event.actor) if event.actor_id else _("群众（评价链接）")),
+                "action": event.get_action_display(),
+                "action_code": event.action,
+                "message": event.message,
+                "changes": changes,
+            }
+        )
+    return rows
