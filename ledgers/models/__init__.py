@@ -3,6 +3,7 @@
 from ledgers.models.appeals import LivelihoodAppeal, RatingInvitation
 from ledgers.models.base import Ledger, LedgerEntry, LedgerKind
 from ledgers.models.hardship import HardshipHousehold, HelpRecord, HouseholdHardship, HouseholdMember
+from ledgers.models.imports import ImportBatch, ImportKind, ImportMode, ImportRow, ImportRowStatus, ImportStatus
 from ledgers.models.profiles import VillageProfile
 from ledgers.models.stability import MediationStep, StabilityMatter
 
@@ -11,6 +12,12 @@ __all__ = [
     "HelpRecord",
     "HouseholdHardship",
     "HouseholdMember",
+    "ImportBatch",
+    "ImportKind",
+    "ImportMode",
+    "ImportRow",
+    "ImportRowStatus",
+    "ImportStatus",
     "Ledger",
     "LedgerEntry",
     "LedgerKind",
