@@ -23,6 +23,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("四个知晓"), "ledgers:villageprofile_list", "journal-text", "ledgers.view_villageprofile"),
     NavEntry(_("统计看板"), "reports:dashboard", "bar-chart", "reports.view_summary"),
     NavEntry(_("审计日志"), "audit:event_list", "clipboard-data", "audit.view_auditevent"),
+    NavEntry(_("用户管理"), "accounts:user_list", "person-gear", "accounts.view_user"),
+    NavEntry(_("安全管理"), "accounts:security", "shield-lock", "accounts.unlock_user"),
+    NavEntry(_("修改密码"), "accounts:password_change", "key"),
+    NavEntry(_("动态口令"), "accounts:totp_enrol", "phone"),
     NavEntry(_("接口文档"), "api-docs", "code-square"),
 ]
 

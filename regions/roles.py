@@ -32,9 +32,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.COUNTY_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.PREFECTURE_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.PROVINCIAL_OFFICE: (*_BUSINESS_READ, "ledgers.export_*", "reports.*"),
-    # 三员分立: the three administrators' duties do not overlap, and none reads case data.
-    Role.SYSTEM_ADMIN: ("regions.view_region", "accounts.view_user", "accounts.add_user", "accounts.change_user"),
-    Role.SECURITY_ADMIN: ("regions.view_region", "accounts.view_user", "regions.*_post"),
+    # 三员分立: the three administrators' duties do not overlap, and none reads case data (nor the
+    # region tree). System administrator: ordinary users and their business posts. Security
+    # administrator: locks, second factors, the administrator posts. Enforced in accounts.services.
+    Role.SYSTEM_ADMIN: ("accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.grant_post"),
+    Role.SECURITY_ADMIN: ("accounts.unlock_user", "accounts.grant_admin_post"),
     Role.AUDITOR: ("audit.view_auditevent", "audit.export_auditevent"),
 }
 

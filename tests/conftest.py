@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
+from accounts.policy import ADMIN_ROLES
 from regions.choices import Level, Role
-from tests.factories import PASSWORD, PostFactory, RegionFactory, UserFactory
+from tests.factories import PASSWORD, PostFactory, RegionFactory, UserFactory, enrol_totp
 
 REQUIRE_SERVICES = os.environ.get("JICENG_REQUIRE_SERVICES") == "1"
 
@@ -71,6 +72,8 @@ def make_user(username, role, region, **extra):
     user = UserFactory(username=username, **extra)
     if role:
         PostFactory(user=user, region=region, role=role)
+    if role in ADMIN_ROLES or extra.get("is_superuser"):
+        enrol_totp(user)  # administrators must use a second factor (accounts.middleware)
     return user
 
 

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 from regions.choices import Level
@@ -31,3 +32,13 @@ class PostFactory(factory.django.DjangoModelFactory):
         model = Post
 
     user = factory.SubFactory(UserFactory)
+
+
+def enrol_totp(user):
+    """Give `user` a confirmed second factor (administrators must have one); returns the secret."""
+    from accounts.totp import new_secret
+
+    user.totp_secret = new_secret()
+    user.totp_confirmed_at = timezone.now()
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return user.totp_secret

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.requestlocal.RequestContextMiddleware",
+    # Session timeouts, password expiry, administrators' second factor (after the above).
+    "accounts.middleware.AccountPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,7 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, with the lockout; grants no permissions itself (no Django groups).
+    "accounts.backends.AccountBackend",
     # Role permissions granted through posts, checked against the object's region.
     "regions.backends.PostPermissionBackend",
 ]
@@ -128,7 +131,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0 level 3: three character classes, not the username, not one of the last five.
+    {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.validators.NotContainingUsernameValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
+# Login policy (accounts/policy.py): lockout 5 failures / 30 min, idle 30 min (15 for
+# administrators), absolute 8 h, password age 90 days. Override single values here.
+JICENG_LOGIN_POLICY: dict = {}
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- I18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
