@@ -29,6 +29,14 @@ from ledgers.services.households import (
     household_reactivate,
     household_update,
 )
+from ledgers.services.imports import (
+    import_batch_execute,
+    import_batch_get,
+    import_batch_prepare,
+    import_batch_recent,
+    import_batch_start,
+    import_template,
+)
 from ledgers.services.matters import (
     ESCALATION_HANDLERS,
     MATTER_EDITABLE_FIELDS,
@@ -61,6 +69,12 @@ __all__ = [
     "household_member_add",
     "household_reactivate",
     "household_update",
+    "import_batch_execute",
+    "import_batch_get",
+    "import_batch_prepare",
+    "import_batch_recent",
+    "import_batch_start",
+    "import_template",
     "ledger_open",
     "matter_create",
     "matter_escalate",
