@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action, Outcome
@@ -7,12 +8,32 @@ from regions.fields import RegionCodeField
 from regions.scoping import ScopeSpec
 
 
+class AppendOnlyError(Exception):
+    """The audit trail is append-only: the application may add events, never change or remove them.
+    Only the retention purge (`audit.services.audit_retention_purge`) removes events past the
+    retention period, below the ORM, through the database guard it alone opens."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    delete.queryset_only = True
+
+
 class AuditEvent(models.Model):
     """One entry of the audit trail: who did what, when, from where, to which record, with
     what outcome. Also the change history of ledger items, cases and pairs (`changes` holds
     {field: [old, new]}). Written only by `audit.services.audit_record`; never updated."""
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set once, at insert (the default); the retention purge relies on it never moving.
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -35,6 +56,8 @@ class AuditEvent(models.Model):
 
     scoping = ScopeSpec(region_field=None, code_field="region_code")
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -44,3 +67,11 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be deleted")

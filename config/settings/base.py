@@ -32,6 +32,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 JICENG_PROVINCE_CODE = os.environ.get("JICENG_PROVINCE_CODE", "51")
 # Key for encrypted personal data (ID and phone numbers); see core/crypto.py.
 JICENG_FIELD_KEY = os.environ.get("JICENG_FIELD_KEY", "")
+# Audit events are kept this many days (at least 184; a smaller value fails `manage.py check`).
+JICENG_AUDIT_RETENTION_DAYS = int(os.environ.get("JICENG_AUDIT_RETENTION_DAYS", "184"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -128,7 +130,7 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.validators.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # 等保 2.0 level 3: three character classes, not the username, not one of the last five.
@@ -223,6 +225,10 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["audit-retention-purge"] = {
+    "task": "audit.tasks.audit_retention_purge_task",
+    "schedule": 24 * 3600,
+}
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
