@@ -50,8 +50,12 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
 
 class PasswordPairForm(forms.Form):
-    password1 = forms.CharField(label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("确认新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("确认新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -92,13 +96,21 @@ class PostAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.permission = "accounts.grant_admin_post" if admin_roles else "accounts.grant_post"
-        self.fields["role"].choices = [(value, label) for value, label in Role.choices if (value in ADMIN_ROLES) == admin_roles]
+        self.fields["role"].choices = [
+            (value, label) for value, label in Role.choices if (value in ADMIN_ROLES) == admin_roles
+        ]
 
     def clean_region(self):
         code = self.cleaned_data["region"].strip()
-        region = restrict(Region.objects.all(), self.actor, self.permission).filter(code=code).first() if code.isdigit() else None
+        region = (
+            restrict(Region.objects.all(), self.actor, self.permission).filter(code=code).first()
+            if code.isdigit()
+            else None
+        )
         if region is None:
-            raise ValidationError(_("区划代码 %(code)s 不存在，或不在您的管理范围内。"), params={"code": code[:12]}, code="region")
+            raise ValidationError(
+                _("区划代码 %(code)s 不存在，或不在您的管理范围内。"), params={"code": code[:12]}, code="region"
+            )
         return region
 
 

@@ -51,9 +51,7 @@ class User(AbstractUser):
 class PasswordHistory(models.Model):
     """A password a user has had (its hash only), so the last five cannot be chosen again."""
 
-    user = models.ForeignKey(
-        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
-    )
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history")
     password = models.CharField(_("密码摘要"), max_length=128)
     created_at = models.DateTimeField(_("设置时间"), auto_now_add=True, db_index=True)
 

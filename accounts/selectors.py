@@ -40,14 +40,19 @@ def user_get(*, actor, pk) -> User:
 
 
 def business_post_list(*, actor, user: User):
-    return restrict(Post.objects.active().filter(user=user), actor, "accounts.grant_post").exclude(
-        role__in=ADMIN_ROLES
-    ).select_related("region")
+    return (
+        restrict(Post.objects.active().filter(user=user), actor, "accounts.grant_post")
+        .exclude(role__in=ADMIN_ROLES)
+        .select_related("region")
+    )
 
 
 def business_post_get(*, actor, pk) -> Post:
     post = (
-        restrict(Post.objects.active(), actor, "accounts.grant_post").exclude(role__in=ADMIN_ROLES).filter(pk=pk).first()
+        restrict(Post.objects.active(), actor, "accounts.grant_post")
+        .exclude(role__in=ADMIN_ROLES)
+        .filter(pk=pk)
+        .first()
         if str(pk).isdigit()
         else None
     )
@@ -77,6 +82,4 @@ def lock_list(*, actor):
         return LoginThrottle.objects.none()
     now = timezone.now()
     recent = Q(failures__gt=0, last_failure_at__gte=now - policy().lockout)
-    return LoginThrottle.objects.filter(Q(locked_until__gt=now) | recent).order_by(
-        "-locked_until", "-last_failure_at"
-    )
+    return LoginThrottle.objects.filter(Q(locked_until__gt=now) | recent).order_by("-locked_until", "-last_failure_at")

@@ -193,9 +193,9 @@ def login_failure_record(*, username: str, address: str | None, reason: str = ""
 
 def login_success_record(*, user: User, second_factor: bool = False) -> None:
     """A completed sign-in: the account's failure count starts again, and it is audited."""
-    LoginThrottle.objects.filter(kind=ThrottleKind.ACCOUNT, key=user.username.lower(), locked_until__isnull=True).update(
-        failures=0
-    )
+    LoginThrottle.objects.filter(
+        kind=ThrottleKind.ACCOUNT, key=user.username.lower(), locked_until__isnull=True
+    ).update(failures=0)
     _audit(actor=user, action=Action.LOGIN, obj=user, message=_("密码＋动态口令") if second_factor else _("密码"))
 
 
@@ -349,7 +349,9 @@ def post_assign(*, actor, user: User, role: str, region: Region) -> Post:
         raise ServiceError(_("不能给自己授予岗位。"), code="self_grant")
     if user.is_superuser and not actor.is_superuser:
         raise OutOfScope()
-    roles = set(Post.objects.active().filter(user=user).exclude(role=role, region=region).values_list("role", flat=True))
+    roles = set(
+        Post.objects.active().filter(user=user).exclude(role=role, region=region).values_list("role", flat=True)
+    )
     if role in ADMIN_ROLES and roles:
         raise ServiceError(_("管理员账户只能担任一个管理员角色，且不能兼任业务岗位。"), code="admin_exclusive")
     if role not in ADMIN_ROLES and roles & ADMIN_ROLES:

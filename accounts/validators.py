@@ -22,6 +22,20 @@ def character_classes(password: str) -> int:
     return sum(classes)
 
 
+class MinimumLengthValidator:
+    """At least eight characters (the policy's minimum)."""
+
+    def validate(self, password, user=None):
+        length = policy().password_min_length
+        if len(password) < length:
+            raise ValidationError(
+                _("密码长度不能少于 %(count)d 个字符。") % {"count": length}, code="password_too_short"
+            )
+
+    def get_help_text(self):
+        return _("密码长度不能少于 %(count)d 个字符。") % {"count": policy().password_min_length}
+
+
 class CharacterClassValidator:
     """At least three of: lower-case letters, upper-case letters, digits, other characters."""
 

@@ -262,7 +262,9 @@ class UserPostAssignView(UserActionView):
         form = forms.PostAssignForm(request.POST, actor=request.user, admin_roles=False)
         if not form.is_valid():
             return _user_detail(request, user, status=400, post_form=form)
-        services.post_assign(actor=request.user, user=user, role=form.cleaned_data["role"], region=form.cleaned_data["region"])
+        services.post_assign(
+            actor=request.user, user=user, role=form.cleaned_data["role"], region=form.cleaned_data["region"]
+        )
         messages.success(request, _("岗位已授予。"))
         return redirect("accounts:user_detail", pk=user.pk)
 

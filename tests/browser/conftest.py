@@ -1,6 +1,7 @@
 """Playwright (sync API) driving Debian's Chromium against pytest-django's live server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,13 @@ def login(live_server, password):
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
+        page.wait_for_url(re.compile(re.escape(live_server.url) + r"/(accounts/login/verify/)?$"))
+        if page.url.endswith("/accounts/login/verify/"):  # administrators: the second factor
+            from accounts.models import User
+            from accounts.totp import totp
+
+            page.get_by_label("动态口令").fill(totp(User.objects.get(username=username).totp_secret))
+            page.get_by_role("button", name="验证").click()
         page.wait_for_url(f"{live_server.url}/")
 
     return do
