@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -224,7 +225,22 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Dashboards: fold the change log every 5 minutes; recompute everything nightly.
+    "reports-refresh-incremental": {"task": "reports.tasks.refresh_summaries_incremental", "schedule": 300.0},
+    "reports-refresh-full": {
+        "task": "reports.tasks.refresh_summaries_full",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+
+# --- Reports ------------------------------------------------------------------------------
+# Modules that register a source of figures with reports.metrics (petitions, pairings add theirs).
+REPORTS_SOURCES = ["reports.sources.ledgers"]
+# Rankings of child regions only include regions with at least this many items in the rate's denominator.
+REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
+# Monthly figures are kept from this level up (4 = township); village x month barely compresses.
+REPORTS_MONTHLY_MIN_LEVEL = 4
 CELERY_BEAT_SCHEDULE["audit-retention-purge"] = {
     "task": "audit.tasks.audit_retention_purge_task",
     "schedule": 24 * 3600,

@@ -1,0 +1,166 @@
+"""Computing summary rows: per-village figures rolled up by code prefix.
+
+Roll-up rules (one place, used by the full refresh and the incremental fold alike):
+- every stored metric has a total ("" period) at every level from the village up, except
+  breakdown members (by category, status, type ...), kept from township level up;
+- metrics marked `monthly` also have one row per month from REPORTS_MONTHLY_MIN_LEVEL up
+  (township by default: village x month barely compresses).
+Rows whose value is 0 are not written by a full refresh; readers treat a missing row as 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+
+from regions.choices import CODE_LENGTH, LEVEL_BY_LENGTH, Level
+from reports.choices import TOTAL_PERIOD
+from reports.metrics import load_sources
+from reports.sql import DELTA_TABLE, Dialect, lit, wide_select
+
+SUMMARY_TABLE = "reports_summary"
+LENGTHS = tuple(sorted(CODE_LENGTH.values()))
+BREAKDOWN_MIN_LEVEL = Level.TOWNSHIP
+
+
+def monthly_min_level() -> int:
+    return int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP))
+
+
+def rollup(rows, *, into=None) -> dict[tuple[str, str, str], int]:
+    """{(region_code, period, metric): value} from per-village (region_code, month, metric, value) rows."""
+    metrics = load_sources().metrics
+    monthly_level = monthly_min_level()
+    out = into if into is not None else defaultdict(int)
+    for code, period, key, value in rows:
+        metric = metrics.get(key)
+        if metric is None or not value:
+            continue
+        size = len(code)
+        for length in LENGTHS:
+            if length > size:
+                break
+            level = LEVEL_BY_LENGTH[length]
+            if metric.breakdown and level > BREAKDOWN_MIN_LEVEL:
+                continue
+            prefix = code[:length]
+            out[(prefix, TOTAL_PERIOD, key)] += value
+            if metric.monthly and level <= monthly_level:
+                out[(prefix, period, key)] += value
+    return out
+
+
+def compute_python(connection) -> dict[tuple[str, str, str], int]:
+    """Every summary row, computed with one GROUP BY per fact and a roll-up in Python (SQLite)."""
+    dialect = Dialect(connection.vendor)
+    out: dict = defaultdict(int)
+    with connection.cursor() as cursor:
+        for fact in load_sources().facts.values():
+            sql, keys = wide_select(fact, dialect)
+            cursor.execute(sql)
+            for region_code, period, *sums in cursor.fetchall():
+                rollup(
+                    ((region_code, period, key, int(value or 0)) for key, value in zip(keys, sums, strict=True)),
+                    into=out,
+                )
+    return {key: value for key, value in out.items() if value}
+
+
+def write_rows(connection, generation: int, rows: dict, *, add: bool = False) -> int:
+    """Write {(code, period, metric): value}; `add` adds to existing rows (the incremental fold)."""
+    items = [(code, period, metric, value) for (code, period, metric), value in rows.items() if value or add]
+    if not items:
+        return 0
+    conflict = (
+        f" ON CONFLICT (generation, region_code, period, metric) DO UPDATE SET value = {SUMMARY_TABLE}.value + "
+        "EXCLUDED.value"
+        if add
+        else ""
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            codes, periods, metrics, values = (list(column) for column in zip(*items, strict=True))
+            cursor.execute(
+                f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
+                "SELECT %s, * FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[])" + conflict,
+                [generation, codes, periods, metrics, values],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
+                "VALUES (%s, %s, %s, %s, %s)" + conflict,
+                [(generation, *item) for item in items],
+            )
+    return len(items)
+
+
+def write_full_postgresql(connection, generation: int) -> int:
+    """Every summary row in one INSERT ... SELECT per fact: a GROUP BY per (village, month), rolled
+    up to every level in one GROUPING SETS pass, unpivoted to one row per metric."""
+    dialect = Dialect("postgresql")
+    metrics = load_sources().metrics
+    monthly_level = monthly_min_level()
+    sets = []
+    for length in LENGTHS[:-1]:
+        if LEVEL_BY_LENGTH[length] <= monthly_level:
+            sets.append(f"(p{length}, period)")
+        sets.append(f"(p{length})")
+    sets.append("(rc)")
+    rows = 0
+    with connection.cursor() as cursor:
+        for fact in load_sources().facts.values():
+            wide, keys = wide_select(fact, dialect)
+            columns = [f"m{index}" for index in range(len(keys))]
+            prefixes = ", ".join(
+                f"CASE WHEN length(w.region_code) >= {n} THEN left(w.region_code, {n}) END AS p{n}"
+                for n in LENGTHS[:-1]
+            )
+            values = ", ".join(
+                f"({lit(key)}, r.{column}, {'true' if metrics[key].monthly else 'false'}, "
+                f"{'true' if metrics[key].breakdown else 'false'})"
+                for key, column in zip(keys, columns, strict=True)
+            )
+            sql = (
+                f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
+                f"SELECT %s, r.code, r.period, u.metric, u.value FROM ("
+                f"SELECT COALESCE(a.rc, {', '.join(f'a.p{n}' for n in reversed(LENGTHS[:-1]))}) AS code, "
+                f"COALESCE(a.period, '') AS period, (a.rc IS NOT NULL) AS is_village, "
+                + ", ".join(f"SUM(a.{c})::bigint AS {c}" for c in columns)
+                + f" FROM (SELECT CASE WHEN length(w.region_code) = {LENGTHS[-1]} THEN w.region_code END AS rc, "
+                f"{prefixes}, w.period, {', '.join(f'w.{c}' for c in columns)} FROM ({wide}) w) a "
+                f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+                f") r CROSS JOIN LATERAL (VALUES {values}) AS u(metric, value, monthly, breakdown) "
+                f"WHERE r.code IS NOT NULL AND u.value <> 0 AND (r.period = '' OR u.monthly) "
+                f"AND NOT (r.is_village AND u.breakdown)"
+            )
+            cursor.execute(sql, [generation])
+            rows += cursor.rowcount
+    return rows
+
+
+def write_full(connection, generation: int) -> int:
+    if connection.vendor == "postgresql":
+        return write_full_postgresql(connection, generation)
+    return write_rows(connection, generation, compute_python(connection))
+
+
+def fold_deltas(connection, generation: int) -> tuple[int, int]:
+    """Apply every change-log row visible to this transaction to `generation`, then delete them.
+
+    Returns (change-log rows folded, summary rows changed). Runs inside the refresh transaction
+    (REPEATABLE READ on PostgreSQL), so the rows deleted are exactly the rows read.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT region_code, period, metric, SUM(value), COUNT(*) FROM {DELTA_TABLE} "
+            "GROUP BY region_code, period, metric"
+        )
+        grouped = cursor.fetchall()
+        if not grouped:
+            return 0, 0
+        changes = sum(row[4] for row in grouped)
+        targets = rollup((code, period, metric, int(value)) for code, period, metric, value, _n in grouped)
+        written = write_rows(connection, generation, {k: v for k, v in targets.items() if v}, add=True)
+        cursor.execute(f"DELETE FROM {DELTA_TABLE}")
+    return changes, written

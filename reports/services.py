@@ -1,0 +1,209 @@
+"""Refreshing the summaries. Celery tasks and the "refresh now" button call these.
+
+- `summary_refresh_full`: computes every figure from the source tables into a new generation and
+  switches to it in the same transaction; old generations are pruned afterwards. A crash leaves
+  the previous generation visible (the transaction rolls back; the run log keeps the error).
+- `summary_refresh_incremental`: folds the change log into the active generation in one
+  transaction: exactly the figures a full refresh would give (see tests/reports).
+
+Both take the refresh lock first (a session advisory lock on PostgreSQL, a lock row with an
+expiry on SQLite): a second refresh while one runs is logged as skipped and changes nothing.
+On PostgreSQL the refresh transaction runs at REPEATABLE READ, so the figures and the change-log
+rows it consumes come from one snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ServiceError
+from regions.scoping import ensure_region
+from reports.aggregation import fold_deltas, write_full
+from reports.choices import RUN_ACTIVE_STATUSES, RunKind, RunStatus
+from reports.models import RefreshRun, Summary, SummaryState
+from reports.sql import Dialect, install_triggers, trigger_digest, triggers_current
+
+logger = logging.getLogger(__name__)
+ADVISORY_LOCK_KEY = 0x4A43_5250  # "JCRP"
+
+
+def summary_state() -> SummaryState:
+    state, _created = SummaryState.objects.get_or_create(pk=1)
+    return state
+
+
+def _lock_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800)))
+
+
+@contextlib.contextmanager
+def refresh_lock(run: RefreshRun):
+    """Yields True when this run holds the refresh lock, False when another refresh holds it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+            acquired = cursor.fetchone()[0]
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+        return
+    summary_state()
+    now = timezone.now()
+    acquired = bool(
+        SummaryState.objects.filter(pk=1)
+        .filter(models_q_lock_free(now))
+        .update(lock_run_id=run.pk, lock_expires_at=now + _lock_lifetime())
+    )
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            SummaryState.objects.filter(pk=1, lock_run_id=run.pk).update(lock_run_id=None, lock_expires_at=None)
+
+
+def models_q_lock_free(now):
+    from django.db.models import Q
+
+    return Q(lock_run_id__isnull=True) | Q(lock_expires_at__lt=now)
+
+
+def _start(kind: str, actor, run_id: int | None) -> RefreshRun:
+    run = RefreshRun.objects.filter(pk=run_id).first() if run_id else None
+    if run is None:
+        run = RefreshRun(kind=kind, requested_by=actor if getattr(actor, "is_authenticated", False) else None)
+    elif run.status not in RUN_ACTIVE_STATUSES:
+        # A task delivered twice (broker redelivery): the run is already done; do nothing.
+        return run
+    run.status = RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save()
+    return run
+
+
+def _finish(run: RefreshRun, status: str, error: str = "") -> RefreshRun:
+    run.status = status
+    run.error = error[:4000]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "rows", "changes", "generation", "kind"])
+    return run
+
+
+def _prepare_transaction(outermost: bool) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # The one-pass roll-up wants memory for its hash aggregates; JIT only slows it down here.
+        cursor.execute("SET LOCAL work_mem = %s", [getattr(settings, "REPORTS_REFRESH_WORK_MEM", "256MB")])
+        cursor.execute("SET LOCAL jit = off")
+
+
+def _full_body(run: RefreshRun, state: SummaryState) -> None:
+    dialect = Dialect(connection.vendor)
+    digest = trigger_digest(dialect)
+    if state.trigger_digest != digest or not triggers_current(connection):
+        state.trigger_digest = install_triggers(connection)
+    run.generation = run.pk
+    run.rows = write_full(connection, run.generation)
+    with connection.cursor() as cursor:
+        # Every change visible to this snapshot is in the figures just computed.
+        cursor.execute("DELETE FROM reports_summarydelta")
+        run.changes = max(cursor.rowcount, 0)
+    state.active_generation = run.generation
+
+
+def _incremental_body(run: RefreshRun, state: SummaryState) -> None:
+    run.generation = state.active_generation
+    run.changes, run.rows = fold_deltas(connection, state.active_generation)
+
+
+def _refresh(kind: str, *, actor=None, run_id: int | None = None) -> RefreshRun:
+    run = _start(kind, actor, run_id)
+    if run.status != RunStatus.RUNNING:
+        return run
+    with refresh_lock(run) as acquired:
+        if not acquired:
+            return _finish(run, RunStatus.SKIPPED)
+        outermost = not connection.in_atomic_block
+        summary_state()
+        try:
+            with transaction.atomic():
+                _prepare_transaction(outermost)
+                state = SummaryState.objects.select_for_update().get(pk=1)
+                if kind == RunKind.INCREMENTAL and (
+                    state.active_generation is None
+                    or state.trigger_digest != trigger_digest(Dialect(connection.vendor))
+                    or not triggers_current(connection)
+                ):
+                    # Nothing to fold into, or the change log was not complete: compute it all.
+                    run.kind = RunKind.FULL
+                if run.kind == RunKind.FULL:
+                    _full_body(run, state)
+                else:
+                    _incremental_body(run, state)
+                state.data_as_of = run.started_at
+                state.last_run = run
+                state.save()
+                run.finished_at = timezone.now()
+                run.status = RunStatus.SUCCEEDED
+                run.save()
+        except Exception as exc:
+            logger.exception("summary refresh %s failed", run.pk)
+            _finish(run, RunStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        if run.kind == RunKind.FULL:
+            summary_prune()
+    return run
+
+
+def summary_refresh_full(*, actor=None, run_id: int | None = None) -> RefreshRun:
+    """Recompute every figure into a new generation and switch to it in one transaction."""
+    return _refresh(RunKind.FULL, actor=actor, run_id=run_id)
+
+
+def summary_refresh_incremental(*, actor=None, run_id: int | None = None) -> RefreshRun:
+    """Fold the changes logged since the last run into the active generation (a full refresh if
+    there is none yet, or if the change-log triggers were missing)."""
+    return _refresh(RunKind.INCREMENTAL, actor=actor, run_id=run_id)
+
+
+def summary_prune() -> int:
+    """Delete the summary rows of generations that are no longer active."""
+    state = SummaryState.objects.filter(pk=1).first()
+    if state is None or state.active_generation is None:
+        return 0
+    deleted, _detail = Summary.objects.exclude(generation=state.active_generation).delete()
+    return deleted
+
+
+def summary_refresh_request(*, actor, kind: str = RunKind.FULL) -> RefreshRun:
+    """The "refresh now" button: queue a refresh (or return the one already queued or running)."""
+    from reports.tasks import refresh_summaries_full, refresh_summaries_incremental
+
+    ensure_region(actor, "reports.refresh_summary", settings.JICENG_PROVINCE_CODE)
+    if kind not in RunKind.values:
+        raise ServiceError(_("刷新类型无效。"), code="bad_kind")
+    with transaction.atomic():
+        # A run queued or running longer than the task time limit died with its worker: not pending.
+        pending = (
+            RefreshRun.objects.filter(status__in=RUN_ACTIVE_STATUSES, created_at__gte=timezone.now() - _lock_lifetime())
+            .order_by("-id")
+            .first()
+        )
+        if pending is not None:
+            return pending
+        run = RefreshRun.objects.create(kind=kind, requested_by=actor, status=RunStatus.QUEUED)
+        task = refresh_summaries_full if kind == RunKind.FULL else refresh_summaries_incremental
+        task.delay_on_commit(run_id=run.pk)
+    return run

@@ -1,0 +1,203 @@
+"""Refreshing the summaries: full refresh equals a direct count; incremental equals full."""
+
+import pytest
+
+from reports.choices import RunKind, RunStatus
+from reports.models import SummaryDelta, SummaryState
+from reports.services import summary_refresh_full, summary_refresh_incremental
+from tests.reports.conftest import direct_counts, summary_rows
+
+
+def test_full_refresh_equals_a_direct_count_of_every_metric_at_every_level(dataset):
+    # given a generated data set over the tree
+    # when a full refresh runs
+    run = summary_refresh_full()
+    # then every figure of every region and period equals a direct count over the raw rows
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.kind == RunKind.FULL
+    expected = direct_counts()
+    assert summary_rows() == expected
+    assert run.rows == len(expected)
+    assert SummaryState.objects.get(pk=1).active_generation == run.pk
+    assert SummaryDelta.objects.count() == 0
+
+
+def _random_changes(dataset, tree, count=40):
+    """Creates, edits, transitions and deletes, through the services and in bulk."""
+    import datetime
+
+    from ledgers.choices import AppealCategory, AppealStatus, HardshipType, MatterStatus, RiskLevel
+    from ledgers.models import HardshipHousehold, LivelihoodAppeal, StabilityMatter
+    from ledgers.services import (
+        appeal_transition,
+        appeal_update,
+        household_exit,
+        household_reactivate,
+        household_update,
+        matter_transition,
+        matter_update,
+    )
+    from tests.reports.conftest import add_appeal, add_household, add_matter
+
+    rng, actor = dataset.rng, dataset.actor
+    for step in range(count):
+        kind = step % 10
+        if kind == 0:
+            add_appeal(rng, actor, rng.choice(dataset.places))
+        elif kind == 1:
+            add_household(rng, actor, rng.choice(dataset.places))
+        elif kind == 2:
+            add_matter(rng, actor, rng.choice(dataset.places))
+        elif kind == 3:
+            appeal = rng.choice(list(LivelihoodAppeal.objects.all()))
+            appeal_update(
+                actor=actor,
+                appeal=appeal,
+                expected_version=appeal.version,
+                data={
+                    "category": rng.choice(AppealCategory.values),
+                    "registered_on": appeal.registered_on - datetime.timedelta(days=rng.randrange(0, 60)),
+                    "funds_spent_fen": rng.choice([0, 99]),
+                },
+            )
+        elif kind == 4:
+            open_appeals = list(LivelihoodAppeal.objects.filter(status=AppealStatus.IN_PROGRESS))
+            if open_appeals:
+                appeal_transition(
+                    actor=actor, appeal=rng.choice(open_appeals), target=AppealStatus.RESOLVED, resolution="办结"
+                )
+        elif kind == 5:
+            household = rng.choice(list(HardshipHousehold.objects.all()))
+            if household.status == "active":
+                household_exit(actor=actor, household=household, exited_on=household.registered_on, reason="脱困")
+            else:
+                household_reactivate(actor=actor, household=household)
+            household.refresh_from_db()
+            household_update(
+                actor=actor,
+                household=household,
+                expected_version=household.version,
+                data={"registered_on": household.registered_on + datetime.timedelta(days=31)},
+                hardship_types=rng.sample(HardshipType.values, 2),
+            )
+        elif kind == 6:
+            matter = rng.choice(list(StabilityMatter.objects.all()))
+            matter_update(
+                actor=actor,
+                matter=matter,
+                expected_version=matter.version,
+                data={"risk_level": rng.choice(RiskLevel.values), "deadline": None},
+            )
+            if matter.status == MatterStatus.REGISTERED:
+                matter_transition(actor=actor, matter=matter, target=MatterStatus.MEDIATING)
+        elif kind == 7:
+            rng.choice(list(LivelihoodAppeal.objects.all())).delete()
+        elif kind == 8:
+            rng.choice(list(HardshipHousehold.objects.all())).delete()
+            rng.choice(list(StabilityMatter.objects.all())).delete()
+        else:
+            # A bulk statement touching many rows at once (one statement-level trigger on PostgreSQL).
+            LivelihoodAppeal.objects.filter(region=tree.village).update(promised_date=datetime.date(2026, 1, 1))
+            StabilityMatter.objects.filter(region__code__startswith=tree.sibling_town.code).update(
+                region_id=tree.village.code
+            )
+
+
+def test_incremental_refresh_equals_full_refresh_after_random_changes(dataset, tree):
+    # given summaries from a full refresh
+    summary_refresh_full()
+    # when records are created, edited, moved through their states and deleted
+    _random_changes(dataset, tree)
+    assert SummaryDelta.objects.exists()
+    # and an incremental refresh runs
+    run = summary_refresh_incremental()
+    # then it folded the change log into the same generation
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.kind == RunKind.INCREMENTAL
+    assert run.changes > 0
+    assert SummaryDelta.objects.count() == 0
+    incremental = summary_rows()
+    # and its figures are exactly a full refresh's, and a direct count's
+    full = summary_refresh_full()
+    assert incremental == summary_rows(full.generation)
+    assert incremental == direct_counts()
+
+
+def test_incremental_refresh_with_no_changes_changes_nothing(dataset):
+    first = summary_refresh_full()
+    before = summary_rows()
+    run = summary_refresh_incremental()
+    assert (run.status, run.kind, run.changes, run.rows, run.generation) == (
+        RunStatus.SUCCEEDED,
+        RunKind.INCREMENTAL,
+        0,
+        0,
+        first.generation,
+    )
+    assert summary_rows() == before
+
+
+def test_first_incremental_refresh_without_summaries_runs_a_full_one(dataset):
+    run = summary_refresh_incremental()
+    assert (run.status, run.kind) == (RunStatus.SUCCEEDED, RunKind.FULL)
+    assert summary_rows() == direct_counts()
+
+
+def test_an_edit_that_moves_no_figure_logs_no_change(dataset):
+    from ledgers.models import LivelihoodAppeal
+    from ledgers.services import appeal_update
+
+    summary_refresh_full()
+    appeal = LivelihoodAppeal.objects.first()
+    appeal_update(actor=dataset.actor, appeal=appeal, expected_version=appeal.version, data={"title": "改个标题"})
+    assert SummaryDelta.objects.count() == 0
+
+
+@pytest.fixture
+def add_broken_source():
+    """Adds a source whose SQL fails, so a refresh crashes after writing the other sources' rows."""
+    from reports.metrics import Fact, Metric, Source, register, registry
+
+    def add():
+        register(
+            Source(
+                key="zz_broken",
+                label="broken",
+                facts=[
+                    Fact(
+                        key="zz_broken.fact",
+                        model="ledgers.LivelihoodAppeal",
+                        columns=("region_id",),
+                        region="t.region_id",
+                        period=lambda d: "'2026-01'",
+                        measures=(("zz_broken_metric", lambda d: "t.no_such_column"),),
+                    )
+                ],
+                metrics=[Metric("zz_broken_metric", "broken", "broken")],
+            )
+        )
+
+    yield add
+    registry.unregister("zz_broken")
+
+
+def test_a_crashed_full_refresh_leaves_the_previous_generation_visible(dataset, add_broken_source):
+    from reports.models import RefreshRun, Summary
+
+    # given summaries of a good refresh
+    good = summary_refresh_full()
+    before = summary_rows()
+    as_of = SummaryState.objects.get(pk=1).data_as_of
+    # when a full refresh crashes midway (a source's SQL fails after the others were written)
+    add_broken_source()
+    with pytest.raises(Exception, match="no_such_column"):
+        summary_refresh_full()
+    # then the run log holds the error, and the previous generation is still the one shown
+    failed = RefreshRun.objects.order_by("-id").first()
+    assert failed.status == RunStatus.FAILED
+    assert "no_such_column" in failed.error
+    assert failed.finished_at is not None
+    state = SummaryState.objects.get(pk=1)
+    assert (state.active_generation, state.data_as_of) == (good.generation, as_of)
+    assert summary_rows() == before
+    assert not Summary.objects.filter(generation=failed.pk).exists()
