@@ -213,3 +213,43 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
             }
         )
     return rows
+
+
+# --- 四个知晓 by village -------------------------------------------------------------------------
+def profile_village_list(*, user, filters=None):
+    """The villages the user may see, each with its profile (or none yet): `(filterset, regions)`.
+
+    The filters are validated with VillageProfileFilterSet (region prefix, q) and applied to the
+    villages, so a village nobody has described yet is listed too.
+    """
+    from regions.choices import Level
+    from regions.models import Region
+
+    filterset = VillageProfileFilterSet(filters if filters is not None else {}, queryset=VillageProfile.objects.none())
+    villages = restrict(Region.objects.filter(level=Level.VILLAGE), user)
+    if not filterset.is_valid():
+        return filterset, villages.none()
+    data = filterset.form.cleaned_data
+    if data.get("region"):
+        villages = villages.filter(code__startswith=data["region"])
+    if data.get("q"):
+        q = data["q"].strip()
+        villages = villages.filter(
+            Q(name__icontains=q)
+            | Q(profile__village_conditions__icontains=q)
+            | Q(profile__household_conditions__icontains=q)
+            | Q(profile__expectations__icontains=q)
+            | Q(profile__problems__icontains=q)
+        )
+    return filterset, villages.select_related("parent", "profile").order_by("code")
+
+
+def profile_village_get(*, user, code):
+    """(village, profile or None) for a village the user may see; 404 otherwise."""
+    from regions.choices import Level
+    from regions.selectors import region_get
+
+    region = region_get(user=user, code=str(code))
+    if region.level != Level.VILLAGE:
+        raise Http404(_("“四个知晓”按村（社区）填写，%(name)s 不是村（社区）。") % {"name": region.name})
+    return region, profile_for_region(user=user, region=region)

@@ -1,0 +1,67 @@
+"""Display helpers for the ledger pages: masked personal numbers and money in yuan."""
+
+from django import template
+
+from core.validators import mask_id_number, mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def masked_id(value):
+    """Never a full ID number in a page: 1101**********002X."""
+    return mask_id_number(value or "") or "—"
+
+
+@register.filter
+def masked_phone(value):
+    return mask_phone(value or "") or "—"
+
+
+@register.filter
+def yuan(fen):
+    """Integer fen shown as yuan with two decimals and thousands separators."""
+    try:
+        return f"{int(fen or 0) / 100:,.2f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def is_overdue(entry):
+    """An open item past its promised date (appeals) or deadline (matters)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES
+
+    today = timezone.localdate()
+    due = getattr(entry, "promised_date", None)
+    open_statuses = APPEAL_OPEN_STATUSES
+    if due is None and hasattr(entry, "deadline"):
+        due, open_statuses = entry.deadline, MATTER_OPEN_STATUSES
+    return isinstance(due, datetime.date) and entry.status in open_statuses and due < today
+
+
+STATUS_COLOURS = {
+    "registered": "secondary",
+    "in_progress": "primary",
+    "mediating": "primary",
+    "resolved": "success",
+    "disclosed": "info",
+    "rated": "success",
+    "reopened": "warning",
+    "escalated": "danger",
+    "closed": "dark",
+    "active": "primary",
+    "exited": "secondary",
+    "low": "secondary",
+    "medium": "warning",
+    "high": "danger",
+}
+
+
+@register.filter
+def status_colour(value):
+    return STATUS_COLOURS.get(str(value), "secondary")

@@ -1,0 +1,123 @@
+"""民生诉求 pages: list, detail (with transitions and history), create, edit, bulk status change."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.exceptions import ConcurrentEditError, ServiceError
+from ledgers.choices import APPEAL_TRANSITIONS, AppealStatus
+from ledgers.forms import AppealTransitionForm, LivelihoodAppealForm
+from ledgers.models import LivelihoodAppeal
+from ledgers.selectors import appeal_get, appeal_list
+from ledgers.services import appeal_create, appeal_transition, appeal_update
+from ledgers.views.base import (
+    LedgerBulkView,
+    LedgerCreateView,
+    LedgerDetailView,
+    LedgerListView,
+    LedgerUpdateView,
+    apply_service_error,
+)
+
+# "Rated" and "reopened" come from residents' ratings through the signed link, not from staff.
+STAFF_TARGETS = (AppealStatus.IN_PROGRESS, AppealStatus.RESOLVED, AppealStatus.DISCLOSED)
+BULK_TARGETS = tuple((s.value, s.label) for s in STAFF_TARGETS)
+
+
+class AppealMixin:
+    model = LivelihoodAppeal
+    url_prefix = "livelihoodappeal"
+
+
+class LivelihoodAppealListView(AppealMixin, LedgerListView):
+    template_name = "ledgers/livelihoodappeal_list.html"
+    selector = appeal_list
+    counts_overdue = True
+    bulk_targets = BULK_TARGETS
+    sort_fields = (
+        ("registered_on", gettext_lazy("登记日期")),
+        ("category", gettext_lazy("类别")),
+        ("region", gettext_lazy("村（社区）")),
+        ("promised_date", gettext_lazy("承诺办结")),
+        ("funds_spent_fen", gettext_lazy("投入资金")),
+        ("status", gettext_lazy("状态")),
+    )
+
+
+class LivelihoodAppealDetailView(AppealMixin, LedgerDetailView):
+    template_name = "ledgers/livelihoodappeal_detail.html"
+    getter = appeal_get
+
+    def extra_context_for(self, appeal):
+        allowed = APPEAL_TRANSITIONS.allowed_targets(appeal.status)
+        return {
+            "next_statuses": [(s.value, s.label) for s in STAFF_TARGETS if s in allowed],
+            "transition_form": AppealTransitionForm(initial={"version": appeal.version}),
+            "rating_panel": None,  # H2's rating links / QR code slot
+        }
+
+
+class LivelihoodAppealTransitionView(LivelihoodAppealDetailView):
+    """POST: move the appeal to one allowed status (a resolution is required to resolve)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        appeal = self.get_entry()
+        self.require("transition", appeal)
+        form = AppealTransitionForm(request.POST)
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            try:
+                if target not in STAFF_TARGETS:
+                    raise ServiceError(_("该状态只能由群众评价产生。"), code="transition_not_allowed")
+                appeal_transition(
+                    actor=request.user,
+                    appeal=appeal,
+                    target=target,
+                    expected_version=form.cleaned_data["version"],
+                    resolution=form.cleaned_data["resolution"],
+                )
+            except ConcurrentEditError as exc:
+                apply_service_error(form, exc)
+                return self.refused(status=409, transition_form=form)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("状态已变更为“%(status)s”。") % {"status": AppealStatus(target).label})
+                return redirect(self.url("detail", appeal.pk))
+        return self.refused(transition_form=form)
+
+
+class LivelihoodAppealCreateView(AppealMixin, LedgerCreateView):
+    form_class = LivelihoodAppealForm
+
+    def create(self, form):
+        return appeal_create(actor=self.request.user, region=form.cleaned_data["region"], data=form.service_data())
+
+
+class LivelihoodAppealUpdateView(AppealMixin, LedgerUpdateView):
+    form_class = LivelihoodAppealForm
+    getter = appeal_get
+
+    def update(self, appeal, form):
+        return appeal_update(
+            actor=self.request.user,
+            appeal=appeal,
+            expected_version=form.cleaned_data["version"],
+            data=form.service_data(),
+        )
+
+
+class LivelihoodAppealBulkView(AppealMixin, LedgerBulkView):
+    selector = appeal_list
+    bulk_targets = BULK_TARGETS
+
+    def apply(self, appeal, form):
+        return appeal_transition(
+            actor=self.request.user,
+            appeal=appeal,
+            target=form.cleaned_data["target"],
+            resolution=form.cleaned_data["resolution"],
+        )

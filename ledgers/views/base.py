@@ -1,0 +1,320 @@
+"""What the ledger pages share: list (filter, sort, paginate, count overdue), detail with history
+and transitions, create/edit through the services, bulk status changes.
+
+Reads go through ledgers.selectors (scope first: out-of-scope → 404), writes through
+ledgers.services; a visible record the user may not change answers 403, and bad input is shown
+beside its field with a 4xx status, never a 500.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.exceptions import ConcurrentEditError, ServiceError
+from ledgers.selectors import entry_history
+from ledgers.services import bulk_apply
+from regions.scoping import ScopedViewMixin, can, scope_prefixes
+from regions.views import region_picker_context
+
+PAGE_SIZES = (20, 50, 100)
+DEFAULT_PAGE_SIZE = 20
+# Query-string keys that are not filters: paging, and the region picker's own selects.
+NON_FILTER_KEYS = ("page", "page_size", "selected")
+
+
+def paginate(request, queryset, per_page):
+    """A page of `queryset`; a page number that is not a positive integer or is past the end is 404."""
+    paginator = Paginator(queryset, per_page)
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+        if number < 1:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Http404(_("页码无效：%(page)s。") % {"page": str(raw)[:20]})
+    if number > paginator.num_pages:
+        raise Http404(
+            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": str(raw)[:20], "count": paginator.num_pages}
+        )
+    return paginator.page(number)
+
+
+def apply_service_error(form, exc: ServiceError) -> None:
+    """Show a service's refusal on the form: beside the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            target = name if name in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def has_permission_somewhere(user, permission: str) -> bool:
+    return scope_prefixes(user, permission) != []
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+class LedgerViewMixin(LoginRequiredMixin, ScopedViewMixin):
+    """Names shared by the views of one ledger: `model`, `url_prefix` ("livelihoodappeal")."""
+
+    url_prefix = ""
+    verbose_name = ""
+
+    def url(self, action, *args):
+        return reverse(f"ledgers:{self.url_prefix}_{action}", args=args)
+
+    def perm(self, action):
+        return f"ledgers.{action}_{self.model._meta.model_name}"
+
+    def crumbs(self, *extra):
+        return [{"label": self.model._meta.verbose_name_plural, "url": self.url("list")}, *extra]
+
+
+class LedgerListView(LedgerViewMixin, TemplateView):
+    """Search and filter form above a sortable, paginated table; overdue rows and their count;
+    bulk status change. A malformed filter shows its errors with status 400."""
+
+    selector = None
+    sort_fields: tuple = ()  # (param, label)
+    bulk_targets: tuple = ()  # (status, label) offered for bulk change
+    counts_overdue = False
+
+    def get(self, request, *args, **kwargs):
+        params = request.GET.copy()
+        for key in NON_FILTER_KEYS:
+            params.pop(key, None)
+        filterset, rows = type(self).selector(user=request.user, filters=params)
+        errors = [str(e) for errs in filterset.errors.values() for e in errs] if not filterset.is_valid() else []
+        page_size = DEFAULT_PAGE_SIZE
+        raw_size = request.GET.get("page_size", "")
+        if raw_size:
+            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+                page_size = int(raw_size)
+            else:
+                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_obj = paginate(request, rows, page_size)
+        overdue_count = rows.overdue().count() if self.counts_overdue and not errors else 0
+        keep = params.copy()
+        if raw_size and not errors:
+            keep["page_size"] = raw_size
+        context = self.get_context_data(
+            filterset=filterset,
+            filter_errors=errors,
+            page_obj=page_obj,
+            rows=list(page_obj.object_list),
+            overdue_count=overdue_count,
+            querystring=keep.urlencode(),
+            filter_querystring=params.urlencode(),
+            page_size=page_size,
+            page_sizes=PAGE_SIZES,
+            sort_links=self.sort_links(params),
+            current_ordering=params.get("ordering", ""),
+            can_add=has_permission_somewhere(request.user, self.perm("add")),
+            can_bulk=bool(self.bulk_targets) and has_permission_somewhere(request.user, self.perm("transition")),
+            can_export=has_permission_somewhere(request.user, self.perm("export")),
+            can_import=has_permission_somewhere(request.user, self.perm("import")),
+            bulk_targets=self.bulk_targets,
+            crumbs=self.crumbs(),
+            chosen={key: params.getlist(key) for key in params},
+            **region_picker_context(request.user, params.get("region", ""), name="region"),
+        )
+        return self.render_to_response(context, status=400 if errors else 200)
+
+    def sort_links(self, params):
+        current = params.get("ordering", "")
+        links = {}
+        for field, label in self.sort_fields:
+            query = params.copy()
+            if current == field:
+                query["ordering"], state = f"-{field}", "asc"
+            elif current == f"-{field}":
+                query["ordering"], state = field, "desc"
+            else:
+                query["ordering"], state = f"-{field}", ""
+            links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
+        return links
+
+
+class LedgerDetailView(LedgerViewMixin, TemplateView):
+    """One record with every field, its allowed next transitions and its history."""
+
+    getter = None
+
+    def get_entry(self):
+        if not hasattr(self, "_entry"):
+            self._entry = type(self).getter(user=self.request.user, pk=self.kwargs["pk"])
+        return self._entry
+
+    def get_context_data(self, **kwargs):
+        entry = self.get_entry()
+        user = self.request.user
+        context = {
+            "object": entry,
+            "history": entry_history(entry),
+            "can_change": can(user, "change", entry),
+            "can_transition": can(user, "transition", entry),
+            "crumbs": self.crumbs({"label": str(entry), "url": ""}),
+        }
+        context.update(self.extra_context_for(entry))
+        context.update(kwargs)
+        return super().get_context_data(**context)
+
+    def extra_context_for(self, entry) -> dict:
+        return {}
+
+    def require(self, action, entry):
+        if not can(self.request.user, action, entry):
+            raise PermissionDenied(_("您没有权限进行此操作。"))
+
+    def refused(self, status=400, **forms):
+        """Render the detail page again with the bound forms showing their errors."""
+        return self.render_to_response(self.get_context_data(**forms), status=status)
+
+
+class LedgerCreateView(LedgerViewMixin, TemplateView):
+    form_class = None
+    template_name = "ledgers/entry_form.html"
+
+    def create(self, form):
+        raise NotImplementedError
+
+    def check(self):
+        if not has_permission_somewhere(self.request.user, self.perm("add")):
+            raise PermissionDenied(_("您没有登记%(what)s的权限。") % {"what": self.model._meta.verbose_name})
+
+    def get(self, request, *args, **kwargs):
+        self.check()
+        return self.show(self.form_class(user=request.user))
+
+    def post(self, request, *args, **kwargs):
+        self.check()
+        form = self.form_class(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                entry = self.create(form)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记：%(title)s") % {"title": entry})
+                return redirect(self.url("detail", entry.pk))
+        return self.show(form, status=400)
+
+    def show(self, form, status=200):
+        selected = form["region"].value() if form.is_bound else ""
+        if not selected:
+            selected = self.request.GET.get("region", "")
+        context = self.get_context_data(
+            form=form,
+            creating=True,
+            title=_("登记%(what)s") % {"what": self.model._meta.verbose_name},
+            cancel_url=self.url("list"),
+            crumbs=self.crumbs({"label": _("登记"), "url": ""}),
+            **region_picker_context(self.request.user, selected or "", name="region"),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class LedgerUpdateView(LedgerViewMixin, TemplateView):
+    form_class = None
+    getter = None
+    template_name = "ledgers/entry_form.html"
+
+    def update(self, entry, form):
+        raise NotImplementedError
+
+    def get_entry(self):
+        entry = type(self).getter(user=self.request.user, pk=self.kwargs["pk"])
+        if not can(self.request.user, "change", entry):
+            raise PermissionDenied(_("您没有修改该记录的权限。"))
+        return entry
+
+    def get(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        return self.show(entry, self.form_class(instance=entry, user=request.user))
+
+    def post(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        form = self.form_class(request.POST, instance=entry, user=request.user)
+        status = 400
+        if form.is_valid():
+            try:
+                # A fresh copy for the service: it diffs against what is stored.
+                self.update(self.get_entry(), form)
+            except ConcurrentEditError as exc:
+                apply_service_error(form, exc)
+                status = 409
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存修改。"))
+                return redirect(self.url("detail", entry.pk))
+        return self.show(entry, form, status=status)
+
+    def show(self, entry, form, status=200):
+        context = self.get_context_data(
+            form=form,
+            object=entry,
+            creating=False,
+            title=_("修改%(what)s") % {"what": self.model._meta.verbose_name},
+            cancel_url=self.url("detail", entry.pk),
+            crumbs=self.crumbs({"label": str(entry), "url": self.url("detail", entry.pk)}, {"label": _("修改")}),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class LedgerBulkView(LedgerViewMixin, TemplateView):
+    """POST: one status change applied to the ticked rows, one service call per row; the list
+    page then says which succeeded and which failed, with the reason for each."""
+
+    http_method_names = ["post"]
+    selector = None
+    bulk_targets: tuple = ()
+
+    def apply(self, entry, form):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        from ledgers.forms import BulkTransitionForm
+
+        if not has_permission_somewhere(request.user, self.perm("transition")):
+            raise PermissionDenied(_("您没有变更状态的权限。"))
+        back = safe_next(request, self.url("list"))
+        form = BulkTransitionForm(request.POST, targets=self.bulk_targets)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(back)
+        ids = form.cleaned_data["ids"]
+        _filterset, rows = type(self).selector(user=request.user)
+        found = {entry.pk: entry for entry in rows.filter(pk__in=ids)}
+        result = bulk_apply([found[pk] for pk in ids if pk in found], lambda entry: self.apply(entry, form))
+        missing = [pk for pk in ids if pk not in found]
+        if result.done:
+            messages.success(
+                request,
+                _("已变更 %(count)s 条：%(items)s")
+                % {"count": len(result.done), "items": "；".join(f"#{e.pk} {e}" for e in result.done)},
+            )
+        for entry, reason in result.failed:
+            messages.error(
+                request, _("#%(pk)s %(title)s 未变更：%(reason)s") % {"pk": entry.pk, "title": entry, "reason": reason}
+            )
+        for pk in missing:
+            messages.error(request, _("#%(pk)s 未变更：记录不存在或不在您的管辖范围内。") % {"pk": pk})
+        return redirect(back)

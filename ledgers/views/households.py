@@ -1,0 +1,164 @@
+"""困难群众 pages: list, detail (members, help records, exit), create, edit."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.exceptions import ConcurrentEditError, ServiceError
+from ledgers.choices import HouseholdStatus
+from ledgers.forms import HardshipHouseholdForm, HelpRecordForm, HouseholdExitForm, HouseholdMemberForm
+from ledgers.models import HardshipHousehold
+from ledgers.selectors import household_get, household_list
+from ledgers.services import (
+    help_record_add,
+    household_create,
+    household_exit,
+    household_member_add,
+    household_reactivate,
+    household_update,
+)
+from ledgers.views.base import (
+    LedgerCreateView,
+    LedgerDetailView,
+    LedgerListView,
+    LedgerUpdateView,
+    apply_service_error,
+)
+
+
+class HouseholdMixin:
+    model = HardshipHousehold
+    url_prefix = "hardshiphousehold"
+
+
+class HardshipHouseholdListView(HouseholdMixin, LedgerListView):
+    template_name = "ledgers/hardshiphousehold_list.html"
+    selector = household_list
+    sort_fields = (
+        ("registered_on", gettext_lazy("登记日期")),
+        ("head_name", gettext_lazy("户主")),
+        ("region", gettext_lazy("村（社区）")),
+        ("member_count", gettext_lazy("人口")),
+        ("status", gettext_lazy("状态")),
+    )
+
+
+class HardshipHouseholdDetailView(HouseholdMixin, LedgerDetailView):
+    template_name = "ledgers/hardshiphousehold_detail.html"
+    getter = household_get
+
+    def extra_context_for(self, household):
+        return {
+            "member_form": HouseholdMemberForm(prefix="member"),
+            "help_form": HelpRecordForm(prefix="help"),
+            "exit_form": HouseholdExitForm(initial={"version": household.version}),
+        }
+
+
+class HardshipHouseholdTransitionView(HardshipHouseholdDetailView):
+    """POST: exit (with date and reason) or reactivate a household."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        household = self.get_entry()
+        self.require("transition", household)
+        target = request.POST.get("target", "")
+        form = HouseholdExitForm(request.POST)
+        try:
+            if target == HouseholdStatus.ACTIVE:
+                version = request.POST.get("version", "")
+                household_reactivate(
+                    actor=request.user,
+                    household=household,
+                    expected_version=int(version) if version.isdigit() else None,
+                )
+            elif target == HouseholdStatus.EXITED:
+                if not form.is_valid():
+                    return self.refused(exit_form=form)
+                household_exit(
+                    actor=request.user,
+                    household=household,
+                    exited_on=form.cleaned_data["exited_on"],
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            else:
+                form.is_valid()
+                form.add_error(None, _("该状态变更不存在：%(value)s。") % {"value": target[:30]})
+                return self.refused(exit_form=form)
+        except ConcurrentEditError as exc:
+            form.is_valid()
+            apply_service_error(form, exc)
+            return self.refused(status=409, exit_form=form)
+        except ServiceError as exc:
+            form.is_valid()
+            if "exit_reason" in getattr(exc, "error_dict", {}):
+                exc = ServiceError({"reason": exc.error_dict["exit_reason"]})
+            apply_service_error(form, exc)
+            return self.refused(exit_form=form)
+        messages.success(request, _("状态已变更为“%(status)s”。") % {"status": HouseholdStatus(target).label})
+        return redirect(self.url("detail", household.pk))
+
+
+class HardshipHouseholdMemberAddView(HardshipHouseholdDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        household = self.get_entry()
+        self.require("change", household)
+        form = HouseholdMemberForm(request.POST, prefix="member")
+        if form.is_valid():
+            try:
+                member = household_member_add(actor=request.user, household=household, data=form.service_data())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已添加家庭成员：%(name)s") % {"name": member.name})
+                return redirect(self.url("detail", household.pk))
+        return self.refused(member_form=form)
+
+
+class HardshipHouseholdHelpAddView(HardshipHouseholdDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        household = self.get_entry()
+        self.require("change", household)
+        form = HelpRecordForm(request.POST, prefix="help")
+        if form.is_valid():
+            try:
+                help_record_add(actor=request.user, household=household, data=form.service_data())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已添加帮扶记录。"))
+                return redirect(self.url("detail", household.pk))
+        return self.refused(help_form=form)
+
+
+class HardshipHouseholdCreateView(HouseholdMixin, LedgerCreateView):
+    form_class = HardshipHouseholdForm
+
+    def create(self, form):
+        return household_create(
+            actor=self.request.user,
+            region=form.cleaned_data["region"],
+            data=form.service_data(),
+            hardship_types=form.cleaned_data["hardship_types"],
+        )
+
+
+class HardshipHouseholdUpdateView(HouseholdMixin, LedgerUpdateView):
+    form_class = HardshipHouseholdForm
+    getter = household_get
+
+    def update(self, household, form):
+        return household_update(
+            actor=self.request.user,
+            household=household,
+            expected_version=form.cleaned_data["version"],
+            data=form.service_data(),
+            hardship_types=form.cleaned_data["hardship_types"],
+        )
