@@ -36,6 +36,7 @@ from ledgers.services.imports import (
     import_batch_recent,
     import_batch_start,
     import_template,
+    ledger_export_audit,
 )
 from ledgers.services.matters import (
     ESCALATION_HANDLERS,
@@ -75,6 +76,7 @@ __all__ = [
     "import_batch_recent",
     "import_batch_start",
     "import_template",
+    "ledger_export_audit",
     "ledger_open",
     "matter_create",
     "matter_escalate",

@@ -32,7 +32,7 @@ from audit.choices import Action, Outcome
 from audit.services import audit_record
 from core.crypto import keyed_hash
 from core.exceptions import ServiceError
-from core.validators import normalize_id_number, validate_id_number
+from core.validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number
 from core.xlsx import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Sheet, read_all
 from ledgers.choices import AppealCategory, HardshipType, MatterType, RaisedBy, RiskLevel, Triage
 from ledgers.models import (
@@ -866,6 +866,7 @@ def _execute_all(spec: ImportSpec, batch: ImportBatch) -> None:
                 message=message,
             )
             if updated:
+                _scrub_personal_data(batch, spec)
                 audit_record(
                     actor=batch.created_by,
                     action=Action.IMPORT,
@@ -927,6 +928,7 @@ def _finish(batch: ImportBatch, spec: ImportSpec) -> None:
         skipped_rows=skipped,
     )
     if updated:
+        _scrub_personal_data(batch, spec)
         audit_record(
             actor=batch.created_by,
             action=Action.IMPORT,
@@ -934,6 +936,18 @@ def _finish(batch: ImportBatch, spec: ImportSpec) -> None:
             region_code=_common_region(batch, spec),
             message=_audit_message(spec, batch, written=written, skipped=skipped),
         )
+
+
+def _scrub_personal_data(batch: ImportBatch, spec: ImportSpec) -> None:
+    """Once a batch is finished its rows are only a report: keep ID and phone numbers masked."""
+    sensitive = {c.header: c.parse for c in spec.columns if c.parse in ("id", "phone")}
+    rows = list(ImportRow.objects.filter(batch=batch).only("id", "values"))
+    for row in rows:
+        for header, parse in sensitive.items():
+            value = row.values.get(header)
+            if value not in (None, ""):
+                row.values[header] = mask_id_number(str(value)) if parse == "id" else mask_phone(str(value))
+    ImportRow.objects.bulk_update(rows, ["values"], batch_size=500)
 
 
 def _common_region(batch: ImportBatch, spec: ImportSpec) -> str:
@@ -963,3 +977,19 @@ def _audit_message(spec: ImportSpec, batch: ImportBatch, *, written: int, skippe
         "skipped": skipped,
         "mode": ImportMode(batch.mode).label if batch.mode else "",
     }
+
+
+# --- Export audit ---------------------------------------------------------------------------------
+def ledger_export_audit(*, actor, model, count: int, filters: str) -> None:
+    """Every export leaves a trace: who, which ledger, how many rows, with which filters."""
+    permission = f"ledgers.export_{model._meta.model_name}"
+    prefixes = scope_prefixes(actor, permission) or []
+    region_code = prefixes[0] if len(prefixes) == 1 else ""
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type=model._meta.label_lower,
+        region_code=region_code,
+        message=_("导出%(label)s %(count)s 行；筛选条件：%(filters)s")
+        % {"label": model._meta.verbose_name, "count": count, "filters": filters[:300] or _("无")},
+    )

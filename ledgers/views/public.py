@@ -1,0 +1,271 @@
+"""The residents' pages (no login) and the staff view that makes a rating link.
+
+- `PublicDisclosureView`: a village's disclosed appeals, without personal data.
+- `PublicNoticeView`: the same as a printable notice (公示) for the village notice board.
+- `PublicRatingView`: a resident rates an appeal through a signed, single-use link.
+- `RatingLinkCreateView` (staff, scoped): a new rating link and its QR code for one appeal.
+
+The public views read through `ledgers.selectors_public` (public fields only) and the signed
+token; they are the only views exempt from the scope rule (tests/test_conventions.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import segno
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+from django.views.generic.detail import SingleObjectMixin
+
+from core.exceptions import ServiceError
+from ledgers.choices import AppealStatus, Satisfaction
+from ledgers.models import LivelihoodAppeal
+from ledgers.selectors_public import (
+    decorate,
+    public_appeal_list,
+    public_appeal_of_invitation,
+    public_village_get,
+    public_village_summary,
+)
+from ledgers.services import appeal_rate, rating_invitation_create, rating_invitation_from_token
+from regions.scoping import ScopedViewMixin
+
+PUBLIC_PAGE_SIZE = 20
+NOTICE_MAX_ROWS = 200
+NOTICE_DEFAULT_DAYS = 90
+TOKEN_MAX_LENGTH = 300
+# Refusals of a link: a tampered or unknown link is a bad request; a used or expired one is gone.
+LINK_ERROR_STATUS = {"bad_signature": 400, "unknown_link": 400, "used_link": 410, "expired_link": 410}
+
+
+def _page(request, rows, per_page):
+    paginator = Paginator(rows, per_page)
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise Http404(_("页码无效：%(page)s。") % {"page": raw[:20]})
+    if int(raw) > paginator.num_pages:
+        raise Http404(
+            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": raw[:20], "count": paginator.num_pages}
+        )
+    return paginator.page(int(raw))
+
+
+class PublicDisclosureView(TemplateView):
+    """村务公开: the village's resolved appeals made public, with how residents rated them.
+
+    No raiser name, phone or ID number is read, let alone shown; the official in charge is.
+    """
+
+    template_name = "ledgers/public/disclosure.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = public_village_get(code=kwargs["code"])
+        page_obj = _page(self.request, public_appeal_list(region=region), PUBLIC_PAGE_SIZE)
+        context.update(
+            region=region,
+            page_obj=page_obj,
+            rows=decorate(page_obj.object_list),
+            summary=public_village_summary(region=region),
+        )
+        return context
+
+
+def _parse_day(value: str, field_label) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise _BadPeriod(
+            _("%(field)s“%(value)s”不是有效日期，应如 2026-11-25。") % {"field": field_label, "value": value[:20]}
+        )
+
+
+class _BadPeriod(Exception):
+    pass
+
+
+class PublicNoticeView(TemplateView):
+    """The printable disclosure notice (公示) of a village for a period (`start`, `end`; default
+    the last 90 days): A4, a table of the items, the date and the village committee's line."""
+
+    template_name = "ledgers/public/notice.html"
+
+    def get(self, request, *args, **kwargs):
+        region = public_village_get(code=kwargs["code"])
+        today = timezone.localdate()
+        try:
+            start = _parse_day(request.GET.get("start", ""), _("开始日期"))
+            end = _parse_day(request.GET.get("end", ""), _("结束日期"))
+            end = end or today
+            start = start or end - datetime.timedelta(days=NOTICE_DEFAULT_DAYS)
+            if start > end:
+                raise _BadPeriod(_("开始日期不能晚于结束日期。"))
+        except _BadPeriod as exc:
+            return render(
+                request,
+                "ledgers/public/message.html",
+                {"title": _("公示期间有误"), "message": str(exc), "region": region},
+                status=400,
+            )
+        rows = list(public_appeal_list(region=region, disclosed_from=start, disclosed_to=end)[: NOTICE_MAX_ROWS + 1])
+        context = self.get_context_data(
+            region=region,
+            start=start,
+            end=end,
+            today=today,
+            rows=decorate(rows[:NOTICE_MAX_ROWS]),
+            truncated=len(rows) > NOTICE_MAX_ROWS,
+            max_rows=NOTICE_MAX_ROWS,
+            funds_yuan=sum(r["funds_spent_fen"] for r in rows[:NOTICE_MAX_ROWS]) / 100,
+        )
+        return self.render_to_response(context)
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=gettext_lazy("您对办理情况是否满意？"),
+        choices=Satisfaction.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("请选择满意程度。"),
+            "invalid_choice": gettext_lazy("请选择满意程度。"),
+        },
+    )
+    resolved = forms.TypedChoiceField(
+        label=gettext_lazy("您反映的问题解决了吗？"),
+        choices=(("yes", gettext_lazy("已解决")), ("no", gettext_lazy("没有解决"))),
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("请选择问题是否已解决。"),
+            "invalid_choice": gettext_lazy("请选择问题是否已解决。"),
+        },
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("意见建议（可不填）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+
+
+class PublicRatingView(View):
+    """群众评价: the page behind a rating link or QR code. One rating per link; a tampered,
+    expired or used link gets a friendly page (400 / 410) and changes nothing. Answering "not
+    resolved" reopens the appeal (the service does it). CSRF protection stays on."""
+
+    template_name = "ledgers/public/rate.html"
+
+    def _refuse(self, request, exc: ServiceError):
+        status = LINK_ERROR_STATUS.get(exc.code, 400)
+        return render(
+            request,
+            "ledgers/public/message.html",
+            {"title": _("无法评价"), "message": " ".join(exc.messages), "link_error": exc.code},
+            status=status,
+        )
+
+    def _invitation(self, token):
+        if len(token) > TOKEN_MAX_LENGTH:
+            raise ServiceError(_("评价链接无效，请向村（社区）索取新的链接。"), code="bad_signature")
+        return rating_invitation_from_token(token)
+
+    def get(self, request, token):
+        try:
+            invitation = self._invitation(token)
+        except ServiceError as exc:
+            return self._refuse(request, exc)
+        return self._form_page(request, invitation, RatingForm())
+
+    def post(self, request, token):
+        try:
+            invitation = self._invitation(token)
+        except ServiceError as exc:
+            return self._refuse(request, exc)
+        form = RatingForm(request.POST)
+        if not form.is_valid():
+            return self._form_page(request, invitation, form, status=400)
+        try:
+            appeal_rate(
+                token=token,
+                score=form.cleaned_data["score"],
+                resolved_confirmed=form.cleaned_data["resolved"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ServiceError as exc:
+            return self._refuse(request, exc)
+        return render(
+            request,
+            "ledgers/public/message.html",
+            {
+                "title": _("感谢您的评价"),
+                "message": _("您的评价已收到。")
+                + ("" if form.cleaned_data["resolved"] else _("您反映问题未解决，村（社区）将重新办理。")),
+                "thanks": True,
+                "region_code": invitation.appeal.region_id,
+            },
+        )
+
+    def _form_page(self, request, invitation, form, status=200):
+        context = {"form": form, "appeal": public_appeal_of_invitation(invitation), "expires_at": invitation.expires_at}
+        return render(request, self.template_name, context, status=status)
+
+
+def rating_link_context(request, invitation, token) -> dict:
+    link = request.build_absolute_uri(reverse("ledgers:public_rate", args=[token]))
+    qr = segno.make(link, error="m")
+    return {
+        "invitation": invitation,
+        "rating_link": link,
+        "qr_svg": qr.svg_inline(scale=4, dark="#000", light="#fff"),
+        "qr_png": qr.png_data_uri(scale=8, border=2),
+    }
+
+
+class RatingLinkCreateView(LoginRequiredMixin, ScopedViewMixin, SingleObjectMixin, View):
+    """Staff: a new single-use rating link (and QR code) for a disclosed appeal in their scope.
+
+    Out of scope → 404; visible but without the right to change its status → 403.
+    """
+
+    model = LivelihoodAppeal
+    required_action = "transition"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        appeal = self.get_object()
+        status = 200
+        try:
+            invitation, token = rating_invitation_create(actor=request.user, appeal=appeal)
+            context = rating_link_context(request, invitation, token)
+        except ServiceError as exc:
+            if exc.code == "out_of_scope":
+                raise PermissionDenied
+            context, status = {"link_error": " ".join(exc.messages)}, 400
+        try:
+            detail_url = reverse("ledgers:livelihoodappeal_detail", args=[appeal.pk])
+        except NoReverseMatch:
+            detail_url = ""
+        context.update(
+            appeal=appeal, detail_url=detail_url, can_rate=appeal.status in (AppealStatus.DISCLOSED, AppealStatus.RATED)
+        )
+        template = (
+            "ledgers/public/rating_link_panel.html"
+            if request.headers.get("HX-Request")
+            else "ledgers/public/rating_link.html"
+        )
+        return render(request, template, context, status=status)

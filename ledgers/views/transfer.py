@@ -1,0 +1,391 @@
+"""Excel import and export pages of the three ledgers.
+
+Import: `/ledgers/<ledger>/import/` (upload → dry run), `/ledgers/<ledger>/import/template/`
+(the blank workbook), `/ledgers/imports/<id>/` (the row-by-row report; the user chooses
+"全部导入" or "只导入无误的行"; progress while the task runs).
+
+Export: `/ledgers/<ledger>/export/?<the list page's query>` — the same FilterSet and selector
+as the list page, further restricted to where the user may export, ID and phone numbers
+masked, bounded, streamed, audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.validators import mask_id_number, mask_phone
+from core.xlsx import Sheet, workbook_response
+from ledgers.choices import APPEAL_OPEN_STATUSES as OPEN_APPEALS
+from ledgers.choices import MATTER_OPEN_STATUSES as OPEN_MATTERS
+from ledgers.models import ImportKind, ImportMode, ImportRowStatus
+from ledgers.selectors import appeal_list, household_list, matter_list
+from ledgers.services import import_batch_get, import_batch_prepare, import_batch_recent, import_batch_start
+from ledgers.services.imports import (
+    IMPORT_MAX_BYTES,
+    IMPORT_MAX_ROWS,
+    can_import,
+    import_spec,
+    import_template,
+    ledger_export_audit,
+)
+from regions.scoping import restrict, scope_prefixes
+
+EXPORT_MAX_ROWS = 50_000
+EXPORT_CHUNK = 1000
+REPORT_PAGE_SIZE = 100
+# Not filters: paging and the region picker's own selects (as on the list pages).
+NON_FILTER_KEYS = ("page", "page_size", "selected")
+
+LIST_URL = {
+    ImportKind.APPEALS: "ledgers:livelihoodappeal_list",
+    ImportKind.HOUSEHOLDS: "ledgers:hardshiphousehold_list",
+    ImportKind.MATTERS: "ledgers:stabilitymatter_list",
+}
+URL_PREFIX = {
+    ImportKind.APPEALS: "livelihoodappeal",
+    ImportKind.HOUSEHOLDS: "hardshiphousehold",
+    ImportKind.MATTERS: "stabilitymatter",
+}
+
+
+def _list_url(kind):
+    try:
+        return reverse(LIST_URL[kind])
+    except Exception:
+        return ""
+
+
+# --- Import ------------------------------------------------------------------------------------
+class ImportKindMixin(LoginRequiredMixin):
+    kind: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_import(request.user, self.kind):
+            raise PermissionDenied(_("您没有导入%(label)s的权限。") % {"label": import_spec(self.kind).label})
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImportView(ImportKindMixin, TemplateView):
+    """Upload a filled-in template; the dry run checks every row and shows the report."""
+
+    template_name = "ledgers/includes/transfer_import.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        spec = import_spec(self.kind)
+        context.update(
+            spec=spec,
+            kind=self.kind,
+            title=_("导入%(label)s") % {"label": spec.label},
+            template_url=reverse(f"ledgers:{URL_PREFIX[self.kind]}_import_template"),
+            list_url=_list_url(self.kind),
+            recent=import_batch_recent(user=self.request.user, kind=self.kind),
+            max_rows=IMPORT_MAX_ROWS,
+            max_mb=IMPORT_MAX_BYTES // 1048576,
+            columns=spec.columns,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        upload = request.FILES.get("file")
+        if upload is None:
+            return self.render_to_response(
+                self.get_context_data(upload_error=_("请选择要上传的 Excel 文件。")), status=400
+            )
+        try:
+            batch = import_batch_prepare(actor=request.user, kind=self.kind, upload=upload)
+        except ValidationError as exc:
+            return self.render_to_response(self.get_context_data(upload_error=" ".join(exc.messages)), status=400)
+        return redirect("ledgers:importbatch_detail", pk=batch.pk)
+
+
+class ImportTemplateView(ImportKindMixin, View):
+    def get(self, request, *args, **kwargs):
+        filename, sheets = import_template(self.kind)
+        return workbook_response(filename=filename, sheets=sheets)
+
+
+def _report_cells(spec, values):
+    """Cells as uploaded, with ID and phone numbers masked (the report is a list page too)."""
+    cells = []
+    for column in spec.columns:
+        value = values.get(column.header)
+        if value not in (None, "") and column.parse == "id":
+            value = mask_id_number(str(value))
+        elif value not in (None, "") and column.parse == "phone":
+            value = mask_phone(str(value))
+        cells.append(value)
+    return cells
+
+
+class ImportBatchView(LoginRequiredMixin, TemplateView):
+    """The dry-run report of one upload (the uploader's own), the choice, and the result."""
+
+    template_name = "ledgers/includes/transfer_batch.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["ledgers/includes/transfer_batch_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = kwargs.get("batch") or import_batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        show = self.request.GET.get("show", "problems")
+        rows = batch.rows.order_by("row_number")
+        if show == "problems":
+            rows = rows.exclude(errors=[])
+        elif show != "all":
+            raise Http404(_("参数 show 只能是 problems 或 all。"))
+        paginator = Paginator(rows, REPORT_PAGE_SIZE)
+        raw = self.request.GET.get("page", "1")
+        if not raw.isdigit() or not 1 <= int(raw) <= paginator.num_pages:
+            raise Http404(_("页码无效：%(page)s。") % {"page": raw[:20]})
+        page_obj = paginator.page(int(raw))
+        spec = import_spec(batch.kind)
+        context.update(
+            batch=batch,
+            spec=spec,
+            page_obj=page_obj,
+            report_rows=[{"row": r, "cells": _report_cells(spec, r.values)} for r in page_obj.object_list],
+            headers=spec.headers,
+            show=show,
+            querystring=f"show={show}",
+            modes=ImportMode,
+            row_status=ImportRowStatus,
+            list_url=_list_url(batch.kind),
+            import_url=reverse(f"ledgers:{URL_PREFIX[batch.kind]}_import"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        batch = import_batch_get(user=request.user, pk=kwargs["pk"])
+        try:
+            import_batch_start(actor=request.user, batch=batch, mode=request.POST.get("mode", ""))
+        except ValidationError as exc:
+            context = self.get_context_data(batch=batch, start_error=" ".join(exc.messages))
+            return render(request, self.template_name, context, status=400)
+        return redirect("ledgers:importbatch_detail", pk=batch.pk)
+
+
+# --- Export ------------------------------------------------------------------------------------
+def _yuan(fen):
+    return round((fen or 0) / 100, 2)
+
+
+def _date(value):
+    return timezone.localtime(value) if value and hasattr(value, "tzinfo") and value.tzinfo else value
+
+
+def _appeal_rows(rows, today):
+    for a in rows:
+        yield [
+            a.pk,
+            a.region.parent.name if a.region.parent_id else "",
+            a.region.name,
+            a.region_id,
+            a.registered_on,
+            a.get_category_display(),
+            a.get_raised_by_display(),
+            a.raiser_name,
+            mask_phone(a.raiser_phone),
+            a.title,
+            a.description,
+            a.get_triage_display(),
+            a.responsible_person,
+            a.promised_date,
+            _yuan(a.funds_spent_fen),
+            a.get_status_display(),
+            _("是") if a.status in OPEN_APPEALS and a.promised_date < today else _("否"),
+            a.resolution,
+            _date(a.resolved_at),
+            _date(a.disclosed_at),
+        ]
+
+
+def _household_rows(rows, today):
+    for h in rows:
+        yield [
+            h.pk,
+            h.region.parent.name if h.region.parent_id else "",
+            h.region.name,
+            h.region_id,
+            h.registered_on,
+            h.head_name,
+            mask_id_number(h.head_id_number) if h.head_id_number else "",
+            mask_phone(h.phone),
+            h.address,
+            h.member_count,
+            "、".join(x.get_type_display() for x in h.hardships.all()),
+            h.needs,
+            _("是") if h.is_sensitive else _("否"),
+            h.get_status_display(),
+            h.exited_on,
+            h.exit_reason,
+        ]
+
+
+def _matter_rows(rows, today):
+    for m in rows:
+        yield [
+            m.pk,
+            m.region.parent.name if m.region.parent_id else "",
+            m.region.name,
+            m.region_id,
+            m.registered_on,
+            m.get_matter_type_display(),
+            m.title,
+            m.parties,
+            m.summary,
+            m.get_risk_level_display(),
+            m.mediator,
+            m.deadline,
+            m.get_status_display(),
+            _("是") if m.status in OPEN_MATTERS and m.deadline and m.deadline < today else _("否"),
+            m.get_outcome_display() if m.outcome else "",
+            m.outcome_note,
+            m.escalated_reference,
+        ]
+
+
+EXPORTS = {
+    ImportKind.APPEALS: {
+        "selector": appeal_list,
+        "headers": [
+            "编号",
+            "乡镇（街道）",
+            "村（社区）",
+            "区划代码",
+            "登记日期",
+            "类别",
+            "反映人类型",
+            "反映人",
+            "联系电话",
+            "诉求事项",
+            "具体情况",
+            "办理方式",
+            "责任人",
+            "承诺办结日期",
+            "投入资金（元）",
+            "状态",
+            "是否逾期",
+            "办理结果",
+            "办结时间",
+            "公开时间",
+        ],  # fmt: skip
+        "text": ["区划代码", "联系电话"],
+        "rows": _appeal_rows,
+    },
+    ImportKind.HOUSEHOLDS: {
+        "selector": household_list,
+        "headers": [
+            "编号",
+            "乡镇（街道）",
+            "村（社区）",
+            "区划代码",
+            "登记日期",
+            "户主姓名",
+            "户主身份证号",
+            "联系电话",
+            "住址",
+            "家庭人口",
+            "困难类型",
+            "主要困难与需求",
+            "含敏感信息",
+            "状态",
+            "退出日期",
+            "退出原因",
+        ],  # fmt: skip
+        "text": ["区划代码", "户主身份证号", "联系电话"],
+        "rows": _household_rows,
+    },
+    ImportKind.MATTERS: {
+        "selector": matter_list,
+        "headers": [
+            "编号",
+            "乡镇（街道）",
+            "村（社区）",
+            "区划代码",
+            "登记日期",
+            "矛盾类型",
+            "事项",
+            "当事人",
+            "基本情况",
+            "风险等级",
+            "调解人",
+            "化解期限",
+            "状态",
+            "是否逾期",
+            "化解结果",
+            "结果说明",
+            "转信访编号",
+        ],  # fmt: skip
+        "text": ["区划代码"],
+        "rows": _matter_rows,
+    },
+}
+
+
+class ExportView(LoginRequiredMixin, View):
+    """The list page's filtered rows as .xlsx (masked numbers; at most EXPORT_MAX_ROWS rows)."""
+
+    kind: str = ""
+
+    def get(self, request, *args, **kwargs):
+        spec = import_spec(self.kind)
+        model = spec.model
+        permission = f"ledgers.export_{model._meta.model_name}"
+        if scope_prefixes(request.user, permission) == []:
+            raise PermissionDenied(_("您没有导出%(label)s的权限。") % {"label": spec.label})
+        export = EXPORTS[self.kind]
+        params = request.GET.copy()
+        for key in NON_FILTER_KEYS:
+            params.pop(key, None)
+        filterset, rows = export["selector"](user=request.user, filters=params)
+        if not filterset.is_valid():
+            messages = [f"{filterset.form.fields[name].label if name in filterset.form.fields else name}：{e}"
+                        for name, errs in filterset.errors.items() for e in errs]  # fmt: skip
+            return self._refuse(request, spec, _("筛选条件有误：") + "；".join(messages))
+        rows = restrict(rows, request.user, "export")
+        total = rows.count()
+        if total > EXPORT_MAX_ROWS:
+            return self._refuse(
+                request,
+                spec,
+                _(
+                    "符合条件的记录有 %(total)s 条，超过单次导出上限 %(max)s 条。请缩小筛选范围（如按乡镇或日期）后分次导出。"
+                )
+                % {"total": total, "max": EXPORT_MAX_ROWS},
+            )
+        today = timezone.localdate()
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = workbook_response(
+            filename=f"{spec.label}-{stamp}.xlsx",
+            sheets=[
+                Sheet(
+                    title=spec.label,
+                    headers=export["headers"],
+                    rows=export["rows"](rows.iterator(chunk_size=EXPORT_CHUNK), today),
+                    text_columns=export["text"],
+                )
+            ],
+        )
+        ledger_export_audit(actor=request.user, model=model, count=response.row_counts[0], filters=params.urlencode())
+        return response
+
+    def _refuse(self, request, spec, message):
+        return render(
+            request,
+            "error.html",
+            {"status": 400, "title": _("无法导出%(label)s") % {"label": spec.label}, "message": message},
+            status=400,
+        )
