@@ -259,3 +259,36 @@ def test_rating_link_view_refuses_get(client_for, users, disclosed):
         .status_code
         == 405
     )
+
+
+# --- the rating panel on the appeal's detail page -------------------------------------------------
+def test_detail_page_offers_the_rating_link_and_shows_ratings(client_for, client, users, link, disclosed):
+    _invitation, token = link
+    client.post(rate_url(token), {"score": "4", "resolved": "yes", "comment": "修得很快"})
+    response = client_for(users.township_staff).get(reverse("ledgers:livelihoodappeal_detail", args=[disclosed.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="rating-panel"' in html
+    assert 'data-testid="rating-link-create"' in html
+    assert "满意" in html and "修得很快" in html
+    assert "已生成评价链接 1 个。" in html
+
+
+def test_detail_page_of_a_registered_appeal_explains_when_rating_is_possible(client_for, users, appeal):
+    html = (
+        client_for(users.township_staff)
+        .get(reverse("ledgers:livelihoodappeal_detail", args=[appeal.pk]))
+        .content.decode()
+    )
+    assert "事项办结并公开后，可以生成评价链接请群众评价。" in html
+    assert 'data-testid="rating-link-create"' not in html
+
+
+def test_detail_page_hides_the_link_button_from_read_only_roles(client_for, users, disclosed):
+    html = (
+        client_for(users.county_leader)
+        .get(reverse("ledgers:livelihoodappeal_detail", args=[disclosed.pk]))
+        .content.decode()
+    )
+    assert 'data-testid="rating-panel"' in html
+    assert 'data-testid="rating-link-create"' not in html
