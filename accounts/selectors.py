@@ -21,7 +21,7 @@ def user_list(*, actor, query: str = ""):
             return users.none()
         inside = Q()
         for prefix in prefixes:
-            inside |= Q(region_id__startswith=prefix)
+            inside |= Q(region__code__startswith=prefix)
         active_posts = Post.objects.active().filter(user=OuterRef("pk"))
         users = users.filter(is_superuser=False).exclude(
             Exists(active_posts.filter(role__in=ADMIN_ROLES)) | Exists(active_posts.exclude(inside))
