@@ -2,10 +2,12 @@
 
 import datetime
 import io
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from audit.choices import Action, Outcome
@@ -530,3 +532,80 @@ def test_a_batch_is_started_once_and_only_by_its_owner(users, tree, django_captu
         run_start(batch, users.township_staff, ImportMode.ALL, django_capture_on_commit_callbacks)
     assert caught.value.messages == ["该批次当前状态为“已完成”，不能再次导入。请重新上传文件。"]
     assert LivelihoodAppeal.objects.count() == 1
+
+
+# --- pages ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        (None, 302),
+        ("township_staff", 200),
+        ("village_cadre", 200),
+        ("county_leader", 403),
+        ("auditor", 403),
+        ("superuser", 200),
+    ],
+)
+def test_import_page_permission_matrix(client_for, users, who, status):
+    response = client_for(getattr(users, who) if who else None).get(reverse("ledgers:livelihoodappeal_import"))
+    assert response.status_code == status
+
+
+def test_template_download(client_for, users):
+    response = client_for(users.township_staff).get(reverse("ledgers:stabilitymatter_import_template"))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert [c.value for c in book.worksheets[0][1]][:4] == ["村（社区）*", "登记日期", "矛盾类型*", "事项*"]
+    assert response["Content-Disposition"].endswith(quote("稳定事项导入模板.xlsx"))
+
+
+def test_upload_report_choice_and_result_through_the_pages(client_for, users, tree, django_capture_on_commit_callbacks):
+    client = client_for(users.township_staff)
+    rows = [
+        appeal_row(title="甲"),
+        appeal_row(title="乙", **{"类别": "修路"}),
+        appeal_row(title="丙"),
+    ]
+    response = client.post(reverse("ledgers:livelihoodappeal_import"), {"file": upload(APPEAL_HEADERS, rows)})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ledgers:importbatch_detail", args=[batch.pk])
+    report = client.get(response["Location"]).content.decode()
+    assert "共 3 行：无误 2 行，有问题 1 行。" in report
+    assert "<strong>类别</strong>：“修路”不是可选的值" in report
+    assert "138****1234" in report and "13800001234" not in report
+    refused = client.post(response["Location"], {"mode": "all"})
+    assert refused.status_code == 400
+    assert "有 1 行存在问题，不能全部导入" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = client.post(response["Location"], {"mode": "valid_only"})
+    assert chosen.status_code == 302
+    result = client.get(response["Location"]).content.decode()
+    assert "只导入无误的行：已导入 2 行，未导入 1 行。" in result
+    assert sorted(LivelihoodAppeal.objects.values_list("title", flat=True)) == ["丙", "甲"]
+    status_partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert status_partial.lstrip().startswith('<div id="import-status"')
+
+
+def test_bad_uploads_are_400_with_the_reason(client_for, users):
+    client = client_for(users.township_staff)
+    url = reverse("ledgers:livelihoodappeal_import")
+    missing = client.post(url, {})
+    assert missing.status_code == 400
+    assert "请选择要上传的 Excel 文件。" in missing.content.decode()
+    wrong = client.post(url, {"file": SimpleUploadedFile("诉求.xls", b"\xd0\xcf\x11\xe0")})
+    assert wrong.status_code == 400
+    assert "只支持 .xlsx 格式的 Excel 文件" in wrong.content.decode()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_another_users_batch_is_404(client_for, users, tree):
+    batch = import_batch_prepare(
+        actor=users.township_staff, kind=ImportKind.APPEALS, upload=upload(APPEAL_HEADERS, [appeal_row()])
+    )
+    url = reverse("ledgers:importbatch_detail", args=[batch.pk])
+    assert client_for(users.village_cadre).get(url).status_code == 404
+    assert client_for(users.village_cadre).post(url, {"mode": "all"}).status_code == 404
+    assert client_for(users.township_staff).get(url, {"page": "x"}).status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.VALIDATED

@@ -1,0 +1,162 @@
+"""Export of any filtered ledger list to xlsx: same filters and scope as the page, masked
+numbers, bounded, audited."""
+
+import io
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.choices import Action
+from audit.models import AuditEvent
+from core.validators import id_number_check_digit
+from ledgers.choices import AppealCategory, HardshipType, MatterType
+from ledgers.services import appeal_create, household_create, matter_create
+from ledgers.views import transfer
+
+ID17 = "51012119500101002"
+ID_NUMBER = ID17 + id_number_check_digit(ID17)
+
+
+def sheet_of(response):
+    assert response.status_code == 200, response.content[:500]
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    return [[c.value for c in row] for row in sheet.iter_rows()], sheet
+
+
+@pytest.fixture
+def appeals(users, tree, appeal_data):
+    staff = users.township_staff
+    return [
+        appeal_create(actor=staff, region=tree.village, data=appeal_data),
+        appeal_create(actor=staff, region=tree.village2, data={**appeal_data, "title": "二组水塔漏水"}),
+        appeal_create(
+            actor=staff,
+            region=tree.village,
+            data={**appeal_data, "title": "村道塌方", "category": AppealCategory.ROADS},
+        ),
+        appeal_create(
+            actor=users.sibling_staff, region=tree.sibling_village, data={**appeal_data, "title": "五凤村诉求"}
+        ),
+    ]
+
+
+def test_export_applies_the_list_filters_and_masks_phones(client_for, users, appeals):
+    response = client_for(users.township_staff).get(
+        "/ledgers/appeals/export/", {"category": "drinking_water", "page": "2"}
+    )
+    rows, sheet = sheet_of(response)
+    assert rows[0][:10] == [
+        "编号",
+        "乡镇（街道）",
+        "村（社区）",
+        "区划代码",
+        "登记日期",
+        "类别",
+        "反映人类型",
+        "反映人",
+        "联系电话",
+        "诉求事项",
+    ]
+    assert sorted(r[9] for r in rows[1:]) == ["三组自来水管破裂", "二组水塔漏水"]
+    assert {r[8] for r in rows[1:]} == {"138****1234"}
+    assert all(r[5] == "饮水" and r[14] == 1500 for r in rows[1:])
+    assert sheet["D2"].number_format == "@"
+    assert response["Content-Disposition"].startswith('attachment; filename="-')
+    assert "filename*=UTF-8''" + quote("民生诉求-") in response["Content-Disposition"]
+
+
+def test_export_is_audited_with_count_and_filters(client_for, users, appeals):
+    sheet_of(client_for(users.township_staff).get("/ledgers/appeals/export/", {"category": "roads"}))
+    event = AuditEvent.objects.get(action=Action.EXPORT)
+    assert (event.actor, event.object_type, event.region_code) == (
+        users.township_staff,
+        "ledgers.livelihoodappeal",
+        "510121113",
+    )
+    assert event.message == "导出民生诉求 1 行；筛选条件：category=roads"
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "titles"),
+    [
+        (None, 302, None),
+        ("township_staff", 200, {"三组自来水管破裂", "二组水塔漏水", "村道塌方"}),
+        ("village_cadre", 200, {"三组自来水管破裂", "村道塌方"}),
+        ("county_leader", 200, {"三组自来水管破裂", "二组水塔漏水", "村道塌方", "五凤村诉求"}),
+        ("sibling_staff", 200, {"五凤村诉求"}),
+        ("auditor", 403, None),
+        ("system_admin", 403, None),
+        ("no_post", 403, None),
+        ("superuser", 200, {"三组自来水管破裂", "二组水塔漏水", "村道塌方", "五凤村诉求"}),
+    ],
+)
+def test_export_permission_matrix_and_scope(client_for, users, appeals, who, status, titles):
+    response = client_for(getattr(users, who) if who else None).get("/ledgers/appeals/export/")
+    assert response.status_code == status
+    if titles is not None:
+        rows, _sheet = sheet_of(response)
+        assert {r[9] for r in rows[1:]} == titles
+    else:
+        assert AuditEvent.objects.filter(action=Action.EXPORT).count() == 0
+
+
+def test_household_export_masks_id_numbers(client_for, users, tree):
+    household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data={"head_name": "李秀英", "head_id_number": ID_NUMBER, "phone": "13900002222", "member_count": 2},
+        hardship_types=[HardshipType.EMPTY_NEST, HardshipType.DISABLED],
+    )
+    response = client_for(users.township_staff).get(reverse("ledgers:hardshiphousehold_export"))
+    rows, sheet = sheet_of(response)
+    assert rows[1][5:11] == ["李秀英", "5101**********" + ID_NUMBER[-4:], "139****2222", None, 2, "残疾人、空巢老人"]
+    assert sheet["G2"].number_format == "@"
+    assert ID_NUMBER not in str(rows)
+
+
+def test_matter_export(client_for, users, tree):
+    matter_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data={"matter_type": MatterType.NEIGHBOUR, "title": "宅基地边界争议", "parties": "张某、李某"},
+    )
+    rows, _sheet = sheet_of(client_for(users.township_staff).get(reverse("ledgers:stabilitymatter_export")))
+    assert rows[1][5:8] == ["邻里纠纷", "宅基地边界争议", "张某、李某"]
+
+
+def test_malformed_filters_are_400_with_a_message(client_for, users, appeals):
+    response = client_for(users.township_staff).get("/ledgers/appeals/export/", {"status": "lost", "overdue": "maybe"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "筛选条件有误" in html
+    assert AuditEvent.objects.filter(action=Action.EXPORT).count() == 0
+
+
+def test_exports_past_the_limit_are_refused(client_for, users, appeals, monkeypatch):
+    monkeypatch.setattr(transfer, "EXPORT_MAX_ROWS", 2)
+    response = client_for(users.township_staff).get("/ledgers/appeals/export/")
+    assert response.status_code == 400
+    assert "符合条件的记录有 3 条，超过单次导出上限 2 条。" in response.content.decode()
+
+
+def test_export_query_count_does_not_grow_with_rows(
+    client_for, users, tree, appeal_data, django_assert_max_num_queries
+):
+    for index in range(30):
+        appeal_create(actor=users.township_staff, region=tree.village, data={**appeal_data, "title": f"事项{index}"})
+        household_create(
+            actor=users.township_staff,
+            region=tree.village,
+            data={"head_name": f"户{index}"},
+            hardship_types=[HardshipType.POOR],
+        )
+    client = client_for(users.township_staff)
+    with django_assert_max_num_queries(12):
+        rows, _sheet = sheet_of(client.get("/ledgers/appeals/export/"))
+    assert len(rows) == 31
+    with django_assert_max_num_queries(12):
+        rows, _sheet = sheet_of(client.get("/ledgers/households/export/"))
+    assert len(rows) == 31
