@@ -1,0 +1,232 @@
+"""Reads for the dashboards, exports and the API: summaries only, always through the user's scope.
+
+A dashboard reads the active generation's rows for one region and its children (a handful of
+indexed queries), never the raw ledger rows; the one exception is the overdue list, a bounded
+indexed query (top N) through `restrict` on the appeal model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from ledgers.models import LivelihoodAppeal
+from regions.choices import Level
+from regions.models import Region
+from regions.scoping import restrict, scope_prefixes
+from reports.choices import TOTAL_PERIOD
+from reports.metrics import Figure, Metric, figure, get_metric, load_sources, stored_keys_for
+from reports.models import Summary, SummaryState
+
+VIEW_PERMISSION = "reports.view_summary"
+HEADLINE = (
+    "ledgers_built",
+    "problems_registered",
+    "problems_resolved",
+    "satisfaction_rate",
+    "appeals_solved_funded",
+    "funds_invested_fen",
+)
+HOTLINE = ("response_rate", "resolution_rate", "satisfaction_rate")
+ON_TIME = ("appeal_on_time_rate", "matter_on_time_rate")
+CHILD_COLUMNS = (
+    "problems_registered",
+    "problems_resolved",
+    "resolution_rate",
+    "satisfaction_rate",
+    "appeal_on_time_rate",
+    "funds_invested_fen",
+    "households_active",
+    "matters_registered",
+    "ledgers_built",
+)
+RANKED = ("resolution_rate", "satisfaction_rate", "appeal_on_time_rate", "response_rate")
+TREND = ("problems_registered", "problems_resolved", "satisfaction_rate")
+TREND_MONTHS = 24
+OVERDUE_LIMIT = 10
+
+
+def ranking_min_sample() -> int:
+    return int(getattr(settings, "REPORTS_RANKING_MIN_SAMPLE", 30))
+
+
+def summary_state() -> SummaryState | None:
+    return SummaryState.objects.select_related("last_run").filter(pk=1).first()
+
+
+def summary_queryset(*, user, state: SummaryState | None = None):
+    """The active generation's rows the user may see (none before the first refresh)."""
+    state = state if state is not None else summary_state()
+    queryset = (
+        Summary.objects.none()
+        if state is None or state.active_generation is None
+        else (Summary.objects.filter(generation=state.active_generation))
+    )
+    return restrict(queryset, user)
+
+
+def dashboard_roots(*, user) -> list[Region]:
+    """The highest regions whose figures the user may see: where /reports/ sends them."""
+    prefixes = scope_prefixes(user, VIEW_PERMISSION)
+    if prefixes is None:
+        prefixes = [settings.JICENG_PROVINCE_CODE]
+    return list(Region.objects.filter(code__in=prefixes).order_by("code"))
+
+
+def dashboard_region_get(*, user, code: str) -> Region:
+    region = None
+    if code.isdigit():
+        region = restrict(Region.objects.all(), user, VIEW_PERMISSION).filter(code=code).first()
+    if region is None:
+        raise Http404(_("未找到区划代码为 %(code)s 的统计数据，或它不在您的管辖范围内。") % {"code": code[:20]})
+    return region
+
+
+def child_regions(*, user, region: Region) -> list[Region]:
+    if region.level >= Level.VILLAGE:
+        return []
+    return list(restrict(Region.objects.filter(parent_id=region.code), user, VIEW_PERMISSION).order_by("code"))
+
+
+def values_by_region(*, user, codes, keys, periods=(TOTAL_PERIOD,), state=None) -> dict:
+    """{(code, period): {stored key: value}} for the given regions, periods and stored metrics."""
+    rows = summary_queryset(user=user, state=state).filter(
+        region_code__in=list(codes), period__in=list(periods), metric__in=list(keys)
+    )
+    out: dict = defaultdict(dict)
+    for code, period, metric, value in rows.values_list("region_code", "period", "metric", "value"):
+        out[(code, period)][metric] = value
+    return out
+
+
+def figures(metrics: list[Metric], values: dict) -> list[Figure]:
+    return [figure(metric, values) for metric in metrics]
+
+
+def monthly_values(*, user, code: str, keys, state=None, months: int = TREND_MONTHS) -> dict[str, dict]:
+    """{month: {stored key: value}} for the region's latest `months` months with any figure."""
+    rows = (
+        summary_queryset(user=user, state=state)
+        .filter(region_code=code, metric__in=list(keys))
+        .exclude(period=TOTAL_PERIOD)
+        .values_list("period", "metric", "value")
+    )
+    out: dict = defaultdict(dict)
+    for period, metric, value in rows:
+        out[period][metric] = value
+    return {month: out[month] for month in sorted(out)[-months:]}
+
+
+@dataclass
+class Ranking:
+    metric: Metric
+    rows: list  # (region, Figure), best first
+    too_small: list  # regions below the minimum sample
+    min_sample: int
+
+
+def rankings(children: list[Region], values: dict, *, metrics=RANKED, min_sample: int | None = None) -> list[Ranking]:
+    min_sample = ranking_min_sample() if min_sample is None else min_sample
+    out = []
+    for key in metrics:
+        metric = get_metric(key)
+        ranked, small = [], []
+        for child in children:
+            fig = figure(metric, values.get((child.code, TOTAL_PERIOD), {}))
+            if fig.denominator is not None and fig.denominator >= min_sample and fig.value is not None:
+                ranked.append((child, fig))
+            else:
+                small.append(child)
+        ranked.sort(key=lambda item: (-item[1].value, item[0].code))
+        out.append(Ranking(metric, ranked, small, min_sample))
+    return out
+
+
+def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[LivelihoodAppeal]:
+    """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope."""
+    queryset = restrict(LivelihoodAppeal.objects.overdue(), user).filter(region__code__startswith=region.code)
+    return list(queryset.select_related("region").order_by("promised_date", "id")[:limit])
+
+
+def dashboard(*, user, region: Region) -> dict:
+    """Everything a dashboard page shows, from the summaries (plus the bounded overdue list)."""
+    registry = load_sources()
+    state = summary_state()
+    children = child_regions(user=user, region=region)
+    card_metrics = [get_metric(k) for k in dict.fromkeys((*HEADLINE, *HOTLINE, *ON_TIME, *CHILD_COLUMNS))]
+    breakdown_keys = [k for b in registry.breakdowns.values() for k in b.metrics]
+    own_keys = stored_keys_for(card_metrics) + breakdown_keys
+    child_metrics = [get_metric(k) for k in CHILD_COLUMNS]
+    values = values_by_region(user=user, codes=[region.code, *(c.code for c in children)], keys=own_keys, state=state)
+    own = values.get((region.code, TOTAL_PERIOD), {})
+    trend_metrics = [get_metric(k) for k in TREND]
+    months = monthly_values(user=user, code=region.code, keys=stored_keys_for(trend_metrics), state=state)
+    breakdowns = []
+    for breakdown in registry.breakdowns.values():
+        items = [(get_metric(k), int(own.get(k, 0))) for k in breakdown.metrics]
+        if any(value for _m, value in items):
+            breakdowns.append({"breakdown": breakdown, "items": items})
+    return {
+        "state": state,
+        "own_values": own,
+        "headline": [figure(get_metric(k), own) for k in HEADLINE],
+        "hotline": [figure(get_metric(k), own) for k in HOTLINE],
+        "on_time": [figure(get_metric(k), own) for k in ON_TIME],
+        "extra": [figure(get_metric(k), own) for k in ("households_active", "matters_registered")],
+        "children": children,
+        "child_metrics": child_metrics,
+        "child_rows": [
+            (child, [figure(m, values.get((child.code, TOTAL_PERIOD), {})) for m in child_metrics])
+            for child in children
+        ],
+        "rankings": rankings(children, values) if children else [],
+        "trend": {
+            "months": list(months),
+            "series": [{"metric": m, "figures": [figure(m, months[month]) for month in months]} for m in trend_metrics],
+        },
+        "trend_rows": [(month, [figure(m, months[month]) for m in trend_metrics]) for month in months],
+        "breakdowns": breakdowns,
+        "overdue": overdue_appeals(user=user, region=region),
+    }
+
+
+def monthly_report(*, user, region: Region, month: str) -> dict:
+    """A month's figures for the region and its children (monthly metrics, from township up)."""
+    state = summary_state()
+    children = child_regions(user=user, region=region)
+    monthly = [m for m in load_sources().metrics.values() if m.is_stored and m.monthly]
+    derived = [get_metric(k) for k in ("problems_registered", "problems_resolved", "satisfaction_rate")]
+    keys = stored_keys_for([*monthly, *derived])
+    values = values_by_region(
+        user=user,
+        codes=[region.code, *(c.code for c in children)],
+        keys=keys,
+        periods=(month, TOTAL_PERIOD),
+        state=state,
+    )
+    columns = [*derived, *monthly]
+    return {
+        "state": state,
+        "month": month,
+        "figure_rows": list(
+            zip(
+                figures(columns, values.get((region.code, month), {})),
+                figures(columns, values.get((region.code, TOTAL_PERIOD), {})),
+                strict=True,
+            )
+        ),
+        "columns": columns,
+        "child_rows": [(child, figures(columns, values.get((child.code, month), {}))) for child in children],
+        "children_have_months": region.level + 1 <= int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP)),
+        "months": sorted(
+            summary_queryset(user=user, state=state)
+            .filter(region_code=region.code, metric="appeals_registered")
+            .exclude(period=TOTAL_PERIOD)
+            .values_list("period", flat=True),
+            reverse=True,
+        ),
+    }

@@ -1,0 +1,216 @@
+"""Dashboards: province, prefecture, county, township (and a village's own figures), read from the
+summaries only, scoped to the user's regions (404 outside them)."""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from audit.choices import Action
+from audit.services import audit_record
+from core.exceptions import ServiceError
+from regions.choices import Level
+from regions.scoping import ScopedViewMixin, can_at_region
+from regions.selectors import region_ancestors
+from reports import selectors
+from reports.choices import RUN_ACTIVE_STATUSES, RunKind, Unit
+from reports.metrics import figure
+from reports.models import RefreshRun, Summary
+from reports.services import summary_refresh_request
+from reports.templatetags.reports_tags import chart_value
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+REFRESH_PERMISSION = "reports.refresh_summary"
+EXPORT_PERMISSION = "reports.export_summary"
+
+
+def appeal_url(pk) -> str | None:
+    try:
+        return reverse("ledgers:livelihoodappeal_detail", args=[pk])
+    except NoReverseMatch:  # the ledger pages are not installed in this deployment
+        return None
+
+
+def can_refresh(user) -> bool:
+    return can_at_region(user, REFRESH_PERMISSION, settings.JICENG_PROVINCE_CODE)
+
+
+class DashboardRedirectView(LoginRequiredMixin, View):
+    """/reports/: each user lands on the dashboard of their own (highest) region."""
+
+    def get(self, request):
+        if not request.user.has_perm(selectors.VIEW_PERMISSION):
+            raise PermissionDenied(_("您没有查看统计看板的权限。"))
+        roots = selectors.dashboard_roots(user=request.user)
+        if not roots:
+            raise Http404(_("您的管辖范围内没有可查看的统计数据。"))
+        return redirect("reports:region_dashboard", code=roots[0].code)
+
+
+class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
+    model = Summary
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.region = selectors.dashboard_region_get(user=request.user, code=kwargs["code"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_context(self) -> dict:
+        return {
+            "region": self.region,
+            "ancestors": [
+                a
+                for a in region_ancestors(self.region)
+                if can_at_region(self.request.user, selectors.VIEW_PERMISSION, a.code)
+            ],
+            "drillable": self.region.level < Level.VILLAGE,
+            "can_export": can_at_region(self.request.user, EXPORT_PERMISSION, self.region.code),
+            "can_refresh": can_refresh(self.request.user),
+            "min_sample": selectors.ranking_min_sample(),
+        }
+
+
+class DashboardView(RegionDashboardMixin, TemplateView):
+    template_name = "reports/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = selectors.dashboard(user=self.request.user, region=self.region)
+        context.update(self.base_context())
+        context.update(data)
+        context["overdue_rows"] = [(appeal, appeal_url(appeal.pk)) for appeal in data["overdue"]]
+        context["today"] = timezone.localdate()
+        context["chart_data"] = {
+            "trend": {
+                "months": data["trend"]["months"],
+                "series": [
+                    {
+                        "name": str(series["metric"].label),
+                        "rate": series["metric"].is_rate,
+                        "values": [chart_value(f) for f in series["figures"]],
+                    }
+                    for series in data["trend"]["series"]
+                ],
+            },
+            "breakdowns": [
+                {
+                    "key": item["breakdown"].key,
+                    "title": str(item["breakdown"].label),
+                    "labels": [str(m.label) for m, _v in item["items"]],
+                    "values": [v for _m, v in item["items"]],
+                }
+                for item in data["breakdowns"]
+            ],
+        }
+        if context["can_refresh"]:
+            context["latest_run"] = RefreshRun.objects.order_by("-id").first()
+        return context
+
+
+class DashboardExportView(RegionDashboardMixin, View):
+    """The child-region table (and the region's own row) as an xlsx download."""
+
+    def get(self, request, code):
+        from core.xlsx import workbook_response
+
+        if not can_at_region(request.user, EXPORT_PERMISSION, self.region.code):
+            raise PermissionDenied(_("您没有导出统计数据的权限。"))
+        data = selectors.dashboard(user=request.user, region=self.region)
+        metrics = data["child_metrics"]
+        headers = [_("区划代码"), _("名称"), *(self._header(m) for m in metrics)]
+        own = [figure(m, data["own_values"]) for m in metrics]
+        rows = [[self.region.code, _("%(name)s（合计）") % {"name": self.region.name}, *map(self._cell, own)]]
+        rows += [[child.code, child.name, *map(self._cell, figs)] for child, figs in data["child_rows"]]
+        state = data["state"]
+        as_of = timezone.localtime(state.data_as_of).strftime("%Y%m%d%H%M") if state and state.data_as_of else "none"
+        response = workbook_response(
+            filename=f"统计-{self.region.name}-{as_of}.xlsx",
+            headers=headers,
+            rows=rows,
+            text_columns=[_("区划代码")],
+            title=str(self.region.name)[:31],
+        )
+        audit_record(
+            actor=request.user,
+            action=Action.EXPORT,
+            region_code=self.region.code,
+            object_type="reports.summary",
+            message=_("导出%(name)s统计表，%(count)s 行") % {"name": self.region.name, "count": len(rows)},
+        )
+        return response
+
+    @staticmethod
+    def _header(metric):
+        suffix = {Unit.RATE: "（%）", Unit.FEN: _("（万元）")}.get(metric.unit, "")
+        return f"{metric.label}{suffix}"
+
+    @staticmethod
+    def _cell(fig):
+        if fig.value is None:
+            return None
+        if fig.metric.unit == Unit.RATE:
+            return float(fig.percent)
+        if fig.metric.unit == Unit.FEN:
+            return round(int(fig.value) / 1_000_000, 2)
+        return int(fig.value)
+
+
+class MonthlyReportView(RegionDashboardMixin, TemplateView):
+    """A printable monthly report of one region: the month's figures, the totals, the children."""
+
+    template_name = "reports/monthly_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        month = self.request.GET.get("month", "").strip()
+        if month and not MONTH.match(month):
+            raise BadRequest(_("月份格式应为 YYYY-MM，例如 2026-01。"))
+        data = selectors.monthly_report(
+            user=self.request.user, region=self.region, month=month or timezone.localdate().strftime("%Y-%m")
+        )
+        if not month and data["months"]:
+            data = selectors.monthly_report(user=self.request.user, region=self.region, month=data["months"][0])
+        context.update(self.base_context())
+        context.update(data)
+        context["printed_at"] = timezone.localtime()
+        return context
+
+
+class RefreshView(LoginRequiredMixin, View):
+    """ "Refresh now": queue a full refresh (provincial office only) and show its progress."""
+
+    def post(self, request):
+        if not can_refresh(request.user):
+            raise PermissionDenied(_("只有省级工作部门可以刷新统计数据。"))
+        kind = request.POST.get("kind", RunKind.FULL)
+        try:
+            run = summary_refresh_request(actor=request.user, kind=kind)
+        except ServiceError as exc:
+            raise BadRequest(" ".join(str(m) for m in exc.messages))
+        if request.htmx:
+            return render(request, "reports/includes/run_status.html", {"run": run, "polling": True})
+        messages.info(request, _("已提交刷新，稍后数据将更新。"))
+        return redirect(request.POST.get("next") or reverse("reports:dashboard"))
+
+
+class RunStatusView(LoginRequiredMixin, View):
+    """A refresh run's progress, polled by htmx while it is queued or running."""
+
+    def get(self, request, pk):
+        if not can_refresh(request.user):
+            raise PermissionDenied(_("只有省级工作部门可以查看刷新记录。"))
+        run = get_object_or_404(RefreshRun, pk=pk)
+        return render(
+            request,
+            "reports/includes/run_status.html",
+            {"run": run, "polling": run.status in RUN_ACTIVE_STATUSES},
+        )
