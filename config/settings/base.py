@@ -204,6 +204,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name across apps get stable, distinct schema names.
+    "ENUM_NAME_OVERRIDES": {
+        "MatterOutcomeEnum": "ledgers.choices.MatterOutcome",
+        "AuditOutcomeEnum": "audit.choices.Outcome",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
