@@ -88,9 +88,10 @@ def add_appeal(rng, actor, region):
         return appeal
     _invitation, token = rating_invitation_create(actor=actor, appeal=appeal)
     appeal_rate(token=token, score=rng.choice([1, 2, 3, 4, 5, 5, 5]), resolved_confirmed=rng.random() < 0.85)
-    if rng.random() < 0.2:  # an invitation never answered
-        rating_invitation_create(actor=actor, appeal=LivelihoodAppeal.objects.get(pk=appeal.pk))
-    return LivelihoodAppeal.objects.get(pk=appeal.pk)
+    appeal = LivelihoodAppeal.objects.get(pk=appeal.pk)
+    if rng.random() < 0.2 and appeal.status == AppealStatus.RATED:  # an invitation never answered
+        rating_invitation_create(actor=actor, appeal=appeal)
+    return appeal
 
 
 def add_household(rng, actor, region):
