@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -170,6 +171,12 @@ def _display(field, value):
         return _("%(yuan)s 元") % {"yuan": f"{value / 100:,.2f}"}
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if field is not None and field.get_internal_type() == "DateTimeField" and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return moment.strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
