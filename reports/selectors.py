@@ -77,6 +77,11 @@ def dashboard_roots(*, user) -> list[Region]:
     return list(Region.objects.filter(code__in=prefixes).order_by("code"))
 
 
+def region_names(codes) -> dict[str, str]:
+    """Names of regions whose figures the caller already read through the scope."""
+    return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
 def dashboard_region_get(*, user, code: str) -> Region:
     region = None
     if code.isdigit():

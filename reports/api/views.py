@@ -8,13 +8,12 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from regions.choices import LEVEL_BY_LENGTH
-from regions.models import Region
 from regions.scoping import ScopedViewSetMixin
 from reports.api.serializers import MetricSerializer, StatFigureSerializer, metric_payload
 from reports.filters import SummaryFilterSet
 from reports.metrics import all_metrics, figure, get_metric, load_sources
 from reports.models import Summary
-from reports.selectors import summary_state
+from reports.selectors import region_names, summary_state
 
 
 class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
@@ -44,7 +43,7 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         values: dict = defaultdict(dict)
         for code, period, metric, value in queryset.values_list("region_code", "period", "metric", "value"):
             values[(code, period)][metric] = value
-        names = dict(Region.objects.filter(code__in={code for code, _p in values}).values_list("code", "name"))
+        names = region_names({code for code, _p in values})
         items = []
         for code, period in sorted(values):
             for metric in metrics:
