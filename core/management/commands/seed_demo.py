@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 
 # Each app that has demo records contributes one function; all are idempotent.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = ["ledgers.demo.seed_demo_ledgers"]
 
 
 class Command(BaseCommand):
