@@ -29,7 +29,7 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
-            return Summary.objects.none()
+            return self.queryset.none()
         state = summary_state()
         queryset = super().get_queryset()
         if state is None or state.active_generation is None:
