@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve setup test lint check pytest worker beat bench fuzz messages clean-db
+.PHONY: install run serve setup test lint check pytest worker beat bench fuzz messages clean-db backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ worker: setup
 
 beat: setup
 	$(VENV)/bin/celery -A config beat -l info
+
+# Backups: var/backups/<UTC stamp>.pgdump (PostgreSQL) or .sqlite3 (SQLite); see README "Backup and restore".
+backup: $(VENV)/.installed
+	PY=$(PY) ./scripts/backup.sh
+
+restore: $(VENV)/.installed
+	PY=$(PY) FORCE=$(FORCE) ./scripts/restore.sh "$(FILE)"
 
 clean-db:
 	rm -f var/jiceng.sqlite3 var/jiceng.sqlite3-wal var/jiceng.sqlite3-shm
