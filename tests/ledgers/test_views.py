@@ -730,3 +730,13 @@ def test_profile_first_save_creates_then_stale_save_is_refused(client_for, users
 def test_profile_of_a_township_is_404(client_for, users, tree):
     response = client_for(users.township_staff).get(reverse("ledgers:villageprofile_detail", args=[tree.town.code]))
     assert response.status_code == 404
+
+
+# --- Admin ----------------------------------------------------------------------------------------
+def test_admin_shows_ledger_items_read_only_without_personal_numbers(client_for, users, entries):
+    c = client_for(users.superuser)
+    household = entries["household"]
+    assert c.get(reverse("admin:ledgers_livelihoodappeal_changelist")).status_code == 200
+    page = c.get(reverse("admin:ledgers_hardshiphousehold_change", args=[household.pk])).content.decode()
+    assert HEAD_ID not in page and "13900005678" not in page
+    assert c.post(reverse("admin:ledgers_hardshiphousehold_change", args=[household.pk]), {}).status_code == 403
