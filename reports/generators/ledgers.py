@@ -1,0 +1,613 @@
+"""The ledgers' part of the seed data: ledger books, livelihood appeals with residents' ratings,
+households in difficulty (hardship types, members, help records), stability matters (mediation
+steps) and the villages' "four knowings".
+
+Figures at scale 1.0 follow the source text: 600,000 appeals of which about 84 % resolved
+(resolved, disclosed or rated; ~504,000), about 212,000 of those with funds spent, about
+2.68 billion yuan in total; residents' satisfaction (score 3 and above) about 93 % of the
+scored ratings; 300,000 households; 60,000 stability matters. Every village and township gets at
+least one entry of each ledger at scale 1.0, so ledgers = 3 x (villages + townships) (112,569 for
+Sichuan's 34,412 villages and 3,111 townships: the most the three kinds allow).
+
+Personal numbers are encrypted exactly as the services do (`core.crypto`): ID numbers (valid GB
+11643, area code of the real county, check digit) and phones on one household in five ("with
+papers") and on their members; phones on one appeal in ten; health notes of disabled members.
+The other rows leave them blank (the fields are optional): Fernet costs ~13 us per value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from core.crypto import encrypt, keyed_hash
+from core.validators import id_number_check_digit
+from ledgers.choices import (
+    AppealStatus,
+    HouseholdStatus,
+    LedgerKindCode,
+    MatterOutcome,
+    MatterStatus,
+    Relation,
+    RiskLevel,
+)
+from ledgers.models import (
+    HardshipHousehold,
+    HelpRecord,
+    HouseholdHardship,
+    HouseholdMember,
+    Ledger,
+    LedgerKind,
+    LivelihoodAppeal,
+    MediationStep,
+    RatingInvitation,
+    StabilityMatter,
+    VillageProfile,
+)
+from reports.generators import CHINA, GenerationContext, SourceGenerator, register
+from reports.generators import texts as T
+
+# Figures at scale 1.0.
+APPEALS_FULL = 600_000
+HOUSEHOLDS_FULL = 300_000
+MATTERS_FULL = 60_000
+DAYS = 730  # the last 24 months
+FUNDS_TOTAL_FEN = 268_000_000_000  # 2.68 billion yuan
+FUNDED_SHARE_OF_RESOLVED = 0.26 * 0.7 + 0.8 * 0.3  # immediate 26 %, planned 80 %
+RESOLVED_SHARE = 0.84
+FUNDS_SIGMA = 1.2
+# Mean of a funded item so that the expected total is FUNDS_TOTAL_FEN at scale 1.0.
+FUNDS_MEAN_FEN = FUNDS_TOTAL_FEN / (APPEALS_FULL * RESOLVED_SHARE * FUNDED_SHARE_OF_RESOLVED)
+FUNDS_MU = math.log(FUNDS_MEAN_FEN) - FUNDS_SIGMA**2 / 2
+TIBETAN_PREFIXES = ("5132", "5133", "513422")
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+
+
+def _weighted(weights: dict) -> list:
+    return [key for key, weight in weights.items() for _ in range(weight)]
+
+
+def spread(rng, n: int, weights: list[float]) -> list[int]:
+    """How many of `n` entries each place gets: every place one first (when n allows), the rest in
+    proportion to its weight (largest remainders); fewer entries than places: a weighted sample."""
+    places = len(weights)
+    counts = [0] * places
+    if n <= 0 or not places:
+        return counts
+    if n < places:
+        keys = sorted(((rng.random() ** (1.0 / w), i) for i, w in enumerate(weights)), reverse=True)
+        for _key, i in keys[:n]:
+            counts[i] = 1
+        return counts
+    counts = [1] * places
+    rest = n - places
+    total = sum(weights)
+    shares = [rest * w / total for w in weights]
+    floors = [int(s) for s in shares]
+    counts = [c + f for c, f in zip(counts, floors, strict=True)]
+    leftover = rest - sum(floors)
+    by_fraction = sorted(range(places), key=lambda i: (floors[i] - shares[i], i))
+    for i in by_fraction[:leftover]:
+        counts[i] += 1
+    return counts
+
+
+class _Plan:
+    """Where entries go (places, weights) and the ledger book of each (kind, place)."""
+
+    def __init__(self, ctx: GenerationContext):
+        self.ctx = ctx
+        self.places = ctx.places
+        rng = ctx.rng("places")
+        self.weights = [
+            (math.exp(rng.gauss(0, 0.5)) * (1.3 if p.is_community else 1.0)) if p.level == 5 else 0.35
+            for p in self.places
+        ]
+        self.kinds = {k.code: k for k in LedgerKind.objects.filter(code__in=LedgerKindCode.values)}
+        self.ledger_ids: dict[tuple[str, int], int] = {}
+        self.opened_at: dict[int, datetime.datetime] = {}
+        self.next_ledger_id = ctx.writer.next_id(Ledger)
+        self.days = [ctx.as_of - datetime.timedelta(days=offset) for offset in range(DAYS)]
+        self.day_starts = [datetime.datetime.combine(d, datetime.time(), tzinfo=CHINA) for d in self.days]
+
+    def entries(self, kind: str, n: int, rng) -> list[tuple[int, int]]:
+        """(day offset, place index) of `n` entries, oldest first (ids follow time, as in real use)."""
+        counts = spread(rng, n, self.weights)
+        r = rng.random
+        out = []
+        for index, count in enumerate(counts):
+            for _ in range(count):
+                # Slightly more entries recently: the campaign grew.
+                out.append((int(DAYS * r() ** 1.15), index))
+        out.sort(key=lambda e: (-e[0], e[1]))
+        return out
+
+    def ledger(self, kind: str, place_index: int, created_at: datetime.datetime) -> int:
+        key = (kind, place_index)
+        ledger_id = self.ledger_ids.get(key)
+        if ledger_id is None:
+            ledger_id = self.ledger_ids[key] = self.next_ledger_id
+            self.next_ledger_id += 1
+            self.opened_at[ledger_id] = created_at
+        elif created_at < self.opened_at[ledger_id]:
+            self.opened_at[ledger_id] = created_at
+        return ledger_id
+
+    def write_ledgers(self) -> int:
+        sink = self.ctx.writer.sink(Ledger, ("id", "kind", "region", "opened_at", "opened_by"))
+        for (kind, place_index), ledger_id in sorted(self.ledger_ids.items(), key=lambda item: item[1]):
+            sink.add((ledger_id, self.kinds[kind].pk, self.places[place_index].code, self.opened_at[ledger_id], None))
+        sink.flush()
+        return len(self.ledger_ids)
+
+
+class _People:
+    """Names, phones and ID numbers drawn from one random stream. Names come from a pool drawn once
+    (thousands of distinct names; one random number per name afterwards)."""
+
+    POOL = 8192
+
+    def __init__(self, rng):
+        self.r = r = rng.random
+        surnames, given = T.SURNAME_LIST, T.GIVEN_CHARS
+
+        def han():
+            first = surnames[int(r() * len(surnames))] + given[int(r() * len(given))]
+            return first + given[int(r() * len(given))] if r() < 0.75 else first
+
+        def tibetan():
+            names = T.TIBETAN_NAMES
+            return names[int(r() * len(names))] + (names[int(r() * len(names))] if r() < 0.3 else "")
+
+        self.han = [han() for _ in range(self.POOL)]
+        self.tibetan = [tibetan() for _ in range(512)]
+
+    def name(self, code: str = "") -> str:
+        r = self.r
+        if code.startswith(TIBETAN_PREFIXES) and r() < 0.6:
+            return self.tibetan[int(r() * 512)]
+        return self.han[int(r() * self.POOL)]
+
+    def phone(self) -> str:
+        prefix = ("138", "139", "135", "136", "158", "159", "187", "188", "180", "133", "153", "177")
+        return prefix[int(self.r() * len(prefix))] + f"{int(self.r() * 100_000_000):08d}"
+
+    def id_number(self, code: str, birth: datetime.date, male: bool) -> str:
+        sequence = int(self.r() * 500) * 2 + (1 if male else 0)
+        first17 = f"{code[:6]}{birth:%Y%m%d}{sequence:03d}"
+        return first17 + id_number_check_digit(first17)
+
+
+def _clip(moment: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    return moment if moment < now else now
+
+
+@register
+class LedgerGenerator(SourceGenerator):
+    key = "ledgers"
+
+    @property
+    def models(self):
+        return (
+            Ledger,
+            VillageProfile,
+            LivelihoodAppeal,
+            RatingInvitation,
+            HardshipHousehold,
+            HouseholdHardship,
+            HouseholdMember,
+            HelpRecord,
+            StabilityMatter,
+            MediationStep,
+        )
+
+    region_paths = {
+        "ledgers.Ledger": "region__code",
+        "ledgers.VillageProfile": "region__code",
+        "ledgers.LivelihoodAppeal": "region__code",
+        "ledgers.RatingInvitation": "appeal__region__code",
+        "ledgers.HardshipHousehold": "region__code",
+        "ledgers.HouseholdHardship": "household__region__code",
+        "ledgers.HouseholdMember": "household__region__code",
+        "ledgers.HelpRecord": "household__region__code",
+        "ledgers.StabilityMatter": "region__code",
+        "ledgers.MediationStep": "matter__region__code",
+    }
+
+    def generate(self, ctx: GenerationContext) -> dict[str, int]:
+        plan = _Plan(ctx)
+        rows = {}
+        rows.update(self._appeals(ctx, plan))
+        rows.update(self._households(ctx, plan))
+        rows.update(self._matters(ctx, plan))
+        rows["ledgers"] = plan.write_ledgers()
+        rows["village_profiles"] = self._profiles(ctx, plan)
+        return rows
+
+    # --- 民生诉求 ------------------------------------------------------------------------------
+    def _appeals(self, ctx: GenerationContext, plan: _Plan) -> dict[str, int]:
+        rng = ctx.rng("appeals")
+        r = rng.random
+        people = _People(ctx.rng("appeals:people"))
+        now = ctx.now
+        writer = ctx.writer
+        appeals = writer.sink(
+            LivelihoodAppeal,
+            (
+                "id", "created_at", "updated_at", "version", "created_by", "ledger", "region", "registered_on",
+                "category", "raised_by", "raiser_name", "raiser_phone", "title", "description", "triage",
+                "responsible_person", "responsible_user", "promised_date", "funds_spent_fen", "status",
+                "resolution", "responded_at", "resolved_at", "disclosed_at", "reopen_count",
+            ),
+        )  # fmt: skip
+        ratings = writer.sink(
+            RatingInvitation,
+            (
+                "id", "appeal", "nonce", "created_at", "expires_at", "created_by", "rated_at", "score",
+                "resolved_confirmed", "comment",
+            ),
+        )  # fmt: skip
+        categories = _weighted(T.CATEGORY_WEIGHTS)
+        scores_rated = [5] * 55 + [4] * 30 + [3] * 11 + [2] * 3 + [1] * 1
+        scores_reopened = [1] * 40 + [2] * 45 + [3] * 15
+        open_statuses = [AppealStatus.REGISTERED] * 25 + [AppealStatus.IN_PROGRESS] * 63 + [AppealStatus.REOPENED] * 12
+        done_statuses = [AppealStatus.RESOLVED] * 18 + [AppealStatus.DISCLOSED] * 24 + [AppealStatus.RATED] * 58
+        appeal_id = writer.next_id(LivelihoodAppeal)
+        rating_id = writer.next_id(RatingInvitation)
+        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        kind = LedgerKindCode.LIVELIHOOD
+        for offset, place_index in plan.entries(kind, ctx.count(APPEALS_FULL), rng):
+            place = places[place_index]
+            registered_on = days[offset]
+            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            category = categories[int(r() * len(categories))]
+            options = T.APPEALS[category]
+            title, resolution_text = options[int(r() * len(options))]
+            group = 1 + int(r() * 9)
+            if r() < 0.15:
+                raised_by, raiser = "group", f"{place.name}{group}组群众"
+            else:
+                raised_by, raiser = "household", people.name(place.code)
+            phone = encrypt(people.phone()) if r() < 0.1 else ""
+            planned = r() < 0.3
+            window = (60 + int(r() * 180)) if planned else (7 + int(r() * 24))
+            promised = registered_on + datetime.timedelta(days=window)
+            p_open = 0.6 if offset < 15 else (0.25 if offset < 60 else 0.14)
+            if r() < p_open:
+                status = open_statuses[int(r() * 100)]
+            else:
+                status = done_statuses[int(r() * 100)]
+            responded = resolved = disclosed = None
+            resolution, funds, version, reopen_count = "", 0, 1, 0
+            updated = created
+            rating = None
+            if status != AppealStatus.REGISTERED:
+                responded = _clip(created + datetime.timedelta(seconds=1800 + int(r() * 250_000)), now)
+                updated, version = responded, 2
+            if status in (AppealStatus.RESOLVED, AppealStatus.DISCLOSED, AppealStatus.RATED, AppealStatus.REOPENED):
+                # Most are done within their promised window; some run late.
+                span = window * (0.2 + r() * (1.25 if r() < 0.15 else 0.85))
+                resolved = responded + datetime.timedelta(days=span)
+                if resolved > now:
+                    resolved = responded + (now - responded) * r()
+                resolution, updated, version = resolution_text, resolved, 3
+                if status != AppealStatus.REOPENED and r() < (0.8 if planned else 0.26):
+                    funds = max(5_000, int(math.exp(rng.gauss(FUNDS_MU, FUNDS_SIGMA))) // 100 * 100)
+            if status in (AppealStatus.DISCLOSED, AppealStatus.RATED, AppealStatus.REOPENED):
+                disclosed = _clip(resolved + datetime.timedelta(seconds=7200 + int(r() * 340_000)), now)
+                updated, version = disclosed, 4
+                if status == AppealStatus.DISCLOSED:
+                    if r() < 0.5:  # a link handed out, not answered yet
+                        rating = (None, None, None, "")
+                else:
+                    rated_at = _clip(disclosed + datetime.timedelta(seconds=21_600 + int(r() * 860_000)), now)
+                    confirmed = status == AppealStatus.RATED
+                    score = (scores_rated if confirmed else scores_reopened)[int(r() * 100)]
+                    comments = T.RATING_COMMENTS[score]
+                    rating = (rated_at, score, confirmed, comments[int(r() * len(comments))])
+                    updated, version = rated_at, 5
+                    if not confirmed:
+                        resolved, reopen_count = None, 1
+            ledger_id = plan.ledger(kind, place_index, created)
+            appeals.add(
+                (
+                    appeal_id, created, updated, version, None, ledger_id, place.code, registered_on,
+                    category, raised_by, raiser, phone, title, f"{place.name}{group}组{raiser}反映：{title}。",
+                    "planned" if planned else "immediate", people.name(place.code), None, promised, funds, status,
+                    resolution, responded, resolved, disclosed, reopen_count,
+                )
+            )  # fmt: skip
+            if rating is not None:
+                rated_at, score, confirmed, comment = rating
+                ratings.add(
+                    (
+                        rating_id, appeal_id, f"{rng.getrandbits(96):024x}{rating_id:x}", disclosed,
+                        disclosed + 30 * DAY, None, rated_at, score, confirmed, comment,
+                    )
+                )  # fmt: skip
+                rating_id += 1
+            appeal_id += 1
+        appeals.flush()
+        ratings.flush()
+        return {"appeals": appeals.count, "rating_invitations": ratings.count}
+
+    # --- 困难群众 ------------------------------------------------------------------------------
+    def _households(self, ctx: GenerationContext, plan: _Plan) -> dict[str, int]:
+        rng = ctx.rng("households")
+        r = rng.random
+        people = _People(ctx.rng("households:people"))
+        now, as_of = ctx.now, ctx.as_of
+        writer = ctx.writer
+        households = writer.sink(
+            HardshipHousehold,
+            (
+                "id", "created_at", "updated_at", "version", "created_by", "ledger", "region", "registered_on",
+                "head_name", "head_id_number", "head_id_hash", "phone", "address", "member_count", "needs",
+                "status", "exited_on", "exit_reason", "is_sensitive",
+            ),
+        )  # fmt: skip
+        hardships = writer.sink(HouseholdHardship, ("id", "household", "type"))
+        members = writer.sink(
+            HouseholdMember,
+            (
+                "id",
+                "household",
+                "name",
+                "relation",
+                "id_number",
+                "id_hash",
+                "birth_date",
+                "health_note",
+                "hardship_types",
+            ),
+        )
+        helps = writer.sink(
+            HelpRecord,
+            (
+                "id",
+                "household",
+                "given_on",
+                "kind",
+                "amount_fen",
+                "description",
+                "given_by",
+                "created_by",
+                "created_at",
+            ),
+        )
+        types = _weighted(T.HARDSHIP_WEIGHTS)
+        sizes = [1] * 25 + [2] * 30 + [3] * 20 + [4] * 15 + [5] * 7 + [6] * 3
+        help_counts = [0] * 10 + [1] * 30 + [2] * 30 + [3] * 20 + [4] * 10
+        help_kinds = _weighted(T.HELP_KIND_WEIGHTS)
+        household_id = writer.next_id(HardshipHousehold)
+        hardship_id = writer.next_id(HouseholdHardship)
+        member_id = writer.next_id(HouseholdMember)
+        help_id = writer.next_id(HelpRecord)
+        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        kind = LedgerKindCode.HARDSHIP
+        year = as_of.year
+        for offset, place_index in plan.entries(kind, ctx.count(HOUSEHOLDS_FULL), rng):
+            place = places[place_index]
+            code = place.code
+            registered_on = days[offset]
+            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            chosen: list[str] = []
+            wanted = 1 if r() < 0.55 else (2 if r() < 0.73 else 3)
+            while len(chosen) < wanted:
+                t = types[int(r() * len(types))]
+                if t not in chosen:
+                    chosen.append(t)
+            elderly = "elderly_alone" in chosen or "empty_nest" in chosen
+            size = (1 + int(r() * 2)) if elderly else sizes[int(r() * 100)]
+            if "elderly_alone" in chosen:
+                size = 1
+            papers = r() < 0.2
+            head_male = r() < 0.62
+            head_age = (66 + int(r() * 24)) if elderly else (28 + int(r() * 50))
+            # Members: (name, relation, age, male)
+            head_name = people.name(code)
+            family = [(head_name, Relation.HEAD, head_age, head_male)]
+            surname = head_name[0]
+            for k in range(1, size):
+                if k == 1 and r() < 0.75 and head_age >= 22:
+                    family.append(
+                        (people.name(code), Relation.SPOUSE, max(20, head_age - 5 + int(r() * 10)), not head_male)
+                    )
+                elif head_age >= 55 and r() < 0.5:
+                    family.append((surname + people.name()[1:], Relation.GRANDCHILD, 2 + int(r() * 15), r() < 0.5))
+                elif head_age <= 50 and r() < 0.2:
+                    family.append((people.name(code), Relation.PARENT, head_age + 22 + int(r() * 10), r() < 0.5))
+                else:
+                    child_age = max(1, min(head_age - 20, 3 + int(r() * 30)))
+                    family.append((surname + people.name()[1:], Relation.CHILD, child_age, r() < 0.5))
+            sensitive = any(age < 18 for _n, _rel, age, _m in family) or "disabled" in chosen
+            head_id = head_hash = phone = ""
+            exited_on, exit_reason, status, version, updated = None, "", HouseholdStatus.ACTIVE, 1, created
+            if offset > 120 and r() < 0.15:
+                exited_on = registered_on + datetime.timedelta(days=90 + int(r() * (offset - 90)))
+                exited_on = min(exited_on, as_of)
+                status, exit_reason, version = HouseholdStatus.EXITED, T.EXIT_REASONS[int(r() * 4)], 2
+                updated = datetime.datetime.combine(exited_on, datetime.time(16), tzinfo=CHINA)
+            disabled_member = 0 if "disabled" in chosen and len(family) == 1 else (1 if "disabled" in chosen else -1)
+            for k, (name, relation, age, male) in enumerate(family):
+                birth = datetime.date(year - age, 1 + int(r() * 12), 1 + int(r() * 28))
+                if birth > as_of:
+                    birth = birth.replace(year=birth.year - 1)
+                id_number = id_hash = ""
+                if papers:
+                    number = people.id_number(code, birth, male)
+                    id_number, id_hash = encrypt(number), keyed_hash(number)
+                    if k == 0:
+                        head_id, head_hash = id_number, id_hash
+                health = encrypt(T.HEALTH_NOTES[int(r() * len(T.HEALTH_NOTES))]) if k == disabled_member else ""
+                personal = (
+                    "disabled"
+                    if k == disabled_member
+                    else ("left_behind_child" if age < 16 and "left_behind_child" in chosen else "")
+                )
+                members.add((member_id, household_id, name, relation, id_number, id_hash, birth, health, personal))
+                member_id += 1
+            if papers:
+                phone = encrypt(people.phone())
+            for t in sorted(chosen):
+                hardships.add((hardship_id, household_id, t))
+                hardship_id += 1
+            until = exited_on or as_of
+            span = (until - registered_on).days
+            for _ in range(help_counts[int(r() * 100)]):
+                help_kind = help_kinds[int(r() * len(help_kinds))]
+                description, low, high = T.HELP_KINDS[help_kind]
+                given_on = registered_on + datetime.timedelta(days=int(r() * (span + 1)))
+                amount = (low + int(r() * (high - low)) // 100 * 100) if high else 0
+                given_at = _clip(datetime.datetime.combine(given_on, datetime.time(17), tzinfo=CHINA), now)
+                helps.add(
+                    (help_id, household_id, given_on, help_kind, amount, description, people.name(code), None, given_at)
+                )
+                help_id += 1
+            ledger_id = plan.ledger(kind, place_index, created)
+            households.add(
+                (
+                    household_id, created, updated, version, None, ledger_id, code, registered_on,
+                    head_name, head_id, head_hash, phone, f"{place.township_name}{place.name}{1 + int(r() * 9)}组",
+                    len(family), "；".join(T.HARDSHIP_NEEDS[t] for t in chosen), status, exited_on, exit_reason,
+                    sensitive,
+                )
+            )  # fmt: skip
+            household_id += 1
+        for sink in (households, hardships, members, helps):
+            sink.flush()
+        return {
+            "households": households.count,
+            "household_hardships": hardships.count,
+            "household_members": members.count,
+            "help_records": helps.count,
+        }
+
+    # --- 稳定工作 ------------------------------------------------------------------------------
+    def _matters(self, ctx: GenerationContext, plan: _Plan) -> dict[str, int]:
+        rng = ctx.rng("matters")
+        r = rng.random
+        people = _People(ctx.rng("matters:people"))
+        now, as_of = ctx.now, ctx.as_of
+        writer = ctx.writer
+        matters = writer.sink(
+            StabilityMatter,
+            (
+                "id", "created_at", "updated_at", "version", "created_by", "ledger", "region", "registered_on",
+                "matter_type", "title", "parties", "summary", "risk_level", "mediator", "status", "outcome",
+                "outcome_note", "deadline", "resolved_at", "escalated_reference",
+            ),
+        )  # fmt: skip
+        steps = writer.sink(MediationStep, ("id", "matter", "happened_on", "action", "by", "created_by", "created_at"))
+        matter_types = _weighted(T.MATTER_WEIGHTS)
+        deadline_days = {RiskLevel.LOW: 15, RiskLevel.MEDIUM: 30, RiskLevel.HIGH: 60}
+        matter_id = writer.next_id(StabilityMatter)
+        step_id = writer.next_id(MediationStep)
+        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        kind = LedgerKindCode.STABILITY
+        for offset, place_index in plan.entries(kind, ctx.count(MATTERS_FULL), rng):
+            place = places[place_index]
+            code = place.code
+            registered_on = days[offset]
+            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            matter_type = matter_types[int(r() * len(matter_types))]
+            title = T.MATTERS[matter_type][int(r() * len(T.MATTERS[matter_type]))]
+            township = place.level == 4
+            roll = r()
+            if roll < (0.45 if township else 0.72):
+                risk = RiskLevel.LOW
+            elif roll < (0.88 if township else 0.96):
+                risk = RiskLevel.MEDIUM
+            else:
+                risk = RiskLevel.HIGH
+            deadline = registered_on + datetime.timedelta(days=deadline_days[risk])
+            p_open = 0.7 if offset < 20 else (0.3 if offset < 90 else 0.06)
+            outcome, note, resolved_at, version, updated = "", "", None, 1, created
+            if r() < p_open:
+                status = MatterStatus.REGISTERED if r() < 0.3 else MatterStatus.MEDIATING
+            else:
+                roll = r()
+                escalate_share = {RiskLevel.LOW: 0.02, RiskLevel.MEDIUM: 0.08, RiskLevel.HIGH: 0.25}[risk]
+                if roll < escalate_share:
+                    status, outcome = MatterStatus.ESCALATED, MatterOutcome.ESCALATED
+                elif roll < escalate_share + 0.1:
+                    status = MatterStatus.CLOSED
+                    outcome = (MatterOutcome.FAILED, MatterOutcome.LITIGATION, MatterOutcome.OTHER)[int(r() * 3)]
+                else:
+                    status = MatterStatus.RESOLVED
+                    roll = r()
+                    outcome = (
+                        MatterOutcome.MEDIATED
+                        if roll < 0.86
+                        else (MatterOutcome.LITIGATION if roll < 0.92 else MatterOutcome.OTHER)
+                    )
+                note = T.OUTCOME_NOTES.get(outcome, "")
+            end_day = as_of
+            if status in (MatterStatus.RESOLVED, MatterStatus.CLOSED, MatterStatus.ESCALATED):
+                span = deadline_days[risk] * (0.2 + r() * (1.6 if r() < 0.12 else 0.8))
+                finished = _clip(created + datetime.timedelta(days=span), now)
+                end_day = finished.astimezone(CHINA).date()
+                updated, version = finished, 3
+                if status == MatterStatus.RESOLVED:
+                    resolved_at = finished
+            step_count = 0 if status == MatterStatus.REGISTERED else 1 + int(r() * 3)
+            if status == MatterStatus.MEDIATING:
+                version = 2
+            span_days = (end_day - registered_on).days
+            for k in range(step_count):
+                happened = registered_on + datetime.timedelta(days=int(span_days * (k + r()) / step_count))
+                step_at = _clip(datetime.datetime.combine(happened, datetime.time(18), tzinfo=CHINA), now)
+                action = T.MEDIATION_ACTIONS[int(r() * len(T.MEDIATION_ACTIONS))]
+                steps.add((step_id, matter_id, happened, action, people.name(code), None, step_at))
+                step_id += 1
+            parties = f"{people.name(code)}、{people.name(code)}"
+            ledger_id = plan.ledger(kind, place_index, created)
+            matters.add(
+                (
+                    matter_id, created, updated, version, None, ledger_id, code, registered_on,
+                    matter_type, title, parties, f"{place.name}{parties}因{title}发生矛盾，{'已' if step_count else '待'}组织调解。",
+                    risk, people.name(code), status, outcome, note, deadline, resolved_at, "",
+                )
+            )  # fmt: skip
+            matter_id += 1
+        matters.flush()
+        steps.flush()
+        return {"stability_matters": matters.count, "mediation_steps": steps.count}
+
+    # --- 四个知晓 ------------------------------------------------------------------------------
+    def _profiles(self, ctx: GenerationContext, plan: _Plan) -> int:
+        rng = ctx.rng("profiles")
+        r = rng.random
+        writer = ctx.writer
+        sink = writer.sink(
+            VillageProfile,
+            (
+                "id", "created_at", "updated_at", "version", "created_by", "region", "village_conditions",
+                "household_conditions", "expectations", "problems",
+            ),
+        )  # fmt: skip
+        with_ledgers = sorted({place_index for _kind, place_index in plan.ledger_ids})
+        profile_id = writer.next_id(VillageProfile)
+        existing = set(VillageProfile.objects.values_list("region_id", flat=True))
+        for place_index in with_ledgers:
+            place = plan.places[place_index]
+            if place.level != 5 or place.code in existing:
+                continue
+            at = plan.day_starts[int(r() * DAYS)] + datetime.timedelta(hours=10)
+            households = 150 + int(r() * 900)
+            sink.add(
+                (
+                    profile_id, at, at, 1, None, place.code,
+                    T.PROFILE_TEXTS[0].format(
+                        groups=3 + int(r() * 12), households=households, people=int(households * (2.6 + r())),
+                        industry=T.INDUSTRIES[int(r() * len(T.INDUSTRIES))],
+                    ),
+                    T.PROFILE_TEXTS[1].format(migrants=int(households * (0.3 + r() * 0.5))),
+                    T.PROFILE_TEXTS[2].format(wish=T.WISHES[int(r() * len(T.WISHES))]),
+                    T.PROFILE_TEXTS[3].format(problem=T.PROBLEMS[int(r() * len(T.PROBLEMS))]),
+                )
+            )  # fmt: skip
+            profile_id += 1
+        sink.flush()
+        return sink.count
