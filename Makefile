@@ -69,5 +69,10 @@ backup: $(VENV)/.installed
 restore: $(VENV)/.installed
 	PY=$(PY) FORCE=$(FORCE) ./scripts/restore.sh "$(FILE)"
 
+# Seed-scale benchmark (not part of `make test`): PostgreSQL at DATABASE_URL (default: the local
+# `bench` database, created if missing), BENCH_SCALE (1.0), BENCH_RESEED=1 to regenerate the data.
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench} $(MANAGE) bench
+
 clean-db:
 	rm -f var/jiceng.sqlite3 var/jiceng.sqlite3-wal var/jiceng.sqlite3-shm
