@@ -97,10 +97,16 @@ def test_printable_notice_has_title_table_date_and_signature(client, disclosed, 
     assert response.status_code == 200
     assert "竹篙村民生诉求办理情况公示" in html
     assert "@page { size: A4 portrait" in html
-    assert "竹篙村村（居）民委员会（盖章）" in html
+    assert "竹篙村村民委员会（盖章）" in html
     assert timezone.localdate().strftime("%Y年%-m月%-d日") in html
     assert "三组自来水管破裂" in html
     assert "王大爷" not in html
+
+
+def test_community_notice_is_signed_by_the_residents_committee(client, tree):
+    html = client.get(reverse("ledgers:public_notice", args=[tree.village2.code])).content.decode()
+    assert "老君社区居民委员会（盖章）" in html
+    assert "本期无公开事项。" in html
 
 
 def test_notice_period_filters_and_bad_dates_are_400(client, disclosed, tree):
