@@ -193,9 +193,10 @@ def login_failure_record(*, username: str, address: str | None, reason: str = ""
 
 def login_success_record(*, user: User, second_factor: bool = False) -> None:
     """A completed sign-in: the account's failure count starts again, and it is audited."""
-    LoginThrottle.objects.filter(
-        kind=ThrottleKind.ACCOUNT, key=user.username.lower(), locked_until__isnull=True
-    ).update(failures=0)
+    not_locked = Q(locked_until__isnull=True) | Q(locked_until__lte=timezone.now())
+    LoginThrottle.objects.filter(not_locked, kind=ThrottleKind.ACCOUNT, key=user.username.lower()).update(
+        failures=0, locked_until=None
+    )
     _audit(actor=user, action=Action.LOGIN, obj=user, message=_("密码＋动态口令") if second_factor else _("密码"))
 
 
