@@ -184,3 +184,30 @@ def test_sixteen_residents_saying_not_resolved_at_once_reopen_it_once(users, app
     assert (stored.status, stored.reopen_count) == (AppealStatus.REOPENED, 1)
     assert RatingInvitation.objects.filter(appeal=appeal, rated_at__isnull=False).count() == THREADS
     assert AuditEvent.objects.filter(object_id=str(appeal.pk), action=Action.RATE).count() == THREADS
+
+
+def test_sixteen_simultaneous_api_saves_one_200_fifteen_409_and_nothing_overwritten(users, appeal):
+    from rest_framework.test import APIClient
+
+    url = f"/api/v1/livelihood-appeals/{appeal.pk}/"
+
+    def prepare(index):
+        client = APIClient()
+        client.force_authenticate(User.objects.get(pk=users.township_staff.pk))
+        return client, client.get(url).json()["version"]
+
+    results = run_together(
+        THREADS,
+        prepare,
+        lambda i, read: read[0].patch(url, {"title": f"接口修改-{i}", "version": read[1]}, format="json"),
+    )
+    responses = _winners(results)
+    assert _errors(results) == []
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] + [409] * (THREADS - 1)
+    winner = next(response for response in responses if response.status_code == 200)
+    refused = [response.json() for response in responses if response.status_code == 409]
+    assert all(body["code"] == "concurrent_edit" and "已被其他人修改" in body["detail"] for body in refused)
+    stored = LivelihoodAppeal.objects.get(pk=appeal.pk)
+    assert (stored.title, stored.version) == (winner.json()["title"], 2)
+    assert AuditEvent.objects.filter(object_id=str(appeal.pk), action=Action.UPDATE).count() == 1
