@@ -124,3 +124,18 @@ def test_account_name_is_case_insensitive_for_the_lock(users, password):
     fail(3, username="staff")
     fail(2, username="STAFF")
     assert LoginThrottle.objects.get(kind=ThrottleKind.ACCOUNT, key="staff").locked_until is not None
+
+
+def test_address_lock_lifts_after_thirty_minutes(users, password):
+    for name in ("b1", "b2", "b3", "b4", "b5"):
+        fail(1, username=name, address="10.5.5.5")
+    assert sign_in(Client(), "staff", password, address="10.5.5.5").status_code == 200
+    past = timezone.now() - timedelta(minutes=31)
+    LoginThrottle.objects.update(locked_until=past + timedelta(minutes=30), last_failure_at=past)
+    assert sign_in(Client(), "staff", password, address="10.5.5.5").status_code == 302
+
+
+def test_lock_in_its_last_minute_still_holds(users, password):
+    fail(5)
+    LoginThrottle.objects.update(locked_until=timezone.now() + timedelta(minutes=1))
+    assert sign_in(Client(), "staff", password, address="10.4.4.4").status_code == 200
