@@ -156,6 +156,10 @@ EXTRA_CHANGE_LABELS = {
 }
 
 
+# Lookup digests: recorded as "***", meaningless to a reader.
+HIDDEN_CHANGES = {"head_id_hash", "id_hash"}
+
+
 def _display(field, value):
     if value in (None, ""):
         return "—"
@@ -196,6 +200,8 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
     for event in object_history(obj=obj).select_related("actor")[:limit]:
         changes = []
         for name, pair in (event.changes or {}).items():
+            if name in HIDDEN_CHANGES:
+                continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             field = fields.get(name)
             if name == "hardship_types":

@@ -58,6 +58,16 @@ def apply_service_error(form, exc: ServiceError) -> None:
             form.add_error(None, message)
 
 
+def labelled_errors(form) -> list[str]:
+    """ "已逾期：应为 true 或 false。" — each error with the label of the filter it belongs to."""
+    messages_ = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for error in errors:
+            messages_.append(f"{field.label}：{error}" if field is not None and field.label else str(error))
+    return messages_
+
+
 def has_permission_somewhere(user, permission: str) -> bool:
     return scope_prefixes(user, permission) != []
 
@@ -99,7 +109,7 @@ class LedgerListView(LedgerViewMixin, TemplateView):
         for key in NON_FILTER_KEYS:
             params.pop(key, None)
         filterset, rows = type(self).selector(user=request.user, filters=params)
-        errors = [str(e) for errs in filterset.errors.values() for e in errs] if not filterset.is_valid() else []
+        errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size = DEFAULT_PAGE_SIZE
         raw_size = request.GET.get("page_size", "")
         if raw_size:

@@ -279,7 +279,7 @@ def test_malformed_filter_answers_400_with_the_errors_shown(client_for, users, e
     assert response.status_code == 400
     page = response.content.decode()
     assert 'data-testid="filter-errors"' in page
-    assert "应为 true 或 false。" in page and "区划代码应为 2 到 12 位数字。" in page
+    assert "已逾期：应为 true 或 false。" in page and "所属区划（含下级）：区划代码应为 2 到 12 位数字。" in page
     assert f'data-testid="row-{entries["appeal"].pk}"' not in page
 
 
