@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 
 # Each app that has demo records contributes one function; all are idempotent.
-DEMO_SEEDERS: list[str] = ["ledgers.demo.seed_demo_ledgers"]
+# The reports seeder runs last: it summarises what the others created.
+DEMO_SEEDERS: list[str] = ["ledgers.demo.seed_demo_ledgers", "reports.demo.seed_demo_summaries"]
 
 
 class Command(BaseCommand):
