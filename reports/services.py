@@ -20,6 +20,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,22 +60,16 @@ def refresh_lock(run: RefreshRun):
         return
     summary_state()
     now = timezone.now()
+    # One UPDATE that only succeeds when the lock is free or expired: no check-then-act.
+    free = Q(lock_run_id__isnull=True) | Q(lock_expires_at__lt=now)
     acquired = bool(
-        SummaryState.objects.filter(pk=1)
-        .filter(models_q_lock_free(now))
-        .update(lock_run_id=run.pk, lock_expires_at=now + _lock_lifetime())
+        SummaryState.objects.filter(free, pk=1).update(lock_run_id=run.pk, lock_expires_at=now + _lock_lifetime())
     )
     try:
         yield acquired
     finally:
         if acquired:
             SummaryState.objects.filter(pk=1, lock_run_id=run.pk).update(lock_run_id=None, lock_expires_at=None)
-
-
-def models_q_lock_free(now):
-    from django.db.models import Q
-
-    return Q(lock_run_id__isnull=True) | Q(lock_expires_at__lt=now)
 
 
 def _start(kind: str, actor, run_id: int | None) -> RefreshRun:
