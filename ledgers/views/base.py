@@ -118,7 +118,11 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             else:
                 errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
         page_obj = paginate(request, rows, page_size)
-        overdue_count = rows.overdue().count() if self.counts_overdue and not errors else 0
+        overdue_count = 0
+        if self.counts_overdue and not errors:
+            # Already narrowed to overdue rows: the paginator has counted them (one COUNT less).
+            only_overdue = filterset.form.cleaned_data.get("overdue") is True
+            overdue_count = page_obj.paginator.count if only_overdue else rows.overdue().count()
         keep = params.copy()
         if raw_size and not errors:
             keep["page_size"] = raw_size

@@ -740,3 +740,16 @@ def test_admin_shows_ledger_items_read_only_without_personal_numbers(client_for,
     page = c.get(reverse("admin:ledgers_hardshiphousehold_change", args=[household.pk])).content.decode()
     assert HEAD_ID not in page and "13900005678" not in page
     assert c.post(reverse("admin:ledgers_hardshiphousehold_change", args=[household.pk]), {}).status_code == 403
+
+
+def test_overdue_only_list_counts_once(client_for, users, tree):
+    late = make_appeal(users.superuser, tree.village, registered_on=TODAY - datetime.timedelta(days=9))
+    LivelihoodAppeal.objects.filter(pk=late.pk).update(promised_date=TODAY - datetime.timedelta(days=1))
+    c = client_for(users.township_staff)
+    c.get(reverse("ledgers:livelihoodappeal_list"))
+    with CaptureQueriesContext(connection) as everything:
+        c.get(reverse("ledgers:livelihoodappeal_list"))
+    with CaptureQueriesContext(connection) as overdue_only:
+        page = c.get(reverse("ledgers:livelihoodappeal_list"), {"overdue": "true"}).content.decode()
+    assert len(overdue_only) == len(everything) - 1
+    assert "符合条件的记录中有 1 条已逾期。" in page
