@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import queue
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -95,15 +97,50 @@ class GenerationContext:
         return self.villages + self.townships
 
     @property
-    def now(self) -> datetime.datetime:
-        """The latest moment any generated event happens: 18:00 on `as_of`, China time."""
-        return datetime.datetime.combine(self.as_of, datetime.time(18), tzinfo=CHINA)
+    def now(self) -> int:
+        """The latest moment any generated event happens (epoch seconds): 18:00 on `as_of`, China time."""
+        return Clock.local_midnight(self.as_of.toordinal()) + 18 * 3600
 
     def rng(self, name: str) -> random.Random:
         return random.Random(f"{self.seed}:{name}")
 
     def count(self, full: int) -> int:
         return max(0, round(full * self.scale))
+
+
+# --- Time as integers -----------------------------------------------------------------------
+EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+CHINA_OFFSET = 8 * 3600
+
+
+class Clock:
+    """Integer time for fast generation: days are proleptic ordinals (`date.toordinal()`), moments
+    are UTC epoch seconds. Text forms are made from cached parts: a date "YYYY-MM-DD", a moment
+    "YYYY-MM-DD HH:MM:SS" in UTC (with "+00" on PostgreSQL; naive UTC is Django's SQLite format)."""
+
+    def __init__(self, vendor: str):
+        self._days: dict[int, str] = {}
+        self._tod = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+        self._suffix = "+00" if vendor == "postgresql" else ""
+
+    def day(self, ordinal: int) -> str:
+        text = self._days.get(ordinal)
+        if text is None:
+            text = self._days[ordinal] = datetime.date.fromordinal(ordinal).isoformat()
+        return text
+
+    def moment(self, epoch: int) -> str:
+        days, seconds = divmod(epoch, 86400)
+        return f"{self.day(EPOCH_ORDINAL + days)} {self._tod[seconds]}{self._suffix}"
+
+    @staticmethod
+    def local_midnight(ordinal: int) -> int:
+        """Epoch seconds of 00:00 China time on that day."""
+        return (ordinal - EPOCH_ORDINAL) * 86400 - CHINA_OFFSET
+
+    @staticmethod
+    def local_day(epoch: int) -> int:
+        return (epoch + CHINA_OFFSET) // 86400 + EPOCH_ORDINAL
 
 
 # --- Bulk writing -------------------------------------------------------------------------
@@ -121,6 +158,10 @@ class TableSink:
             f"COPY {quote(self.table)} ({', '.join(quote(c) for c in self.columns)}) FROM STDIN "
             f"WITH (FORMAT csv{f', FORCE_NOT_NULL ({not_null})' if not_null else ''})"
         )
+        self.insert_sql = (
+            f"INSERT INTO {quote(self.table)} ({', '.join(quote(c) for c in self.columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.columns))})"
+        )
         self.rows: list = []
         self.count = 0
 
@@ -137,18 +178,27 @@ class TableSink:
 
 
 class BulkWriter:
-    """Writes generated rows fast: PostgreSQL `COPY ... FROM STDIN`, SQLite `executemany` of one
-    prepared INSERT in batches. Primary keys are assigned by the generators (`next_id`), so children
-    can reference parents without reading ids back; sequences are moved past them at the end."""
+    """Writes generated rows fast. PostgreSQL: CSV `COPY ... FROM STDIN`, sent by a background thread
+    on the same connection and transaction, so the server inserts and indexes one table while
+    Python generates the next; secondary indexes and foreign keys are taken off for the load and
+    rebuilt after it (as a restore does: one pass each, every foreign key validated). SQLite:
+    `executemany` of one prepared INSERT in batches.
+
+    Values are ints, strings (dates and moments already as text, see `Clock`) or None. Primary keys
+    are assigned by the generators (`next_id`), so children reference parents without reading ids
+    back; sequences are moved past them at the end."""
 
     def __init__(self, batch_size: int = 50_000):
         self.vendor = connection.vendor
         self.batch_size = batch_size if self.vendor == "postgresql" else 5_000
+        self.clock = Clock(self.vendor)
         self.sinks: list[TableSink] = []
         self.touched: list = []
-        self.dropped: list = []
-        self.timings: dict[str, float] = {"format": 0.0, "copy": 0.0, "rebuild": 0.0}
-        self._sqlite_dt = connection.ops.adapt_datetimefield_value
+        self.dropped: dict[str, tuple] = {}
+        self.timings: dict[str, float] = {"format": 0.0, "server": 0.0}
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def sink(self, model, columns) -> TableSink:
         sink = TableSink(self, model, tuple(columns))
@@ -158,6 +208,7 @@ class BulkWriter:
         return sink
 
     def next_id(self, model) -> int:
+        self.wait()
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":
@@ -166,45 +217,75 @@ class BulkWriter:
             cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(model._meta.pk.column)}), 0) FROM {table}")
             return cursor.fetchone()[0] + 1
 
+    # --- the server-side worker (PostgreSQL) ---
+    def _run(self, raw) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    started = time.perf_counter()
+                    with raw.cursor() as cursor:
+                        if isinstance(job, tuple):
+                            cursor.copy_expert(*job)
+                        else:
+                            cursor.execute(job)
+                    self.timings["server"] += time.perf_counter() - started
+            except BaseException as exc:  # handed to the main thread at its next call
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def _submit(self, job) -> None:
+        if self._error is not None:
+            self.wait()
+        if self._thread is None:
+            connection.ensure_connection()
+            self._queue = queue.Queue(maxsize=3)
+            self._thread = threading.Thread(target=self._run, args=(connection.connection,), daemon=True)
+            self._thread.start()
+        self._queue.put(job)
+
+    def wait(self) -> None:
+        """Until every submitted job has run; re-raises a worker error here."""
+        if self._queue is not None:
+            self._queue.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = self._queue = None
+
     def write(self, sink: TableSink, rows: list) -> None:
         if self.vendor == "postgresql":
-            # CSV through the C csv writer: str() of each value, quoting only where needed. Columns
-            # that cannot be NULL read an empty field as an empty string (FORCE_NOT_NULL); None in a
-            # nullable column is written as an empty field, which COPY reads as NULL.
+            # Empty fields of NOT NULL columns read as empty strings (FORCE_NOT_NULL); None in a
+            # nullable column is an empty field, which COPY reads as NULL.
             started = time.perf_counter()
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="\n").writerows(rows)
             buffer.seek(0)
-            copying = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.cursor.copy_expert(sink.copy_sql, buffer)
-            self.timings["format"] += copying - started
-            self.timings["copy"] += time.perf_counter() - copying
+            self.timings["format"] += time.perf_counter() - started
+            self._submit((sink.copy_sql, buffer))
             return
-        adapt = self._sqlite_dt
-
-        def convert(value):
-            if isinstance(value, datetime.datetime):
-                return adapt(value)
-            if isinstance(value, datetime.date):
-                return value.isoformat()
-            return value
-
-        columns = ", ".join(connection.ops.quote_name(c) for c in sink.columns)
-        placeholders = ", ".join(["%s"] * len(sink.columns))
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {connection.ops.quote_name(sink.table)} ({columns}) VALUES ({placeholders})",
-                [tuple(convert(v) for v in row) for row in rows],
-            )
+            cursor.executemany(sink.insert_sql, rows)
 
     def prepare(self, models) -> None:
-        """PostgreSQL: take the tables' secondary indexes and foreign keys off for the load, as a restore
-        does; `finish()` rebuilds them, which validates every foreign key in one pass instead of one
-        trigger call per row. Primary keys, unique and check constraints stay on throughout."""
+        """PostgreSQL: take the tables' secondary indexes and foreign keys off for the load (primary
+        keys, unique and check constraints stay on throughout)."""
         if self.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
+            # Run the checks still pending in this transaction now: a table with pending trigger
+            # events cannot be altered. Later foreign keys are deferred again, as Django declares them.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for model in models:
                 table = model._meta.db_table
                 cursor.execute(
@@ -225,28 +306,40 @@ class BulkWriter:
                     cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
                 for name, _definition in indexes:
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-                self.dropped.append((quoted, foreign_keys, indexes))
+                self.dropped[table] = (quoted, foreign_keys, indexes)
+
+    def complete(self, *models) -> None:
+        """These tables are fully written: rebuild their indexes and analyze them now, in the
+        background, while the next tables are generated."""
+        for model in models:
+            for sink in self.sinks:
+                if sink.model is model:
+                    sink.flush()
+            entry = self.dropped.get(model._meta.db_table)
+            if entry is None:
+                continue
+            quoted, _foreign_keys, indexes = entry
+            for _name, definition in indexes:
+                self._submit(definition)
+            self._submit(f"ANALYZE {quoted}")
+            self.dropped[model._meta.db_table] = (quoted, _foreign_keys, [])
 
     def finish(self) -> None:
-        for sink in self.sinks:
-            sink.flush()
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            if self.dropped:
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for _quoted, _foreign_keys, indexes in self.dropped:
+        """Flush everything, rebuild what remains, put every foreign key back (validated) and move
+        the sequences past the generated ids."""
+        try:
+            self.complete(*self.touched)
+            for quoted, foreign_keys, indexes in self.dropped.values():
                 for _name, definition in indexes:
-                    cursor.execute(definition)
-            for quoted, foreign_keys, _indexes in self.dropped:
+                    self._submit(definition)
                 for name, definition in foreign_keys:
-                    cursor.execute(
-                        f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-                    )
-        self.dropped = []
-        self.timings["rebuild"] += time.perf_counter() - started
-        statements = connection.ops.sequence_reset_sql(no_style(), self.touched)
+                    self._submit(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+            self.dropped = {}
+            self.wait()
+        finally:
+            self.close()
         with connection.cursor() as cursor:
-            for sql in statements:
+            for sql in connection.ops.sequence_reset_sql(no_style(), self.touched):
                 cursor.execute(sql)
 
 
@@ -328,7 +421,11 @@ def seed_province(
     if not 0 < scale <= 10:
         raise ServiceError(_("规模系数应大于 0 且不超过 10。"), code="bad_scale")
     province = province or settings.JICENG_PROVINCE_CODE
-    as_of = as_of or timezone.localdate()
+    # The generated 24 months end at 18:00 on `as_of`; yesterday by default, so that nothing is in the future.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    as_of = as_of or yesterday
+    if as_of > yesterday:
+        raise ServiceError(_("截止日期最晚为昨天（生成的数据不能晚于当前时间）。"), code="bad_as_of")
     log = log or (lambda message: None)
     started = time.monotonic()
     generators = load_generators()
@@ -351,7 +448,6 @@ def seed_province(
             reset_rows = _reset(province, generators)
             log(f"reset: deleted {reset_rows} rows in {time.monotonic() - started:.1f}s")
         writer = BulkWriter()
-        writer.prepare([model for g in generators for model in g.models])
         ctx = GenerationContext(
             scale=scale,
             seed=seed,
@@ -362,19 +458,21 @@ def seed_province(
             townships=townships,
         )
         rows: dict[str, int] = {}
-        for generator in generators:
-            part_started = time.monotonic()
-            counts = generator.generate(ctx)
-            rows.update(counts)
-            log(f"{generator.key}: {counts} in {time.monotonic() - part_started:.1f}s")
-        writer.finish()
-        log("writer: " + ", ".join(f"{k} {v:.1f}s" for k, v in writer.timings.items()))
-    if connection.vendor == "postgresql":
-        analyze_started = time.monotonic()
-        with connection.cursor() as cursor:
-            for model in writer.touched:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-        log(f"analyze: {time.monotonic() - analyze_started:.1f}s")
+        try:
+            writer.prepare([model for g in generators for model in g.models])
+            for generator in generators:
+                part_started = time.monotonic()
+                counts = generator.generate(ctx)
+                rows.update(counts)
+                log(f"{generator.key}: {counts} in {time.monotonic() - part_started:.1f}s")
+            finishing = time.monotonic()
+            writer.finish()
+            log(
+                f"indexes, foreign keys and statistics completed in {time.monotonic() - finishing:.1f}s; "
+                + ", ".join(f"{k} {v:.1f}s" for k, v in writer.timings.items())
+            )
+        finally:
+            writer.close()
     return SeedResult(
         seed=seed,
         scale=scale,

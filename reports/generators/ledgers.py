@@ -44,7 +44,7 @@ from ledgers.models import (
     StabilityMatter,
     VillageProfile,
 )
-from reports.generators import CHINA, GenerationContext, SourceGenerator, register
+from reports.generators import Clock, GenerationContext, SourceGenerator, register
 from reports.generators import texts as T
 
 # Figures at scale 1.0.
@@ -106,10 +106,13 @@ class _Plan:
         ]
         self.kinds = {k.code: k for k in LedgerKind.objects.filter(code__in=LedgerKindCode.values)}
         self.ledger_ids: dict[tuple[str, int], int] = {}
-        self.opened_at: dict[int, datetime.datetime] = {}
+        self.opened_at: dict[int, int] = {}
         self.next_ledger_id = ctx.writer.next_id(Ledger)
-        self.days = [ctx.as_of - datetime.timedelta(days=offset) for offset in range(DAYS)]
-        self.day_starts = [datetime.datetime.combine(d, datetime.time(), tzinfo=CHINA) for d in self.days]
+        today = ctx.as_of.toordinal()
+        # Per day offset (0 = as_of): the day's ordinal, its text and its local midnight (epoch s).
+        self.days = [today - offset for offset in range(DAYS)]
+        self.day_text = [ctx.writer.clock.day(d) for d in self.days]
+        self.day_starts = [Clock.local_midnight(d) for d in self.days]
 
     def entries(self, kind: str, n: int, rng) -> list[tuple[int, int]]:
         """(day offset, place index) of `n` entries, oldest first (ids follow time, as in real use)."""
@@ -123,7 +126,7 @@ class _Plan:
         out.sort(key=lambda e: (-e[0], e[1]))
         return out
 
-    def ledger(self, kind: str, place_index: int, created_at: datetime.datetime) -> int:
+    def ledger(self, kind: str, place_index: int, created_at: int) -> int:
         key = (kind, place_index)
         ledger_id = self.ledger_ids.get(key)
         if ledger_id is None:
@@ -137,7 +140,8 @@ class _Plan:
     def write_ledgers(self) -> int:
         sink = self.ctx.writer.sink(Ledger, ("id", "kind", "region", "opened_at", "opened_by"))
         for (kind, place_index), ledger_id in sorted(self.ledger_ids.items(), key=lambda item: item[1]):
-            sink.add((ledger_id, self.kinds[kind].pk, self.places[place_index].code, self.opened_at[ledger_id], None))
+            opened = self.ctx.writer.clock.moment(self.opened_at[ledger_id])
+            sink.add((ledger_id, self.kinds[kind].pk, self.places[place_index].code, opened, None))
         sink.flush()
         return len(self.ledger_ids)
 
@@ -179,10 +183,6 @@ class _People:
         return first17 + id_number_check_digit(first17)
 
 
-def _clip(moment: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
-    return moment if moment < now else now
-
-
 @register
 class LedgerGenerator(SourceGenerator):
     key = "ledgers"
@@ -222,6 +222,7 @@ class LedgerGenerator(SourceGenerator):
         rows.update(self._households(ctx, plan))
         rows.update(self._matters(ctx, plan))
         rows["ledgers"] = plan.write_ledgers()
+        ctx.writer.complete(Ledger)
         rows["village_profiles"] = self._profiles(ctx, plan)
         return rows
 
@@ -232,6 +233,7 @@ class LedgerGenerator(SourceGenerator):
         people = _People(ctx.rng("appeals:people"))
         now = ctx.now
         writer = ctx.writer
+        moment, day = writer.clock.moment, writer.clock.day
         appeals = writer.sink(
             LivelihoodAppeal,
             (
@@ -251,16 +253,20 @@ class LedgerGenerator(SourceGenerator):
         categories = _weighted(T.CATEGORY_WEIGHTS)
         scores_rated = [5] * 55 + [4] * 30 + [3] * 11 + [2] * 3 + [1] * 1
         scores_reopened = [1] * 40 + [2] * 45 + [3] * 15
-        open_statuses = [AppealStatus.REGISTERED] * 25 + [AppealStatus.IN_PROGRESS] * 63 + [AppealStatus.REOPENED] * 12
-        done_statuses = [AppealStatus.RESOLVED] * 18 + [AppealStatus.DISCLOSED] * 24 + [AppealStatus.RATED] * 58
+        registered, in_progress, reopened = "registered", "in_progress", "reopened"
+        resolved_s, disclosed_s, rated_s = "resolved", "disclosed", "rated"
+        open_statuses = [registered] * 25 + [in_progress] * 63 + [reopened] * 12
+        done_statuses = [resolved_s] * 18 + [disclosed_s] * 24 + [rated_s] * 58
+        assert {*open_statuses, *done_statuses} == set(AppealStatus.values)
+        after_resolution = (resolved_s, disclosed_s, rated_s, reopened)
+        after_disclosure = (disclosed_s, rated_s, reopened)
         appeal_id = writer.next_id(LivelihoodAppeal)
         rating_id = writer.next_id(RatingInvitation)
-        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        places, days, day_text, day_starts = plan.places, plan.days, plan.day_text, plan.day_starts
         kind = LedgerKindCode.LIVELIHOOD
         for offset, place_index in plan.entries(kind, ctx.count(APPEALS_FULL), rng):
             place = places[place_index]
-            registered_on = days[offset]
-            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            created = day_starts[offset] + 28_800 + int(r() * 36_000)
             category = categories[int(r() * len(categories))]
             options = T.APPEALS[category]
             title, resolution_text = options[int(r() * len(options))]
@@ -272,64 +278,63 @@ class LedgerGenerator(SourceGenerator):
             phone = encrypt(people.phone()) if r() < 0.1 else ""
             planned = r() < 0.3
             window = (60 + int(r() * 180)) if planned else (7 + int(r() * 24))
-            promised = registered_on + datetime.timedelta(days=window)
             p_open = 0.6 if offset < 15 else (0.25 if offset < 60 else 0.14)
-            if r() < p_open:
-                status = open_statuses[int(r() * 100)]
-            else:
-                status = done_statuses[int(r() * 100)]
+            status = open_statuses[int(r() * 100)] if r() < p_open else done_statuses[int(r() * 100)]
             responded = resolved = disclosed = None
             resolution, funds, version, reopen_count = "", 0, 1, 0
             updated = created
             rating = None
-            if status != AppealStatus.REGISTERED:
-                responded = _clip(created + datetime.timedelta(seconds=1800 + int(r() * 250_000)), now)
+            if status != registered:
+                responded = min(created + 1800 + int(r() * 250_000), now)
                 updated, version = responded, 2
-            if status in (AppealStatus.RESOLVED, AppealStatus.DISCLOSED, AppealStatus.RATED, AppealStatus.REOPENED):
+            if status in after_resolution:
                 # Most are done within their promised window; some run late.
-                span = window * (0.2 + r() * (1.25 if r() < 0.15 else 0.85))
-                resolved = responded + datetime.timedelta(days=span)
+                span = int(86400 * window * (0.2 + r() * (1.25 if r() < 0.15 else 0.85)))
+                resolved = responded + span
                 if resolved > now:
-                    resolved = responded + (now - responded) * r()
+                    resolved = responded + int((now - responded) * r())
                 resolution, updated, version = resolution_text, resolved, 3
-                if status != AppealStatus.REOPENED and r() < (0.8 if planned else 0.26):
+                if status != reopened and r() < (0.8 if planned else 0.26):
                     funds = max(5_000, int(math.exp(rng.gauss(FUNDS_MU, FUNDS_SIGMA))) // 100 * 100)
-            if status in (AppealStatus.DISCLOSED, AppealStatus.RATED, AppealStatus.REOPENED):
-                disclosed = _clip(resolved + datetime.timedelta(seconds=7200 + int(r() * 340_000)), now)
+            if status in after_disclosure:
+                disclosed = min(resolved + 7200 + int(r() * 340_000), now)
                 updated, version = disclosed, 4
-                if status == AppealStatus.DISCLOSED:
+                if status == disclosed_s:
                     if r() < 0.5:  # a link handed out, not answered yet
                         rating = (None, None, None, "")
                 else:
-                    rated_at = _clip(disclosed + datetime.timedelta(seconds=21_600 + int(r() * 860_000)), now)
-                    confirmed = status == AppealStatus.RATED
+                    rated_at = min(disclosed + 21_600 + int(r() * 860_000), now)
+                    confirmed = status == rated_s
                     score = (scores_rated if confirmed else scores_reopened)[int(r() * 100)]
                     comments = T.RATING_COMMENTS[score]
-                    rating = (rated_at, score, confirmed, comments[int(r() * len(comments))])
+                    rating = (moment(rated_at), score, confirmed, comments[int(r() * len(comments))])
                     updated, version = rated_at, 5
                     if not confirmed:
                         resolved, reopen_count = None, 1
             ledger_id = plan.ledger(kind, place_index, created)
             appeals.add(
                 (
-                    appeal_id, created, updated, version, None, ledger_id, place.code, registered_on,
+                    appeal_id, moment(created), moment(updated), version, None, ledger_id, place.code, day_text[offset],
                     category, raised_by, raiser, phone, title, f"{place.name}{group}组{raiser}反映：{title}。",
-                    "planned" if planned else "immediate", people.name(place.code), None, promised, funds, status,
-                    resolution, responded, resolved, disclosed, reopen_count,
+                    "planned" if planned else "immediate", people.name(place.code), None, day(days[offset] + window),
+                    funds, status, resolution,
+                    None if responded is None else moment(responded),
+                    None if resolved is None else moment(resolved),
+                    None if disclosed is None else moment(disclosed),
+                    reopen_count,
                 )
             )  # fmt: skip
             if rating is not None:
                 rated_at, score, confirmed, comment = rating
                 ratings.add(
                     (
-                        rating_id, appeal_id, f"{rng.getrandbits(96):024x}{rating_id:x}", disclosed,
-                        disclosed + 30 * DAY, None, rated_at, score, confirmed, comment,
+                        rating_id, appeal_id, f"{rng.getrandbits(96):024x}{rating_id:x}", moment(disclosed),
+                        moment(disclosed + 30 * 86400), None, rated_at, score, confirmed, comment,
                     )
                 )  # fmt: skip
                 rating_id += 1
             appeal_id += 1
-        appeals.flush()
-        ratings.flush()
+        writer.complete(LivelihoodAppeal, RatingInvitation)
         return {"appeals": appeals.count, "rating_invitations": ratings.count}
 
     # --- 困难群众 ------------------------------------------------------------------------------
@@ -337,8 +342,9 @@ class LedgerGenerator(SourceGenerator):
         rng = ctx.rng("households")
         r = rng.random
         people = _People(ctx.rng("households:people"))
-        now, as_of = ctx.now, ctx.as_of
+        now, today = ctx.now, ctx.as_of.toordinal()
         writer = ctx.writer
+        moment, day = writer.clock.moment, writer.clock.day
         households = writer.sink(
             HardshipHousehold,
             (
@@ -384,14 +390,19 @@ class LedgerGenerator(SourceGenerator):
         hardship_id = writer.next_id(HouseholdHardship)
         member_id = writer.next_id(HouseholdMember)
         help_id = writer.next_id(HelpRecord)
-        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        places, days, day_text, day_starts = plan.places, plan.days, plan.day_text, plan.day_starts
         kind = LedgerKindCode.HARDSHIP
+        as_of = ctx.as_of
         year = as_of.year
+        head, spouse, child, grandchild, parent = (
+            Relation.HEAD.value, Relation.SPOUSE.value, Relation.CHILD.value, Relation.GRANDCHILD.value,
+            Relation.PARENT.value,
+        )  # fmt: skip
         for offset, place_index in plan.entries(kind, ctx.count(HOUSEHOLDS_FULL), rng):
             place = places[place_index]
             code = place.code
             registered_on = days[offset]
-            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            created = day_starts[offset] + 28_800 + int(r() * 36_000)
             chosen: list[str] = []
             wanted = 1 if r() < 0.55 else (2 if r() < 0.73 else 3)
             while len(chosen) < wanted:
@@ -407,28 +418,25 @@ class LedgerGenerator(SourceGenerator):
             head_age = (66 + int(r() * 24)) if elderly else (28 + int(r() * 50))
             # Members: (name, relation, age, male)
             head_name = people.name(code)
-            family = [(head_name, Relation.HEAD, head_age, head_male)]
+            family = [(head_name, head, head_age, head_male)]
             surname = head_name[0]
             for k in range(1, size):
-                if k == 1 and r() < 0.75 and head_age >= 22:
-                    family.append(
-                        (people.name(code), Relation.SPOUSE, max(20, head_age - 5 + int(r() * 10)), not head_male)
-                    )
+                if k == 1 and r() < 0.75:
+                    family.append((people.name(code), spouse, max(20, head_age - 5 + int(r() * 10)), not head_male))
                 elif head_age >= 55 and r() < 0.5:
-                    family.append((surname + people.name()[1:], Relation.GRANDCHILD, 2 + int(r() * 15), r() < 0.5))
+                    family.append((surname + people.name()[1:], grandchild, 2 + int(r() * 15), r() < 0.5))
                 elif head_age <= 50 and r() < 0.2:
-                    family.append((people.name(code), Relation.PARENT, head_age + 22 + int(r() * 10), r() < 0.5))
+                    family.append((people.name(code), parent, head_age + 22 + int(r() * 10), r() < 0.5))
                 else:
                     child_age = max(1, min(head_age - 20, 3 + int(r() * 30)))
-                    family.append((surname + people.name()[1:], Relation.CHILD, child_age, r() < 0.5))
+                    family.append((surname + people.name()[1:], child, child_age, r() < 0.5))
             sensitive = any(age < 18 for _n, _rel, age, _m in family) or "disabled" in chosen
             head_id = head_hash = phone = ""
-            exited_on, exit_reason, status, version, updated = None, "", HouseholdStatus.ACTIVE, 1, created
+            exited_on, exit_reason, status, version, updated = None, "", HouseholdStatus.ACTIVE.value, 1, created
             if offset > 120 and r() < 0.15:
-                exited_on = registered_on + datetime.timedelta(days=90 + int(r() * (offset - 90)))
-                exited_on = min(exited_on, as_of)
-                status, exit_reason, version = HouseholdStatus.EXITED, T.EXIT_REASONS[int(r() * 4)], 2
-                updated = datetime.datetime.combine(exited_on, datetime.time(16), tzinfo=CHINA)
+                exited_on = min(registered_on + 90 + int(r() * (offset - 90)), today)
+                status, exit_reason, version = HouseholdStatus.EXITED.value, T.EXIT_REASONS[int(r() * 4)], 2
+                updated = min(Clock.local_midnight(exited_on) + 16 * 3600, now)
             disabled_member = 0 if "disabled" in chosen and len(family) == 1 else (1 if "disabled" in chosen else -1)
             for k, (name, relation, age, male) in enumerate(family):
                 birth = datetime.date(year - age, 1 + int(r() * 12), 1 + int(r() * 28))
@@ -441,42 +449,54 @@ class LedgerGenerator(SourceGenerator):
                     if k == 0:
                         head_id, head_hash = id_number, id_hash
                 health = encrypt(T.HEALTH_NOTES[int(r() * len(T.HEALTH_NOTES))]) if k == disabled_member else ""
-                personal = (
-                    "disabled"
-                    if k == disabled_member
-                    else ("left_behind_child" if age < 16 and "left_behind_child" in chosen else "")
+                if k == disabled_member:
+                    personal = "disabled"
+                elif age < 16 and "left_behind_child" in chosen:
+                    personal = "left_behind_child"
+                else:
+                    personal = ""
+                members.add(
+                    (
+                        member_id,
+                        household_id,
+                        name,
+                        relation,
+                        id_number,
+                        id_hash,
+                        day(birth.toordinal()),
+                        health,
+                        personal,
+                    )
                 )
-                members.add((member_id, household_id, name, relation, id_number, id_hash, birth, health, personal))
                 member_id += 1
             if papers:
                 phone = encrypt(people.phone())
             for t in sorted(chosen):
                 hardships.add((hardship_id, household_id, t))
                 hardship_id += 1
-            until = exited_on or as_of
-            span = (until - registered_on).days
+            span = (exited_on or today) - registered_on
             for _ in range(help_counts[int(r() * 100)]):
                 help_kind = help_kinds[int(r() * len(help_kinds))]
                 description, low, high = T.HELP_KINDS[help_kind]
-                given_on = registered_on + datetime.timedelta(days=int(r() * (span + 1)))
+                given_on = registered_on + int(r() * (span + 1))
                 amount = (low + int(r() * (high - low)) // 100 * 100) if high else 0
-                given_at = _clip(datetime.datetime.combine(given_on, datetime.time(17), tzinfo=CHINA), now)
+                given_at = min(Clock.local_midnight(given_on) + 17 * 3600, now)
                 helps.add(
-                    (help_id, household_id, given_on, help_kind, amount, description, people.name(code), None, given_at)
-                )
+                    (help_id, household_id, day(given_on), help_kind, amount, description, people.name(code), None,
+                     moment(given_at))
+                )  # fmt: skip
                 help_id += 1
             ledger_id = plan.ledger(kind, place_index, created)
             households.add(
                 (
-                    household_id, created, updated, version, None, ledger_id, code, registered_on,
+                    household_id, moment(created), moment(updated), version, None, ledger_id, code, day_text[offset],
                     head_name, head_id, head_hash, phone, f"{place.township_name}{place.name}{1 + int(r() * 9)}组",
-                    len(family), "；".join(T.HARDSHIP_NEEDS[t] for t in chosen), status, exited_on, exit_reason,
-                    sensitive,
+                    len(family), "；".join(T.HARDSHIP_NEEDS[t] for t in chosen), status,
+                    None if exited_on is None else day(exited_on), exit_reason, sensitive,
                 )
             )  # fmt: skip
             household_id += 1
-        for sink in (households, hardships, members, helps):
-            sink.flush()
+        writer.complete(HardshipHousehold, HouseholdHardship, HouseholdMember, HelpRecord)
         return {
             "households": households.count,
             "household_hardships": hardships.count,
@@ -489,8 +509,9 @@ class LedgerGenerator(SourceGenerator):
         rng = ctx.rng("matters")
         r = rng.random
         people = _People(ctx.rng("matters:people"))
-        now, as_of = ctx.now, ctx.as_of
+        now, today = ctx.now, ctx.as_of.toordinal()
         writer = ctx.writer
+        moment, day = writer.clock.moment, writer.clock.day
         matters = writer.sink(
             StabilityMatter,
             (
@@ -501,78 +522,79 @@ class LedgerGenerator(SourceGenerator):
         )  # fmt: skip
         steps = writer.sink(MediationStep, ("id", "matter", "happened_on", "action", "by", "created_by", "created_at"))
         matter_types = _weighted(T.MATTER_WEIGHTS)
-        deadline_days = {RiskLevel.LOW: 15, RiskLevel.MEDIUM: 30, RiskLevel.HIGH: 60}
+        low, medium, high = RiskLevel.LOW.value, RiskLevel.MEDIUM.value, RiskLevel.HIGH.value
+        deadline_days = {low: 15, medium: 30, high: 60}
+        escalate_shares = {low: 0.02, medium: 0.08, high: 0.25}
+        closing = (MatterOutcome.FAILED.value, MatterOutcome.LITIGATION.value, MatterOutcome.OTHER.value)
         matter_id = writer.next_id(StabilityMatter)
         step_id = writer.next_id(MediationStep)
-        places, days, day_starts = plan.places, plan.days, plan.day_starts
+        places, days, day_text, day_starts = plan.places, plan.days, plan.day_text, plan.day_starts
         kind = LedgerKindCode.STABILITY
         for offset, place_index in plan.entries(kind, ctx.count(MATTERS_FULL), rng):
             place = places[place_index]
             code = place.code
             registered_on = days[offset]
-            created = day_starts[offset] + datetime.timedelta(seconds=28_800 + int(r() * 36_000))
+            created = day_starts[offset] + 28_800 + int(r() * 36_000)
             matter_type = matter_types[int(r() * len(matter_types))]
             title = T.MATTERS[matter_type][int(r() * len(T.MATTERS[matter_type]))]
             township = place.level == 4
             roll = r()
             if roll < (0.45 if township else 0.72):
-                risk = RiskLevel.LOW
+                risk = low
             elif roll < (0.88 if township else 0.96):
-                risk = RiskLevel.MEDIUM
+                risk = medium
             else:
-                risk = RiskLevel.HIGH
-            deadline = registered_on + datetime.timedelta(days=deadline_days[risk])
+                risk = high
             p_open = 0.7 if offset < 20 else (0.3 if offset < 90 else 0.06)
             outcome, note, resolved_at, version, updated = "", "", None, 1, created
             if r() < p_open:
-                status = MatterStatus.REGISTERED if r() < 0.3 else MatterStatus.MEDIATING
+                status = MatterStatus.REGISTERED.value if r() < 0.3 else MatterStatus.MEDIATING.value
             else:
                 roll = r()
-                escalate_share = {RiskLevel.LOW: 0.02, RiskLevel.MEDIUM: 0.08, RiskLevel.HIGH: 0.25}[risk]
+                escalate_share = escalate_shares[risk]
                 if roll < escalate_share:
-                    status, outcome = MatterStatus.ESCALATED, MatterOutcome.ESCALATED
+                    status, outcome = MatterStatus.ESCALATED.value, MatterOutcome.ESCALATED.value
                 elif roll < escalate_share + 0.1:
-                    status = MatterStatus.CLOSED
-                    outcome = (MatterOutcome.FAILED, MatterOutcome.LITIGATION, MatterOutcome.OTHER)[int(r() * 3)]
+                    status, outcome = MatterStatus.CLOSED.value, closing[int(r() * 3)]
                 else:
-                    status = MatterStatus.RESOLVED
+                    status = MatterStatus.RESOLVED.value
                     roll = r()
                     outcome = (
-                        MatterOutcome.MEDIATED
+                        MatterOutcome.MEDIATED.value
                         if roll < 0.86
-                        else (MatterOutcome.LITIGATION if roll < 0.92 else MatterOutcome.OTHER)
+                        else (MatterOutcome.LITIGATION.value if roll < 0.92 else MatterOutcome.OTHER.value)
                     )
                 note = T.OUTCOME_NOTES.get(outcome, "")
-            end_day = as_of
-            if status in (MatterStatus.RESOLVED, MatterStatus.CLOSED, MatterStatus.ESCALATED):
-                span = deadline_days[risk] * (0.2 + r() * (1.6 if r() < 0.12 else 0.8))
-                finished = _clip(created + datetime.timedelta(days=span), now)
-                end_day = finished.astimezone(CHINA).date()
+            end_day = today
+            if outcome:
+                span = int(86400 * deadline_days[risk] * (0.2 + r() * (1.6 if r() < 0.12 else 0.8)))
+                finished = min(created + span, now)
+                end_day = Clock.local_day(finished)
                 updated, version = finished, 3
                 if status == MatterStatus.RESOLVED:
-                    resolved_at = finished
+                    resolved_at = moment(finished)
             step_count = 0 if status == MatterStatus.REGISTERED else 1 + int(r() * 3)
             if status == MatterStatus.MEDIATING:
                 version = 2
-            span_days = (end_day - registered_on).days
+            span_days = end_day - registered_on
             for k in range(step_count):
-                happened = registered_on + datetime.timedelta(days=int(span_days * (k + r()) / step_count))
-                step_at = _clip(datetime.datetime.combine(happened, datetime.time(18), tzinfo=CHINA), now)
+                happened = registered_on + int(span_days * (k + r()) / step_count)
+                step_at = min(Clock.local_midnight(happened) + 18 * 3600, now)
                 action = T.MEDIATION_ACTIONS[int(r() * len(T.MEDIATION_ACTIONS))]
-                steps.add((step_id, matter_id, happened, action, people.name(code), None, step_at))
+                steps.add((step_id, matter_id, day(happened), action, people.name(code), None, moment(step_at)))
                 step_id += 1
             parties = f"{people.name(code)}、{people.name(code)}"
+            summary = f"{place.name}{parties}因{title}发生矛盾，{'已' if step_count else '待'}组织调解。"
             ledger_id = plan.ledger(kind, place_index, created)
             matters.add(
                 (
-                    matter_id, created, updated, version, None, ledger_id, code, registered_on,
-                    matter_type, title, parties, f"{place.name}{parties}因{title}发生矛盾，{'已' if step_count else '待'}组织调解。",
-                    risk, people.name(code), status, outcome, note, deadline, resolved_at, "",
+                    matter_id, moment(created), moment(updated), version, None, ledger_id, code, day_text[offset],
+                    matter_type, title, parties, summary, risk, people.name(code), status, outcome, note,
+                    day(registered_on + deadline_days[risk]), resolved_at, "",
                 )
             )  # fmt: skip
             matter_id += 1
-        matters.flush()
-        steps.flush()
+        writer.complete(StabilityMatter, MediationStep)
         return {"stability_matters": matters.count, "mediation_steps": steps.count}
 
     # --- 四个知晓 ------------------------------------------------------------------------------
@@ -594,7 +616,7 @@ class LedgerGenerator(SourceGenerator):
             place = plan.places[place_index]
             if place.level != 5 or place.code in existing:
                 continue
-            at = plan.day_starts[int(r() * DAYS)] + datetime.timedelta(hours=10)
+            at = writer.clock.moment(plan.day_starts[int(r() * DAYS)] + 36_000)
             households = 150 + int(r() * 900)
             sink.add(
                 (
@@ -609,5 +631,5 @@ class LedgerGenerator(SourceGenerator):
                 )
             )  # fmt: skip
             profile_id += 1
-        sink.flush()
+        writer.complete(VillageProfile)
         return sink.count

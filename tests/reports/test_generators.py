@@ -260,3 +260,10 @@ def test_lower_bound_months_add_up_to_the_total(generated):
     assert months["appeals_registered"] == figures[("51", "", "appeals_registered")] == 1200
     assert months["ledgers_built"] == figures[("51", "", "ledgers_built")] == 18
     assert months["help_funds_fen"] == figures[("51", "", "help_funds_fen")]
+
+
+def test_a_date_in_the_future_is_refused(tree):
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    with pytest.raises(CommandError, match="截止日期"):
+        call_command("seed_province", scale=SCALE, no_refresh=True, as_of=tomorrow.isoformat())
+    assert LivelihoodAppeal.objects.count() == 0

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the source text's province; 0.01 for demos")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--province", help="two-digit province code (default: settings.JICENG_PROVINCE_CODE)")
-        parser.add_argument("--as-of", help="last day of the generated 24 months, YYYY-MM-DD (default: today)")
+        parser.add_argument("--as-of", help="last day of the generated 24 months, YYYY-MM-DD (default: yesterday)")
         parser.add_argument("--reset", action="store_true", help="delete the province's ledger data first")
         parser.add_argument("--no-refresh", action="store_true", help="do not run a full summary refresh afterwards")
 
