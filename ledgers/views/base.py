@@ -136,7 +136,7 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             filter_querystring=params.urlencode(),
             page_size=page_size,
             page_sizes=PAGE_SIZES,
-            sort_links=self.sort_links(params),
+            sort_links=self.sort_links(keep),
             current_ordering=params.get("ordering", ""),
             can_add=has_permission_somewhere(request.user, self.perm("add")),
             can_bulk=bool(self.bulk_targets) and has_permission_somewhere(request.user, self.perm("transition")),

@@ -310,9 +310,11 @@ def test_list_sorting_links_toggle_direction(client_for, users, tree):
     first = make_appeal(users.superuser, tree.village, promised_date=TODAY + datetime.timedelta(days=1))
     second = make_appeal(users.superuser, tree.village, promised_date=TODAY + datetime.timedelta(days=9))
     c = client_for(users.township_staff)
-    ascending = c.get(reverse("ledgers:livelihoodappeal_list"), {"ordering": "promised_date"}).content.decode()
+    ascending = c.get(
+        reverse("ledgers:livelihoodappeal_list"), {"ordering": "promised_date", "page_size": "50"}
+    ).content.decode()
     assert ascending.index(f"row-{first.pk}") < ascending.index(f"row-{second.pk}")
-    assert "?ordering=-promised_date" in ascending
+    assert 'href="?ordering=-promised_date&amp;page_size=50"' in ascending
     descending = c.get(reverse("ledgers:livelihoodappeal_list"), {"ordering": "-promised_date"}).content.decode()
     assert descending.index(f"row-{second.pk}") < descending.index(f"row-{first.pk}")
 
