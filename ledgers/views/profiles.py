@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ConcurrentEditError, ServiceError
 from ledgers.forms import VillageProfileForm
 from ledgers.models import VillageProfile
-from ledgers.selectors import entry_history, profile_village_get, profile_village_list
+from ledgers.selectors import entry_history, ledger_overview, profile_village_get, profile_village_list
 from ledgers.services import profile_update
 from ledgers.views.base import LedgerListView, LedgerViewMixin, apply_service_error
 from regions.scoping import can_at_region
@@ -40,6 +40,7 @@ class VillageProfileDetailView(ProfileMixin, LedgerViewMixin, TemplateView):
             object=profile,
             history=entry_history(profile) if profile else [],
             can_change=can_at_region(self.request.user, CHANGE_PERMISSION, region.code),
+            overview=ledger_overview(user=self.request.user, region=region),
             crumbs=self.crumbs({"label": region.name, "url": ""}),
         )
         return context

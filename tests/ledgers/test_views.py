@@ -755,3 +755,15 @@ def test_overdue_only_list_counts_once(client_for, users, tree):
         page = c.get(reverse("ledgers:livelihoodappeal_list"), {"overdue": "true"}).content.decode()
     assert len(overdue_only) == len(everything) - 1
     assert "符合条件的记录中有 1 条已逾期。" in page
+
+
+def test_profile_page_shows_the_village_ledgers_at_a_glance(client_for, users, tree, entries):
+    make_appeal(users.superuser, tree.sibling_village)
+    page = (
+        client_for(users.county_leader)
+        .get(reverse("ledgers:villageprofile_detail", args=[tree.village.code]))
+        .content.decode()
+    )
+    overview = page[page.index('data-testid="ledger-overview"') : page.index('data-testid="entry-fields"')]
+    assert "1 件，办理中 1 件" in overview and "1 户，帮扶中 1 户" in overview and "1 件，未化解 1 件" in overview
+    assert f"/ledgers/appeals/?region={tree.village.code}" in overview
