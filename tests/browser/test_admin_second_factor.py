@@ -7,12 +7,11 @@ import pytest
 
 from accounts.models import User
 from accounts.totp import totp
-from tests.browser.conftest import browser, page, shot  # noqa: F401 - the Playwright fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_security_admin_enrols_then_signs_in_with_a_code(page, live_server, users, password, shot):  # noqa: F811
+def test_security_admin_enrols_then_signs_in_with_a_code(page, live_server, users, password, shot):
     # given a security administrator whose second factor was reset
     User.objects.filter(username="secadmin").update(totp_secret="", totp_confirmed_at=None)
     page.goto(f"{live_server.url}/accounts/login/")
