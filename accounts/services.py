@@ -6,7 +6,7 @@ administrator unlocks accounts and grants the administrator roles, and nobody ch
 their own rights.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -149,6 +149,15 @@ def _bump(kind: str, key: str, now: datetime) -> LoginThrottle | None:
     return None
 
 
+def _throttle_prune(now: datetime) -> None:
+    """Counters idle for a day (and no longer locked) are dropped, so the table stays small
+    whatever names and addresses attackers try. Run when a new lock is set, which is rare."""
+    stale = now - timedelta(days=1)
+    LoginThrottle.objects.filter(last_failure_at__lt=stale).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    ).delete()
+
+
 def login_failure_record(*, username: str, address: str | None, reason: str = "") -> list[LoginThrottle]:
     """Record a failed sign-in (wrong password, wrong TOTP code, locked): audit it, count it per
     account and per address, and lock what reached the limit. Returns the locks in force."""
@@ -175,6 +184,7 @@ def login_failure_record(*, username: str, address: str | None, reason: str = ""
     for kind, key in _throttle_keys(username, address):
         locked = _bump(kind, key, now)
         if locked is not None:
+            _throttle_prune(now)
             _audit(
                 actor=subject,
                 action=Action.LOGIN_FAILED,

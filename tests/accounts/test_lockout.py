@@ -139,3 +139,15 @@ def test_lock_in_its_last_minute_still_holds(users, password):
     fail(5)
     LoginThrottle.objects.update(locked_until=timezone.now() + timedelta(minutes=1))
     assert sign_in(Client(), "staff", password, address="10.4.4.4").status_code == 200
+
+
+def test_counters_idle_for_a_day_are_pruned_when_a_lock_is_set(users):
+    # given an old counter of another name, idle for two days
+    old = LoginThrottle.objects.create(
+        kind=ThrottleKind.ACCOUNT, key="oldname", failures=2, last_failure_at=timezone.now() - timedelta(days=2)
+    )
+    # when a new lock is set
+    fail(5)
+    # then the old counter is gone and the new lock stays
+    assert not LoginThrottle.objects.filter(pk=old.pk).exists()
+    assert LoginThrottle.objects.get(kind=ThrottleKind.ACCOUNT, key="staff").locked_until is not None
