@@ -9,6 +9,7 @@
 
 import datetime
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +60,17 @@ def _safe(name, value):
     return value
 
 
+# Free text (messages, labels, reasons typed by users) may carry a number by accident.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def scrub_text(text: str) -> str:
+    """Mask anything in free text that looks like a resident ID or a mobile number."""
+    text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), str(text))
+    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
+
+
 def diff_fields(before: dict, after: dict) -> dict:
     """{field: [old, new]} for the fields whose value changed, personal data masked."""
     return {
@@ -98,10 +110,10 @@ def audit_record(
         outcome=outcome,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=scrub_text(str(obj))[:200] if obj is not None else "",
         region_code=region_code,
         changes=changes or {},
-        message=message[:500],
+        message=scrub_text(message)[:500],
     )
 
 

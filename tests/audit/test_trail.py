@@ -216,3 +216,13 @@ def test_sensitive_read_is_refused_when_the_trail_cannot_be_written(users, house
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {TABLE}_away RENAME TO {TABLE}")
     assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
+
+
+def test_numbers_typed_into_free_text_are_masked_in_the_trail(users, household):
+    event = audit_sensitive_read(
+        actor=users.superuser, obj=household, field="head_id_number", reason=f"核对 {VALID_ID}，回电 13912345678"
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.message == "查看完整的户主身份证号：核对 1101**********002X，回电 139****5678"
+    record = audit_record(actor=users.superuser, action=Action.EXPORT, message="导出 20261125 批次，共 12 条")
+    assert record.message == "导出 20261125 批次，共 12 条"
