@@ -53,6 +53,7 @@ class LivelihoodAppealDetailView(AppealMixin, LedgerDetailView):
         allowed = APPEAL_TRANSITIONS.allowed_targets(appeal.status)
         return {
             "next_statuses": [(s.value, s.label) for s in STAFF_TARGETS if s in allowed],
+            "needs_resolution": AppealStatus.RESOLVED in allowed,
             "transition_form": AppealTransitionForm(initial={"version": appeal.version}),
             "rating_panel": None,  # H2's rating links / QR code slot
         }

@@ -54,6 +54,7 @@ class StabilityMatterDetailView(MatterMixin, LedgerDetailView):
         allowed = MATTER_TRANSITIONS.allowed_targets(matter.status)
         return {
             "next_statuses": [(s.value, s.label) for s in MatterStatus if s in allowed],
+            "needs_outcome": bool({MatterStatus.RESOLVED, MatterStatus.CLOSED} & allowed),
             "transition_form": MatterTransitionForm(initial={"version": matter.version}),
             "step_form": MediationStepForm(prefix="step"),
         }

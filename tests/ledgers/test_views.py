@@ -767,3 +767,14 @@ def test_profile_page_shows_the_village_ledgers_at_a_glance(client_for, users, t
     overview = page[page.index('data-testid="ledger-overview"') : page.index('data-testid="entry-fields"')]
     assert "1 件，办理中 1 件" in overview and "1 户，帮扶中 1 户" in overview and "1 件，未化解 1 件" in overview
     assert f"/ledgers/appeals/?region={tree.village.code}" in overview
+
+
+def test_resolution_box_only_when_resolving_is_possible(client_for, users, tree, entries):
+    appeal = entries["appeal"]
+    c = client_for(users.township_staff)
+    url = reverse("ledgers:livelihoodappeal_detail", args=[appeal.pk])
+    assert 'id="id_resolution"' in c.get(url).content.decode()
+    appeal = appeal_transition(actor=users.township_staff, appeal=appeal, target=AppealStatus.RESOLVED, resolution="好")
+    page = c.get(url).content.decode()
+    assert 'id="id_resolution"' not in page
+    assert 'data-testid="to-disclosed"' in page and 'data-testid="to-in_progress"' in page
