@@ -5,19 +5,32 @@ the raiser's name, rates it through the link; the staff member sees the rating."
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from ledgers.choices import AppealStatus
 from ledgers.models import LivelihoodAppeal, RatingInvitation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_resident_rates_a_disclosed_appeal_through_the_link(browser, page, live_server, users, tree, login, shot):
+@pytest.fixture
+def ledger_kinds(db):
+    """The three ledger kinds of the data migration: a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)
+
+
+def test_resident_rates_a_disclosed_appeal_through_the_link(
+    ledger_kinds, browser, page, live_server, users, tree, login, shot
+):
     # given the staff member of 竹篙镇 registers an appeal raised by 王大爷
     login(page, users.township_staff.username)
     page.goto(f"{live_server.url}/ledgers/appeals/new/")
     page.get_by_label("村（社区）").select_option(tree.village.code)
-    page.wait_for_function(f"document.querySelector('[data-testid=picker-value]').value === '{tree.village.code}'")
+    expect(page.get_by_test_id("picker-value")).to_have_value(tree.village.code)
     page.get_by_label("类别").select_option("drinking_water")
     page.get_by_label("诉求事项").fill("三组自来水管破裂")
     page.locator("#id_raiser_name").fill("王大爷")

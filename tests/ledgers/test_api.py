@@ -411,7 +411,7 @@ def test_schema_documents_the_ledger_endpoints_without_warnings(capsys):
     parameters = {p["name"] for p in paths["/api/v1/livelihood-appeals/"]["get"]["parameters"]}
     assert {"q", "category", "status", "region", "overdue", "ordering", "page", "page_size"} <= parameters
     transition = paths["/api/v1/livelihood-appeals/{id}/transition/"]["post"]
-    assert set(transition["responses"]) == {"200", "400", "403", "404", "409"}
+    assert {"200", "400", "403", "404", "409"} <= set(transition["responses"])
     components = schema["components"]["schemas"]
     assert "raiser_phone" in components["LivelihoodAppealRequest"]["properties"]
     assert "raiser_phone" not in components["LivelihoodAppeal"]["properties"]

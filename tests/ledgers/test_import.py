@@ -609,3 +609,37 @@ def test_another_users_batch_is_404(client_for, users, tree):
     assert client_for(users.township_staff).get(url, {"page": "x"}).status_code == 404
     batch.refresh_from_db()
     assert batch.status == ImportStatus.VALIDATED
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_import_is_written_by_a_real_worker(ledger_kinds, celery_worker_process, users, tree):
+    import time
+
+    # given a checked file and the user's choice, committed (as in a request)
+    batch = import_batch_prepare(
+        actor=users.township_staff,
+        kind=ImportKind.APPEALS,
+        upload=upload(APPEAL_HEADERS, [appeal_row(title="甲"), appeal_row(title="乙")]),
+    )
+    import_batch_start(actor=users.township_staff, batch=batch, mode=ImportMode.ALL)
+    # when the worker picks the task up
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.status == ImportStatus.DONE:
+            break
+        time.sleep(0.2)
+    # then every row was written once, by the worker
+    assert (batch.status, batch.written_rows, batch.message) == (ImportStatus.DONE, 2, ""), row_errors(batch)
+    assert sorted(LivelihoodAppeal.objects.values_list("title", flat=True)) == ["乙", "甲"]
+
+
+@pytest.fixture
+def ledger_kinds(db):
+    """The three ledger kinds of the data migration: a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)

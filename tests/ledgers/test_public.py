@@ -298,3 +298,44 @@ def test_detail_page_hides_the_link_button_from_read_only_roles(client_for, user
     )
     assert 'data-testid="rating-panel"' in html
     assert 'data-testid="rating-link-create"' not in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_submissions_of_one_link_give_one_rating(ledger_kinds, users, tree, appeal_data):
+    import threading
+
+    from django.db import connection
+
+    appeal = appeal_create(actor=users.township_staff, region=tree.village, data=appeal_data)
+    appeal = disclose(appeal, users.township_staff)
+    _invitation, token = rating_invitation_create(actor=users.township_staff, appeal=appeal)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def submit(score):
+        try:
+            barrier.wait()
+            statuses.append(Client().post(rate_url(token), {"score": score, "resolved": "yes"}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(score,)) for score in ("5", "1")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 410]
+    assert RatingInvitation.objects.filter(rated_at__isnull=False).count() == 1
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.version) == (AppealStatus.RATED, 4)
+
+
+@pytest.fixture
+def ledger_kinds(db):
+    """The three ledger kinds of the data migration: a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)
