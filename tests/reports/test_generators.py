@@ -267,3 +267,13 @@ def test_a_date_in_the_future_is_refused(tree):
     with pytest.raises(CommandError, match="截止日期"):
         call_command("seed_province", scale=SCALE, no_refresh=True, as_of=tomorrow.isoformat())
     assert LivelihoodAppeal.objects.count() == 0
+
+
+def test_lower_bound_keeps_months_where_the_summaries_do(generated):
+    # months from township level up (REPORTS_MONTHLY_MIN_LEVEL = 4), totals at every level
+    figures = lower_bound(collect=True).figures
+    village_months = {k for k in figures if len(k[0]) == 12 and k[1]}
+    township_months = {k for k in figures if k[0] == "510121113" and k[1] and k[2] == "appeals_registered"}
+    assert village_months == set()
+    assert sum(figures[k] for k in township_months) == figures[("510121113", "", "appeals_registered")]
+    assert figures[("510121113001", "", "appeals_registered")] > 0

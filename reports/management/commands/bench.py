@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import random
+import resource
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from ledgers.choices import (
     MatterType,
     RiskLevel,
 )
+from regions.choices import CODE_LENGTH, Level
 
 CHANGED_ROWS = 10_000
 REQUESTS = 50
@@ -177,14 +179,16 @@ class LowerBound:
 
 def lower_bound(*, collect: bool = False) -> LowerBound:
     """The least work any refresh must do: one GROUP BY per village (and township) and month over each
-    source table, then one roll-up by code prefix to every level, monthly and in total (one pass with
-    GROUPING SETS on PostgreSQL). Results stay in temporary tables; `collect` reads them back as
-    {(region code, period or "", metric): value} for tests. Runs in its own transaction, rolled back."""
+    source table, then one roll-up by code prefix to every level, in total and per month where the
+    summaries keep months (one pass with GROUPING SETS on PostgreSQL). Results stay in temporary
+    tables (dropped at the end); `collect` reads them back as {(region code, period or "", metric):
+    value} for tests."""
     vendor = connection.vendor
     facts = _lower_bound_facts(vendor)
     figures: dict = {}
     rows = 0
     levels = "(SELECT 2 AS n UNION ALL SELECT 4 UNION ALL SELECT 6 UNION ALL SELECT 9 UNION ALL SELECT 12)"
+    monthly_length = CODE_LENGTH[Level(int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP)))]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         if vendor == "postgresql":
@@ -203,14 +207,20 @@ def lower_bound(*, collect: bool = False) -> LowerBound:
             joined = f"FROM lb_{name} b JOIN {levels} l ON length(b.code) >= l.n"
             cursor.execute(f"DROP TABLE IF EXISTS lb_{name}_up")
             if vendor == "postgresql":
+                # Months only where the summaries keep them (REPORTS_MONTHLY_MIN_LEVEL and above).
+                month_key = f"CASE WHEN l.n <= {monthly_length} THEN b.period END"
                 cursor.execute(
-                    f"CREATE TEMP TABLE lb_{name}_up AS SELECT {key} AS code, COALESCE(b.period, '') AS period, "
-                    f"{sums} {joined} GROUP BY GROUPING SETS (({key}, b.period), ({key}))"
+                    f"CREATE TEMP TABLE lb_{name}_up AS SELECT code, COALESCE(period, '') AS period, "
+                    f"{', '.join(columns)} FROM (SELECT {key} AS code, {month_key} AS period, "
+                    f"GROUPING({month_key}) AS total, "
+                    f"{sums} {joined} GROUP BY GROUPING SETS (({key}, {month_key}), ({key}))) g "
+                    f"WHERE total = 1 OR period IS NOT NULL"
                 )
             else:
                 cursor.execute(
                     f"CREATE TEMP TABLE lb_{name}_up AS SELECT {key} AS code, b.period AS period, {sums} {joined} "
-                    f"GROUP BY 1, 2 UNION ALL SELECT {key} AS code, '' AS period, {sums} {joined} GROUP BY 1"
+                    f"WHERE l.n <= {monthly_length} GROUP BY 1, 2 "
+                    f"UNION ALL SELECT {key} AS code, '' AS period, {sums} {joined} GROUP BY 1"
                 )
             rows += max(cursor.rowcount, 0)
         seconds = time.perf_counter() - started
@@ -356,17 +366,17 @@ class Command(BaseCommand):
             self.info["rows"] = previous.get("rows", {})
             return
         self.say(f"generating the province at scale {scale} ...")
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
         result = seed_province(scale=scale, seed=42, province=province, reset=reseed, log=self.say)
-        self.figures.append(
-            Figure(
-                "data generation",
-                round(result.seconds, 1),
-                "s",
-                note=f"scale {scale}, {sum(result.rows.values()):,} rows",
-            )
-        )
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+        load = os.getloadavg()[0]
+        note = f"scale {scale}, {sum(result.rows.values()):,} rows; Python CPU {cpu_seconds:.0f}s; load {load:.1f}"
+        self.figures.append(Figure("data generation", round(result.seconds, 1), "s", note=note))
         self.info["generation"] = {
             "seconds": round(result.seconds, 1),
+            "python_cpu_seconds": round(cpu_seconds, 1),
+            "load_average": round(load, 1),
             "scale": scale,
             "when": timezone.now().isoformat(timespec="seconds"),
         }
@@ -559,6 +569,7 @@ class Command(BaseCommand):
             "command": "make bench",
             "database": f"{connection.vendor} {db.get('HOST') or ''}/{db['NAME']}",
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
             "generation": self.info.get("generation"),
             "rows": self.info.get("rows"),
             "incremental_equals_full": self.info.get("incremental_equals_full"),
@@ -578,7 +589,8 @@ class Command(BaseCommand):
         }
         (RESULTS_DIR / "bench-results.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         lines = [
-            f"Benchmark run {data['when']} on {data['database']} ({data['machine']})",
+            f"Benchmark run {data['when']} on {data['database']} ({data['machine']}; "
+            f"load average at the end {data['load_average_at_end'][0]})",
             "",
             "| figure | value | target | ratio | result | note |",
             "|---|---|---|---|---|---|",
