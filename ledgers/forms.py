@@ -386,6 +386,8 @@ class BulkTransitionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("化解结果"), required=False, choices=[("", "---------"), *MatterOutcome.choices]
     )
+    exited_on = forms.DateField(label=_("退出日期"), required=False)
+    reason = forms.CharField(label=_("退出原因"), required=False, max_length=200)
     next = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args, targets=(), **kwargs):

@@ -18,6 +18,7 @@ urlpatterns: list = [
     ),
     path("households/", households.HardshipHouseholdListView.as_view(), name="hardshiphousehold_list"),
     path("households/new/", households.HardshipHouseholdCreateView.as_view(), name="hardshiphousehold_create"),
+    path("households/bulk/", households.HardshipHouseholdBulkView.as_view(), name="hardshiphousehold_bulk"),
     path("households/<int:pk>/", households.HardshipHouseholdDetailView.as_view(), name="hardshiphousehold_detail"),
     path(
         "households/<int:pk>/edit/", households.HardshipHouseholdUpdateView.as_view(), name="hardshiphousehold_update"

@@ -302,6 +302,10 @@ class LedgerBulkView(LedgerViewMixin, TemplateView):
     def apply(self, entry, form):
         raise NotImplementedError
 
+    def form_problems(self, form) -> list[str]:
+        """What is missing for the chosen target, said once rather than once per row."""
+        return []
+
     def post(self, request, *args, **kwargs):
         from ledgers.forms import BulkTransitionForm
 
@@ -313,6 +317,11 @@ class LedgerBulkView(LedgerViewMixin, TemplateView):
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
+            return redirect(back)
+        problems = self.form_problems(form)
+        if problems:
+            for problem in problems:
+                messages.error(request, problem)
             return redirect(back)
         ids = form.cleaned_data["ids"]
         _filterset, rows = type(self).selector(user=request.user)

@@ -19,12 +19,15 @@ from ledgers.services import (
     household_update,
 )
 from ledgers.views.base import (
+    LedgerBulkView,
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
     apply_service_error,
 )
+
+BULK_TARGETS = tuple((s.value, s.label) for s in HouseholdStatus)
 
 
 class HouseholdMixin:
@@ -35,6 +38,7 @@ class HouseholdMixin:
 class HardshipHouseholdListView(HouseholdMixin, LedgerListView):
     template_name = "ledgers/hardshiphousehold_list.html"
     selector = household_list
+    bulk_targets = BULK_TARGETS
     sort_fields = (
         ("registered_on", gettext_lazy("登记日期")),
         ("head_name", gettext_lazy("户主")),
@@ -161,4 +165,31 @@ class HardshipHouseholdUpdateView(HouseholdMixin, LedgerUpdateView):
             expected_version=form.cleaned_data["version"],
             data=form.service_data(),
             hardship_types=form.cleaned_data["hardship_types"],
+        )
+
+
+class HardshipHouseholdBulkView(HouseholdMixin, LedgerBulkView):
+    """Several households exit at once (one date and reason for all), or are taken back in."""
+
+    selector = household_list
+    bulk_targets = BULK_TARGETS
+
+    def form_problems(self, form):
+        if form.cleaned_data["target"] != HouseholdStatus.EXITED:
+            return []
+        problems = []
+        if not form.cleaned_data.get("exited_on"):
+            problems.append(_("批量退出时请填写退出日期。"))
+        if not (form.cleaned_data.get("reason") or "").strip():
+            problems.append(_("批量退出时请填写退出原因。"))
+        return problems
+
+    def apply(self, household, form):
+        if form.cleaned_data["target"] == HouseholdStatus.ACTIVE:
+            return household_reactivate(actor=self.request.user, household=household)
+        return household_exit(
+            actor=self.request.user,
+            household=household,
+            exited_on=form.cleaned_data["exited_on"],
+            reason=form.cleaned_data["reason"],
         )

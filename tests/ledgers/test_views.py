@@ -778,3 +778,32 @@ def test_resolution_box_only_when_resolving_is_possible(client_for, users, tree,
     page = c.get(url).content.decode()
     assert 'id="id_resolution"' not in page
     assert 'data-testid="to-disclosed"' in page and 'data-testid="to-in_progress"' in page
+
+
+def test_bulk_household_exit_needs_date_and_reason_once(client_for, users, tree, entries):
+    household = entries["household"]
+    other = make_household(users.superuser, tree.village2, head_name="刘伯", head_id_number="")
+    c = client_for(users.township_staff)
+    url = reverse("ledgers:hardshiphousehold_bulk")
+    response = c.post(url, {"ids": [household.pk, other.pk], "target": "exited"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "批量退出时请填写退出日期。",
+        "批量退出时请填写退出原因。",
+    ]
+    assert set(HardshipHousehold.objects.values_list("status", flat=True)) == {"active"}
+    response = c.post(
+        url,
+        {"ids": [household.pk, other.pk], "target": "exited", "exited_on": TODAY.isoformat(), "reason": "脱困"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [f"已变更 2 条：#{household.pk} 陈大妈；#{other.pk} 刘伯"]
+    assert set(HardshipHousehold.objects.values_list("status", flat=True)) == {"exited"}
+
+
+def test_bulk_household_by_leader_is_403(client_for, users, entries):
+    before = state(entries)
+    response = client_for(users.county_leader).post(
+        reverse("ledgers:hardshiphousehold_bulk"), {"ids": [entries["household"].pk], "target": "active"}
+    )
+    assert response.status_code == 403
+    assert state(entries) == before
