@@ -145,12 +145,52 @@ def write_full(connection, generation: int) -> int:
     return write_rows(connection, generation, compute_python(connection))
 
 
+def fold_deltas_postgresql(connection, generation: int) -> tuple[int, int]:
+    """The fold in one statement: the change log rolled up by prefix (same rules as `rollup`) and
+    added to the summary rows with ON CONFLICT; then the folded change-log rows deleted."""
+    metrics = load_sources().metrics
+    monthly_level = monthly_min_level()
+    levels = ", ".join(f"({n}, {int(LEVEL_BY_LENGTH[n])})" for n in LENGTHS)
+    known = [key for key, m in metrics.items() if m.is_stored]
+    monthly = [key for key in known if metrics[key].monthly]
+    breakdown = [key for key in known if metrics[key].breakdown]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
+            "SELECT %(generation)s, x.code, x.period, x.metric, SUM(x.value) FROM ("
+            "SELECT left(d.region_code, l.n) AS code, p.period, d.metric, d.value "
+            f"FROM {DELTA_TABLE} d JOIN (VALUES {levels}) AS l(n, level) ON length(d.region_code) >= l.n "
+            "CROSS JOIN LATERAL (VALUES ('', true), (d.period, false)) AS p(period, is_total) "
+            "WHERE d.metric = ANY(%(known)s) "
+            "AND (NOT d.metric = ANY(%(breakdown)s) OR l.level <= %(breakdown_level)s) "
+            "AND (p.is_total OR (d.metric = ANY(%(monthly)s) AND l.level <= %(monthly_level)s))"
+            ") x GROUP BY x.code, x.period, x.metric HAVING SUM(x.value) <> 0 "
+            "ON CONFLICT (generation, region_code, period, metric) "
+            f"DO UPDATE SET value = {SUMMARY_TABLE}.value + EXCLUDED.value",
+            {
+                "generation": generation,
+                "known": known,
+                "breakdown": breakdown,
+                "monthly": monthly,
+                "breakdown_level": int(BREAKDOWN_MIN_LEVEL),
+                "monthly_level": monthly_level,
+            },
+        )
+        written = max(cursor.rowcount, 0)
+        # REPEATABLE READ: deletes exactly the rows the INSERT above read.
+        cursor.execute(f"DELETE FROM {DELTA_TABLE}")
+        changes = max(cursor.rowcount, 0)
+    return changes, written
+
+
 def fold_deltas(connection, generation: int) -> tuple[int, int]:
     """Apply every change-log row visible to this transaction to `generation`, then delete them.
 
     Returns (change-log rows folded, summary rows changed). Runs inside the refresh transaction
     (REPEATABLE READ on PostgreSQL), so the rows deleted are exactly the rows read.
     """
+    if connection.vendor == "postgresql":
+        return fold_deltas_postgresql(connection, generation)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT region_code, period, metric, SUM(value), COUNT(*) FROM {DELTA_TABLE} "

@@ -33,6 +33,8 @@ class HeldLock:
 
     def __exit__(self, *exc):
         if connection.vendor == "postgresql":
+            # Unlock before closing: the server ends a closed session asynchronously.
+            self.other.cursor().execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
             self.other.close()
         else:
             SummaryState.objects.filter(pk=1).update(lock_run_id=None, lock_expires_at=None)
