@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.choices import Action, Outcome
 from audit.services import audit_record
-from core.crypto import keyed_hash
+from core.crypto import decrypt, encrypt, keyed_hash
 from core.exceptions import ServiceError
 from core.validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number
 from core.xlsx import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Sheet, read_all
@@ -470,6 +471,27 @@ def _json_value(value):
     return str(value)
 
 
+SENSITIVE_PARSES = ("id", "phone")
+
+
+def seal_values(spec: ImportSpec, values: dict) -> dict:
+    """A row as stored: ID and phone cells encrypted (a database dump must not reveal them),
+    keeping the cell's JSON type so the same checks apply when the row is read back."""
+    sealed = dict(values)
+    for column in spec.columns:
+        value = sealed.get(column.header)
+        if column.parse in SENSITIVE_PARSES and value not in (None, ""):
+            sealed[column.header] = {"enc": encrypt(json.dumps(value))}
+    return sealed
+
+
+def unseal_values(values: dict) -> dict:
+    return {
+        key: json.loads(decrypt(value["enc"])) if isinstance(value, dict) and "enc" in value else value
+        for key, value in values.items()
+    }
+
+
 class VillageResolver:
     """Villages named in a file, resolved once: by 12-digit code or by name, in the user's scope."""
 
@@ -682,6 +704,7 @@ def import_batch_prepare(*, actor, kind: str, upload) -> ImportBatch:
         max_bytes=IMPORT_MAX_BYTES,
     )
     rows = [(number, {k: _json_value(v) for k, v in values.items()}) for number, values in rows]
+    sealed = {number: seal_values(spec, values) for number, values in rows}
     parsed_rows = validate_rows(actor=actor, spec=spec, rows=rows)
     invalid = sum(1 for p in parsed_rows if p.errors)
     with transaction.atomic():
@@ -693,13 +716,12 @@ def import_batch_prepare(*, actor, kind: str, upload) -> ImportBatch:
             total_rows=len(rows),
             invalid_rows=invalid,
         )
-        values_by_number = dict(rows)
         ImportRow.objects.bulk_create(
             [
                 ImportRow(
                     batch=batch,
                     row_number=p.row_number,
-                    values=values_by_number[p.row_number],
+                    values=sealed[p.row_number],
                     errors=p.errors,
                     status=ImportRowStatus.INVALID if p.errors else ImportRowStatus.VALID,
                 )
@@ -791,11 +813,16 @@ def _revalidate(spec, batch, rows) -> dict[int, ParsedRow]:
     if written:
         own = {
             p.key
-            for p in validate_rows(actor=batch.created_by, spec=spec, rows=list(enumerate(written)), exclude_keys=())
+            for p in validate_rows(
+                actor=batch.created_by, spec=spec, rows=[(i, unseal_values(v)) for i, v in enumerate(written)]
+            )
             if p.key is not None
         }
     parsed = validate_rows(
-        actor=batch.created_by, spec=spec, rows=[(r.row_number, r.values) for r in rows], exclude_keys=own
+        actor=batch.created_by,
+        spec=spec,
+        rows=[(r.row_number, unseal_values(r.values)) for r in rows],
+        exclude_keys=own,
     )
     return {p.row_number: p for p in parsed}
 
@@ -943,6 +970,7 @@ def _scrub_personal_data(batch: ImportBatch, spec: ImportSpec) -> None:
     sensitive = {c.header: c.parse for c in spec.columns if c.parse in ("id", "phone")}
     rows = list(ImportRow.objects.filter(batch=batch).only("id", "values"))
     for row in rows:
+        row.values = unseal_values(row.values)
         for header, parse in sensitive.items():
             value = row.values.get(header)
             if value not in (None, ""):

@@ -36,6 +36,7 @@ from ledgers.services.imports import (
     import_spec,
     import_template,
     ledger_export_audit,
+    unseal_values,
 )
 from regions.scoping import restrict, scope_prefixes
 
@@ -156,7 +157,9 @@ class ImportBatchView(LoginRequiredMixin, TemplateView):
             batch=batch,
             spec=spec,
             page_obj=page_obj,
-            report_rows=[{"row": r, "cells": _report_cells(spec, r.values)} for r in page_obj.object_list],
+            report_rows=[
+                {"row": r, "cells": _report_cells(spec, unseal_values(r.values))} for r in page_obj.object_list
+            ],
             headers=spec.headers,
             show=show,
             querystring=f"show={show}",

@@ -135,7 +135,7 @@ def test_dry_run_maps_labels_dates_and_yuan_and_writes_nothing(users, tree):
     parsed = imports.validate_rows(
         actor=users.township_staff,
         spec=imports.SPECS[ImportKind.APPEALS],
-        rows=[(r.row_number, r.values) for r in batch.rows.order_by("row_number")],
+        rows=[(r.row_number, imports.unseal_values(r.values)) for r in batch.rows.order_by("row_number")],
     )
     assert parsed[0].data["registered_on"] == datetime.date(2026, 11, 20)
     assert parsed[0].data["funds_spent_fen"] == 150050
@@ -248,9 +248,24 @@ def test_household_id_numbers_are_checked_with_gb11643(users, tree):
     parsed = imports.validate_rows(
         actor=users.township_staff,
         spec=imports.SPECS[ImportKind.HOUSEHOLDS],
-        rows=[(2, batch.rows.get(row_number=2).values)],
+        rows=[(2, imports.unseal_values(batch.rows.get(row_number=2).values))],
     )
     assert parsed[0].extra["hardship_types"] == [HardshipType.EMPTY_NEST, HardshipType.DISABLED]
+
+
+def test_stored_rows_keep_id_and_phone_numbers_encrypted_then_masked(users, tree, django_capture_on_commit_callbacks):
+    number = valid_id()
+    rows = [[tree.village.name, None, "甲", number, "13900002222", None, 1, "其他", None, None]]
+    batch = import_batch_prepare(
+        actor=users.township_staff, kind=ImportKind.HOUSEHOLDS, upload=upload(HOUSEHOLD_HEADERS, rows)
+    )
+    stored = str(list(ImportRow.objects.values_list("values", flat=True)))
+    assert number not in stored and "13900002222" not in stored
+    assert imports.unseal_values(batch.rows.get().values)["户主身份证号"] == number
+    run_start(batch, users.township_staff, ImportMode.ALL, django_capture_on_commit_callbacks)
+    assert batch.rows.get().values["户主身份证号"] == "5101**********" + number[-4:]
+    assert batch.rows.get().values["联系电话"] == "139****2222"
+    assert HardshipHousehold.objects.get().head_id_number == number
 
 
 def test_hardship_types_accept_commas_and_name_unknown_ones(users, tree):
