@@ -195,6 +195,8 @@ class BulkWriter:
         self.sinks: list[TableSink] = []
         self.touched: list = []
         self.dropped: dict[str, tuple] = {}
+        self.triggers_skipped: list[str] = []
+        self.enable_triggers: list[str] = []
         self.timings: dict[str, float] = {"format": 0.0, "server": 0.0}
         self._queue: queue.Queue | None = None
         self._thread: threading.Thread | None = None
@@ -277,7 +279,10 @@ class BulkWriter:
 
     def prepare(self, models) -> None:
         """PostgreSQL: take the tables' secondary indexes and foreign keys off for the load (primary
-        keys, unique and check constraints stay on throughout)."""
+        keys, unique and check constraints stay on throughout). User triggers on them (the summary
+        change log) are switched off for the load inside this transaction and back on before it
+        commits: nobody else ever sees them off, and the change log does not receive millions of
+        generated rows; the caller must then recompute the summaries in full (`triggers_skipped`)."""
         if self.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
@@ -301,7 +306,21 @@ class BulkWriter:
                     [table, table],
                 )
                 indexes = cursor.fetchall()
+                cursor.execute(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+                    "AND tgenabled <> 'D' ORDER BY tgname",
+                    [table],
+                )
+                triggers = [name for (name,) in cursor.fetchall()]
                 quoted = connection.ops.quote_name(table)
+                for name in triggers:
+                    cursor.execute(f"ALTER TABLE {quoted} DISABLE TRIGGER {connection.ops.quote_name(name)}")
+                    self.triggers_skipped.append(name)
+                if triggers:
+                    self.enable_triggers.append(
+                        f"ALTER TABLE {quoted} "
+                        + ", ".join(f"ENABLE TRIGGER {connection.ops.quote_name(name)}" for name in triggers)
+                    )
                 for name, _definition in foreign_keys:
                     cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
                 for name, _definition in indexes:
@@ -335,6 +354,9 @@ class BulkWriter:
                 for name, definition in foreign_keys:
                     self._submit(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
             self.dropped = {}
+            for statement in self.enable_triggers:
+                self._submit(statement)
+            self.enable_triggers = []
             self.wait()
         finally:
             self.close()
@@ -353,6 +375,8 @@ class SeedResult:
     rows: dict[str, int]
     places: int
     reset_rows: int = 0
+    # Change-log triggers switched off during the load: the summaries need a full refresh.
+    triggers_skipped: list = field(default_factory=list)
 
 
 def places_of(province: str) -> tuple[list[Place], list[Place]]:
@@ -481,4 +505,5 @@ def seed_province(
         rows=rows,
         places=len(villages) + len(townships),
         reset_rows=reset_rows,
+        triggers_skipped=writer.triggers_skipped,
     )

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "of the Region table; run load_regions first). Bulk load (COPY on PostgreSQL), deterministic for a seed and "
         "date. Generated rows are not user activity: no audit events are written. Refuses when the province already "
         "holds ledger data; --reset deletes ALL ledger data of the province first (meant for demo and benchmark "
-        "databases). Ends with a full summary refresh when the reports app provides one (--no-refresh to skip)."
+        "databases). On PostgreSQL the summary change-log triggers are off during the load (inside its transaction), "
+        "so the command ends with a full summary refresh (--no-refresh to skip it; then run one yourself)."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +45,13 @@ class Command(BaseCommand):
             )
         )
         if no_refresh:
+            if result.triggers_skipped:
+                self.stdout.write(
+                    self.style.WARNING(
+                        "the summary change-log triggers were off during the load: run a full summary refresh "
+                        "before reading dashboards"
+                    )
+                )
             return
         try:
             refresh = import_module("reports.services").summary_refresh_full
