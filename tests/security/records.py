@@ -17,8 +17,11 @@ def valid_id(first17: str) -> str:
 
 HEAD_IDS = [valid_id("51012119580314023"), valid_id("51012119620707154")]
 MEMBER_IDS = [valid_id("51012120150101036"), valid_id("51012119851230118")]  # a child, an adult
-ID_NUMBERS = HEAD_IDS + MEMBER_IDS
-PHONES = ["13912345678", "18688886666", "15000001111"]
+# Entered through an .xlsx import (the leak scan only).
+IMPORT_ID = valid_id("51012119700505201")
+IMPORT_PHONE = "17700009999"
+ID_NUMBERS = HEAD_IDS + MEMBER_IDS + [IMPORT_ID]
+PHONES = ["13912345678", "18688886666", "15000001111", IMPORT_PHONE]
 
 
 def create_records(*, actor, village) -> SimpleNamespace:
@@ -72,3 +75,41 @@ def create_records(*, actor, village) -> SimpleNamespace:
         data={"given_on": datetime.date.today(), "kind": HelpKind.WARM_WINTER, "amount_fen": 50000, "given_by": "刘芳"},
     )
     return SimpleNamespace(appeals=appeals, households=households, members=members)
+
+
+def import_household(*, actor, village_name: str):
+    """One household imported from an .xlsx through the import services (dry run, then "valid
+    only"), written by a Celery worker if one is listening, else here. Returns the batch."""
+    import io
+    import time
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from config.celery import app
+    from ledgers.models import ImportBatch, ImportKind, ImportMode
+    from ledgers.services import import_batch_execute, import_batch_prepare, import_batch_start
+    from ledgers.services.imports import import_spec
+
+    spec = import_spec(ImportKind.HOUSEHOLDS)
+    values = {column.field: column.example for column in spec.columns}
+    values.update(region=village_name, head_name="王秀兰", head_id_number=IMPORT_ID, phone=IMPORT_PHONE)
+    values["registered_on"] = datetime.date.today().isoformat()
+    workbook = Workbook()
+    workbook.active.append(spec.headers)
+    workbook.active.append([values.get(column.field, "") for column in spec.columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("困难群众.xlsx", buffer.getvalue())
+    batch = import_batch_prepare(actor=actor, kind=ImportKind.HOUSEHOLDS, upload=upload)
+    assert batch.invalid_rows == 0, list(batch.rows.values_list("errors", flat=True))
+    import_batch_start(actor=actor, batch=batch, mode=ImportMode.VALID_ONLY)
+    if not settings.CELERY_TASK_ALWAYS_EAGER and app.control.ping(timeout=1.0):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ImportBatch.objects.get(pk=batch.pk).finished_at is None:
+            time.sleep(0.2)
+    import_batch_execute(batch_id=batch.pk)  # a no-op when the batch is already finished
+    batch.refresh_from_db()
+    assert batch.finished_at is not None and batch.written_rows == 1, (batch.status, batch.message)
+    return batch

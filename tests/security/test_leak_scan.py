@@ -1,5 +1,5 @@
 """Leak scan: after entering households, members and appeals with known ID and phone numbers through
-the services, none of those full numbers appears in a database dump, the logs (SQL included),
+the services (and one household through an .xlsx import), none of those full numbers appears in a database dump, the logs (SQL included),
 Redis, the audit trail, or any rendered page, export or API response.
 
 Runs in both CI runs: pg_dump on PostgreSQL, iterdump on SQLite; Redis only when REDIS_URL is set.
@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from audit.models import AuditEvent
 from ledgers.choices import AppealStatus
 from ledgers.services import appeal_transition
-from tests.security.records import ID_NUMBERS, PHONES, create_records
+from tests.security.records import ID_NUMBERS, PHONES, create_records, import_household
 
 
 def _needles() -> dict[str, str]:
@@ -128,6 +128,7 @@ def _url(name, *args):
 def _pages(records, tree) -> list[str]:
     household, appeal = records.households[0], records.appeals[0]
     names = [
+        ("ledgers:importbatch_detail", records.import_batch.pk),
         ("ledgers:hardshiphousehold_list",),
         ("ledgers:hardshiphousehold_detail", household.pk),
         ("ledgers:hardshiphousehold_update", household.pk),
@@ -165,6 +166,7 @@ def test_no_full_id_or_phone_number_leaks_anywhere(users, tree, client_for, capl
     try:
         # When staff enter households, members and appeals with known numbers, and disclose one
         records = create_records(actor=users.township_staff, village=tree.village)
+        records.import_batch = import_household(actor=users.township_staff, village_name=tree.village.name)
         appeal = records.appeals[1]
         for target, extra in (
             (AppealStatus.IN_PROGRESS, {}),
