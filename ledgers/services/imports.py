@@ -22,12 +22,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from audit.choices import Action, Outcome
 from audit.services import audit_record
@@ -372,6 +373,11 @@ def parse_bool(value) -> bool:
 
 def _choice_lookup(choices) -> dict[str, str]:
     """Chinese label (also its short form before a bracket) or the code itself -> code."""
+    return _choice_lookup_for(choices, get_language())
+
+
+@lru_cache(maxsize=64)
+def _choice_lookup_for(choices, language) -> dict[str, str]:
     lookup = {}
     for value, label in choices.choices:
         label = str(label)
@@ -387,7 +393,8 @@ def _choice_names(choices) -> str:
 
 def parse_choice(value, choices) -> str:
     text = str(value).strip()
-    code = _choice_lookup(choices).get(text) or _choice_lookup(choices).get(text.lower())
+    lookup = _choice_lookup(choices)
+    code = lookup.get(text) or lookup.get(text.lower())
     if code is None:
         raise CellError(
             _("“%(value)s”不是可选的值，可选：%(names)s。") % {"value": text[:20], "names": _choice_names(choices)}
@@ -398,8 +405,9 @@ def parse_choice(value, choices) -> str:
 def parse_choices(value, choices) -> list[str]:
     parts = [p.strip() for p in re.split(r"[、,，;；/\s]+", str(value)) if p.strip()]
     codes, bad = [], []
+    lookup = _choice_lookup(choices)
     for part in parts:
-        code = _choice_lookup(choices).get(part) or _choice_lookup(choices).get(part.lower())
+        code = lookup.get(part) or lookup.get(part.lower())
         if code is None:
             bad.append(part)
         elif code not in codes:
@@ -780,6 +788,28 @@ def import_batch_start(*, actor, batch: ImportBatch, mode: str) -> ImportBatch:
 
     import_batch_run.delay_on_commit(locked.pk)
     return locked
+
+
+def import_batches_resume(*, queued_for=datetime.timedelta(minutes=10), running_for=None) -> list[int]:
+    """Queue the write again for batches left behind: still "queued" after `queued_for` (their
+    message was lost, e.g. Redis restarted without persistence) or "running" for longer than the
+    task time limit (their worker died and no other took the task over). Safe at any time: the
+    write is idempotent, and a batch that finishes meanwhile is left alone."""
+    from django.conf import settings
+
+    from ledgers.tasks import import_batch_run
+
+    if running_for is None:
+        running_for = datetime.timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800)))
+    now = timezone.now()
+    stale = ImportBatch.objects.filter(
+        models.Q(status=ImportStatus.QUEUED, created_at__lt=now - queued_for)
+        | models.Q(status=ImportStatus.RUNNING, started_at__lt=now - running_for)
+    )
+    ids = list(stale.order_by("id").values_list("id", flat=True))
+    for batch_id in ids:
+        import_batch_run.delay_on_commit(batch_id)
+    return ids
 
 
 class _RowTaken(Exception):
