@@ -41,6 +41,7 @@ def date_widget():
 
 
 MAX_YUAN = Decimal("99999999999.99")
+MAX_PK = 2**63 - 1
 
 
 def fen_to_yuan(fen) -> Decimal:
@@ -370,9 +371,12 @@ class IdListField(forms.Field):
             return []
         values = value if isinstance(value, (list, tuple)) else [value]
         try:
-            return [int(v) for v in values]
+            ids = [int(v) for v in values]
         except (TypeError, ValueError):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(not 1 <= pk <= MAX_PK for pk in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
 
 
 class BulkTransitionForm(forms.Form):

@@ -54,6 +54,8 @@ def _get(queryset, *, user, pk, label):
         pk = int(pk)
     except (TypeError, ValueError):
         pk = None
+    if pk is not None and not 1 <= pk <= 2**63 - 1:
+        pk = None  # beyond any id: the database would refuse the comparison
     obj = restrict(queryset, user).filter(pk=pk).first() if pk is not None else None
     if obj is None:
         raise Http404(

@@ -681,6 +681,7 @@ def test_bulk_matters_with_outcome(client_for, users, entries):
     [
         ({"target": "in_progress"}, "请先勾选记录。"),
         ({"ids": ["x"], "target": "in_progress"}, "记录编号无效。"),
+        ({"ids": ["99999999999999999999999"], "target": "in_progress"}, "记录编号无效。"),
         ({"ids": ["1"], "target": "rated"}, "选择一个有效的选项。 rated 不在可用的选项中。"),
     ],
 )
@@ -807,3 +808,8 @@ def test_bulk_household_by_leader_is_403(client_for, users, entries):
     )
     assert response.status_code == 403
     assert state(entries) == before
+
+
+def test_huge_id_in_the_address_is_404(client_for, users, entries):
+    response = client_for(users.township_staff).get("/ledgers/appeals/99999999999999999999999/")
+    assert response.status_code == 404
