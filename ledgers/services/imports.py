@@ -65,7 +65,11 @@ VILLAGE = "村（社区）"
 # --- Columns ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Column:
-    """One column of an import sheet: header, target field, how the cell is parsed."""
+    """One column of an import sheet: header, target field, how the cell is parsed.
+
+    Headers are the file format's fixed Chinese names (like a CSV schema), deliberately not
+    translated: a sheet filled in under one UI language must import under any other.
+    """
 
     header: str
     field: str
@@ -73,7 +77,7 @@ class Column:
     required: bool = False
     choices: type | None = None
     max_length: int | None = None
-    hint: str = ""
+    hint: str = ""  # shown translated (a lazy string)
     example: str = ""
 
     @property
@@ -117,7 +121,7 @@ _VILLAGE_HINT = gettext_lazy("村（社区）名称，或 12 位统计用区划�
 
 
 def _village_column():
-    return Column(VILLAGE, "region", "village", required=True, hint=str(_VILLAGE_HINT), example="竹篙村")
+    return Column(VILLAGE, "region", "village", required=True, hint=_VILLAGE_HINT, example="竹篙村")
 
 
 def _registered_column():
@@ -125,7 +129,7 @@ def _registered_column():
         "登记日期",
         "registered_on",
         "date",
-        hint=str(_DATE_HINT) + str(gettext_lazy("；不填为今天")),
+        hint=gettext_lazy("日期，如 2026-11-25、2026/11/25 或 2026年11月25日；不填为今天"),
         example="2026-11-20",
     )
 
@@ -134,17 +138,35 @@ APPEAL_COLUMNS = (
     _village_column(),
     _registered_column(),
     Column("类别", "category", "choice", required=True, choices=AppealCategory, example="饮水"),
-    Column("反映人类型", "raised_by", "choice", choices=RaisedBy, hint="农户 或 群体；不填为农户", example="农户"),
+    Column(
+        "反映人类型",
+        "raised_by",
+        "choice",
+        choices=RaisedBy,
+        hint=gettext_lazy("农户 或 群体；不填为农户"),
+        example="农户",
+    ),
     Column("反映人", "raiser_name", "text", required=True, max_length=100, example="王大爷"),
-    Column("联系电话", "raiser_phone", "phone", hint="手机或座机号码", example="13800001234"),
+    Column("联系电话", "raiser_phone", "phone", hint=gettext_lazy("手机或座机号码"), example="13800001234"),
     Column("诉求事项", "title", "text", required=True, max_length=200, example="三组自来水管破裂"),
     Column("具体情况", "description", "text", max_length=5000),
     Column(
-        "办理方式", "triage", "choice", choices=Triage, hint="马上解决 或 纳入规划；不填为马上解决", example="马上解决"
+        "办理方式",
+        "triage",
+        "choice",
+        choices=Triage,
+        hint=gettext_lazy("马上解决 或 纳入规划；不填为马上解决"),
+        example="马上解决",
     ),
     Column("责任人", "responsible_person", "text", required=True, max_length=50, example="刘芳"),
-    Column("承诺办结日期", "promised_date", "date", required=True, hint=str(_DATE_HINT), example="2026-12-10"),
-    Column("投入资金（元）", "funds_spent_fen", "money", hint="以元为单位，最多两位小数；不填为 0", example="1500.50"),
+    Column("承诺办结日期", "promised_date", "date", required=True, hint=_DATE_HINT, example="2026-12-10"),
+    Column(
+        "投入资金（元）",
+        "funds_spent_fen",
+        "money",
+        hint=gettext_lazy("以元为单位，最多两位小数；不填为 0"),
+        example="1500.50",
+    ),
 )
 
 HOUSEHOLD_COLUMNS = (
@@ -152,22 +174,32 @@ HOUSEHOLD_COLUMNS = (
     _registered_column(),
     Column("户主姓名", "head_name", "text", required=True, max_length=50, example="李秀英"),
     Column(
-        "户主身份证号", "head_id_number", "id", hint="18 位身份证号码，请保持文本格式", example="51012119500101002X"
+        "户主身份证号",
+        "head_id_number",
+        "id",
+        hint=gettext_lazy("18 位身份证号码，请保持文本格式"),
+        example="51012119500101002X",
     ),
     Column("联系电话", "phone", "phone", example="13900002222"),
     Column("住址", "address", "text", max_length=200, example="竹篙村三组 12 号"),
-    Column("家庭人口", "member_count", "int", hint="整数；不填为 1", example="2"),
+    Column("家庭人口", "member_count", "int", hint=gettext_lazy("整数；不填为 1"), example="2"),
     Column(
         "困难类型",
         "hardship_types",
         "choices",
         required=True,
         choices=HardshipType,
-        hint="可填多个，用顿号“、”或逗号分隔，如：空巢老人、残疾人",
+        hint=gettext_lazy("可填多个，用顿号“、”或逗号分隔，如：空巢老人、残疾人"),
         example="空巢老人、残疾人",
     ),
     Column("主要困难与需求", "needs", "text", max_length=5000, example="行动不便，需要定期探访"),
-    Column("含敏感信息", "is_sensitive", "bool", hint="是 或 否；家庭中有未成年人或健康信息时填“是”", example="否"),
+    Column(
+        "含敏感信息",
+        "is_sensitive",
+        "bool",
+        hint=gettext_lazy("是 或 否；家庭中有未成年人或健康信息时填“是”"),
+        example="否",
+    ),
 )
 
 MATTER_COLUMNS = (
@@ -178,10 +210,15 @@ MATTER_COLUMNS = (
     Column("当事人", "parties", "text", required=True, max_length=2000, example="张某、李某"),
     Column("基本情况", "summary", "text", max_length=5000),
     Column(
-        "风险等级", "risk_level", "choice", choices=RiskLevel, hint="一般、较大 或 重大；不填为一般", example="一般"
+        "风险等级",
+        "risk_level",
+        "choice",
+        choices=RiskLevel,
+        hint=gettext_lazy("一般、较大 或 重大；不填为一般"),
+        example="一般",
     ),
     Column("调解人", "mediator", "text", max_length=50, example="村调委会 周明"),
-    Column("化解期限", "deadline", "date", hint=str(_DATE_HINT), example="2026-12-31"),
+    Column("化解期限", "deadline", "date", hint=_DATE_HINT, example="2026-12-31"),
 )
 
 
