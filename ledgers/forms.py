@@ -219,7 +219,8 @@ class LivelihoodAppealForm(LedgerEntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registered_on"].required = False
-        self.fields["registered_on"].help_text = _("不填则为今天。")
+        if self.instance_pk is None:
+            self.fields["registered_on"].help_text = _("不填则为今天。")
         if self.instance_pk and not self.is_bound:
             self.initial["funds_spent_fen"] = fen_to_yuan(self.instance.funds_spent_fen)
 
@@ -263,7 +264,8 @@ class HardshipHouseholdForm(LedgerEntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registered_on"].required = False
-        self.fields["registered_on"].help_text = _("不填则为今天。")
+        if self.instance_pk is None:
+            self.fields["registered_on"].help_text = _("不填则为今天。")
         if self.instance_pk and not self.is_bound:
             self.initial["hardship_types"] = [h.type for h in self.instance.hardships.all()]
 
@@ -286,7 +288,8 @@ class StabilityMatterForm(LedgerEntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registered_on"].required = False
-        self.fields["registered_on"].help_text = _("不填则为今天。")
+        if self.instance_pk is None:
+            self.fields["registered_on"].help_text = _("不填则为今天。")
 
     def service_data(self):
         data = super().service_data()
