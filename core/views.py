@@ -1,4 +1,5 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -24,6 +25,8 @@ def _error(request, status, title, exception=None):
     message = ""
     if exception is not None and exception.args and isinstance(exception.args[0], str):
         message = exception.args[0]
+    if request.path.startswith("/api/"):  # API clients get the API's JSON error shape, not a page
+        return JsonResponse({"detail": str(title)}, status=status)
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
@@ -40,4 +43,6 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("系统繁忙，请稍后再试"))}, status=500)
     return render(request, "error.html", {"status": 500, "title": _("系统繁忙，请稍后再试")}, status=500)

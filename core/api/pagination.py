@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -6,4 +7,20 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    invalid_page_message = _("页码无效：%(page_number)s。请使用 1 到总页数之间的整数。")
+    invalid_page_message = _("页码无效：{page_number}。请使用 1 到总页数之间的整数。")
+
+    def get_page_number(self, request, paginator):
+        if len(request.query_params.getlist(self.page_query_param)) > 1:
+            raise ValidationError({self.page_query_param: [_("只能给出一个页码。")]})
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        """Like the filters, a page size that is not a positive whole number is refused (400) rather
+        than silently replaced; one above the maximum is capped at it."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) != 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+            message = _("每页条数应为 1 到 %(max)s 之间的整数。") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return min(int(values[0]), self.max_page_size)
