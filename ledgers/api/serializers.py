@@ -262,6 +262,9 @@ class StabilityMatterSerializer(LedgerEntrySerializer):
     matter_type_display = serializers.CharField(source="get_matter_type_display", read_only=True)
     risk_level_display = serializers.CharField(source="get_risk_level_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Declared so the schema says what the API sends: empty until the matter is resolved or closed
+    # (DRF drops allow_blank from read-only model fields).
+    outcome = serializers.ChoiceField(choices=MatterOutcome.choices, allow_blank=True, read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
     is_overdue = serializers.SerializerMethodField(help_text=_("仍在化解且已过化解期限"))
 
