@@ -77,7 +77,9 @@ class MetricViewSet(viewsets.ViewSet):
 
     @extend_schema(
         responses=MetricSerializer,
-        parameters=[OpenApiParameter("key", str, OpenApiParameter.PATH, description="指标代码")],
+        parameters=[
+            OpenApiParameter("key", str, OpenApiParameter.PATH, description="指标代码", pattern=r"^[a-z][a-z0-9_.]*$")
+        ],
     )
     def retrieve(self, request, key=None):
         metric = load_sources().metrics.get(key)
