@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
         "MatterOutcomeEnum": "ledgers.choices.MatterOutcome",
         "AuditOutcomeEnum": "audit.choices.Outcome",
     },
+    # Every operation documents the error answers it can give (400/401/403/404), once, here.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_error_responses",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------
