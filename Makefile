@@ -74,5 +74,11 @@ restore: $(VENV)/.installed
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench} $(MANAGE) bench
 
+# Long API fuzzing run (README "API fuzzing"): every operation as every role, 200 examples per
+# operation and mode (`make test` runs 10). FUZZ_EXAMPLES overrides; DATABASE_URL as for `make test`.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	JICENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest tests/fuzz -q $(PYTEST_ARGS)
+
 clean-db:
 	rm -f var/jiceng.sqlite3 var/jiceng.sqlite3-wal var/jiceng.sqlite3-shm

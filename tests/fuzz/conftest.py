@@ -1,0 +1,105 @@
+"""A small world for the API fuzzer: the shared region tree and users, a few ledger records on
+both sides of the township boundary, a refreshed summary generation, and a way in for each role."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from ledgers.choices import AppealStatus, HardshipType, MatterType
+from ledgers.services import (
+    appeal_create,
+    appeal_transition,
+    household_create,
+    matter_create,
+    profile_update,
+)
+from reports.services import summary_refresh_full
+
+
+@pytest.fixture(scope="session")
+def api_schema(django_db_setup, django_db_blocker):
+    """The schema exactly as /api/schema/ serves it, with the WSGI application to call."""
+    import schemathesis
+    from django.core.wsgi import get_wsgi_application
+
+    with django_db_blocker.unblock():
+        return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+def _records(actor, village):
+    appeal = appeal_create(
+        actor=actor,
+        region=village,
+        data={
+            "category": "drinking_water",
+            "raiser_name": "王大爷",
+            "raiser_phone": "13800001234",
+            "title": "三组自来水管破裂",
+            "responsible_person": "刘芳",
+            "promised_date": datetime.date(2030, 12, 31),
+        },
+    )
+    resolved = appeal_create(
+        actor=actor,
+        region=village,
+        data={
+            "category": "roads",
+            "raiser_name": "赵四",
+            "title": "村道坑洼",
+            "responsible_person": "刘芳",
+            "promised_date": datetime.date(2030, 12, 31),
+        },
+    )
+    resolved = appeal_transition(actor=actor, appeal=resolved, target=AppealStatus.IN_PROGRESS)
+    resolved = appeal_transition(actor=actor, appeal=resolved, target=AppealStatus.RESOLVED, resolution="已修好")
+    household = household_create(
+        actor=actor,
+        region=village,
+        data={"head_name": "李秀英", "phone": "13900002222", "member_count": 2},
+        hardship_types=[HardshipType.EMPTY_NEST],
+    )
+    matter = matter_create(
+        actor=actor,
+        region=village,
+        data={"matter_type": MatterType.NEIGHBOUR, "title": "宅基地边界争议", "parties": "张某、李某"},
+    )
+    profile = profile_update(actor=actor, region=village, expected_version=None, data={"problems": "饮水不稳定"})
+    return [appeal, resolved, household, matter, profile]
+
+
+@pytest.fixture
+def fuzz_world(tree, users):
+    """Records in the staff's village and in the sibling township; summaries refreshed."""
+    own = _records(users.township_staff, tree.village)
+    other = _records(users.sibling_staff, tree.sibling_village)
+    summary_refresh_full()
+    ids = sorted({r.pk for r in own + other})
+    return SimpleNamespace(
+        tree=tree,
+        users=users,
+        ids=ids,
+        region_codes=sorted(
+            {tree.province.code, tree.prefecture.code, tree.county.code, tree.town.code, tree.sibling_town.code}
+            | {tree.village.code, tree.village2.code, tree.sibling_village.code}
+        ),
+    )
+
+
+def credentials(user, *, session: bool) -> dict:
+    """Headers and cookies that sign `user` in: a token, or a session with its CSRF pair."""
+    if user is None:
+        return {"headers": {}, "cookies": {}}
+    if not session:
+        token, _created = Token.objects.get_or_create(user=user)
+        return {"headers": {"Authorization": f"Token {token.key}"}, "cookies": {}}
+    client = Client()
+    client.force_login(user)
+    secret = _get_new_csrf_string()
+    return {
+        "headers": {"X-CSRFToken": secret},
+        "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": secret},
+    }
