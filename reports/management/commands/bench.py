@@ -552,8 +552,12 @@ class Command(BaseCommand):
                 Figure(f"{name} p95", None, "ms", TARGETS[target_key], note=f"{path} answered {response.status_code}")
             )
             return
+        t0 = time.perf_counter()
         for _ in range(WARMUP - 1):
             client.get(url)
+        # Keep a slow page from taking the whole run: about a minute per figure, at least 10 requests.
+        each = (time.perf_counter() - t0) / max(1, WARMUP - 1)
+        requests = max(10, min(requests, int(60 / each) if each else requests))
         samples = []
         for _ in range(requests):
             t0 = time.perf_counter()
