@@ -27,8 +27,7 @@ from ledgers.services import (
     rating_invitation_create,
 )
 
-# serialized_rollback: the ledger kinds that a data migration created come back after each flush.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 16
 
 
@@ -68,7 +67,7 @@ def _errors(results):
 
 
 @pytest.fixture
-def appeal(users, tree):
+def appeal(ledger_kinds, users, tree):
     return appeal_create(
         actor=users.township_staff,
         region=tree.village,
