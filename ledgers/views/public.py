@@ -130,6 +130,9 @@ class PublicNoticeView(TemplateView):
             truncated=len(rows) > NOTICE_MAX_ROWS,
             max_rows=NOTICE_MAX_ROWS,
             funds_yuan=sum(r["funds_spent_fen"] for r in rows[:NOTICE_MAX_ROWS]) / 100,
+            page_qr_svg=segno.make(
+                request.build_absolute_uri(reverse("ledgers:public_disclosure", args=[region.code])), error="m"
+            ).svg_inline(scale=3),
         )
         return self.render_to_response(context)
 

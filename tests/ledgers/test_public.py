@@ -101,6 +101,7 @@ def test_printable_notice_has_title_table_date_and_signature(client, disclosed, 
     assert timezone.localdate().strftime("%Y年%-m月%-d日") in html
     assert "三组自来水管破裂" in html
     assert "王大爷" not in html
+    assert 'data-testid="notice-qr"><svg' in html
 
 
 def test_community_notice_is_signed_by_the_residents_committee(client, tree):
