@@ -110,3 +110,12 @@ def test_login_form_requires_csrf(users, password):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/accounts/login/", {"username": "staff", "password": password})
     assert response.status_code == 403
+
+
+def test_idle_htmx_request_is_sent_to_sign_in_with_hx_redirect(client_for, users):
+    client = client_for(users.township_staff)
+    client.get("/")
+    age_session(client, idle_minutes=31)
+    response = client.get("/regions/picker/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == "/accounts/login/?next=/regions/picker/"
