@@ -491,10 +491,11 @@ def seed_province(
                 log(f"{generator.key}: {counts} in {time.monotonic() - part_started:.1f}s")
             finishing = time.monotonic()
             writer.finish()
-            log(
-                f"indexes, foreign keys and statistics completed in {time.monotonic() - finishing:.1f}s; "
-                + ", ".join(f"{k} {v:.1f}s" for k, v in writer.timings.items())
-            )
+            if writer.vendor == "postgresql":
+                log(
+                    f"indexes, foreign keys and statistics completed in {time.monotonic() - finishing:.1f}s; "
+                    + ", ".join(f"{k} {v:.1f}s" for k, v in writer.timings.items())
+                )
         finally:
             writer.close()
     return SeedResult(
