@@ -13,3 +13,12 @@ def import_batch_run(batch_id: int) -> dict | None:
     if batch is None:
         return None
     return {"batch": batch.pk, "status": batch.status, "written": batch.written_rows, "skipped": batch.skipped_rows}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_batches_resume() -> list[int]:
+    """Beat, every ten minutes: queue again the batches a lost message or a dead worker left
+    behind (see `import_batches_resume` in ledgers.services.imports). Idempotent."""
+    from ledgers.services.imports import import_batches_resume as resume
+
+    return resume()

@@ -219,13 +219,25 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TIMEZONE = TIME_ZONE
+# Crash safety (README "Background work and crash safety"): a task is acknowledged only once it has
+# run, and put back in the queue when the process running it dies; a worker reserves one task at a
+# time, so a crash strands nothing else. Every task is idempotent (tests/reliability).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Hard limits stay below the broker's visibility timeout so a long task is never delivered twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A worker that loses Redis cancels its running tasks (Redis redelivers them) instead of finishing
+# work it can no longer acknowledge.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands a task that is not acknowledged within the visibility timeout to another worker (that
+# is how the task of a killed worker comes back). Hard limits stay below it, so a task that is still
+# running is never delivered twice. JICENG_CELERY_VISIBILITY_TIMEOUT shortens it for crash tests only.
+JICENG_CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("JICENG_CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JICENG_CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Task results are read right after the run (progress pages read the database): keep them a day.
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -243,6 +255,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.refresh_summaries_full",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Imports keep their state in the database: queue again the batches whose message was lost
+    # (Redis restarted without persistence) or whose worker died. Idempotent.
+    "ledgers-import-resume": {"task": "ledgers.tasks.import_batches_resume", "schedule": 600.0},
 }
 
 # --- Reports ------------------------------------------------------------------------------
