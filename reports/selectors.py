@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledgers.choices import APPEAL_OPEN_STATUSES
 from ledgers.models import LivelihoodAppeal
 from regions.choices import Level
 from regions.models import Region
@@ -153,8 +155,15 @@ def rankings(children: list[Region], values: dict, *, metrics=RANKED, min_sample
 
 def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[LivelihoodAppeal]:
     """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope."""
-    queryset = restrict(LivelihoodAppeal.objects.overdue(), user).filter(region__code__startswith=region.code)
-    return list(queryset.select_related("region").order_by("promised_date", "id")[:limit])
+    # One ordered, limited index scan on (status, promised_date) per open status, merged here:
+    # a single query with `status IN (...)` would sort every overdue appeal of the province.
+    today = timezone.localdate()
+    found = []
+    for status in APPEAL_OPEN_STATUSES:
+        queryset = restrict(LivelihoodAppeal.objects.filter(status=status, promised_date__lt=today), user)
+        queryset = queryset.filter(region__code__startswith=region.code).select_related("region")
+        found += list(queryset.order_by("promised_date", "id")[:limit])
+    return sorted(found, key=lambda appeal: (appeal.promised_date, appeal.pk))[:limit]
 
 
 def dashboard(*, user, region: Region) -> dict:

@@ -159,7 +159,16 @@ def _refresh(kind: str, *, actor=None, run_id: int | None = None) -> RefreshRun:
             raise
         if run.kind == RunKind.FULL:
             summary_prune()
+            _analyze()
     return run
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the new generation: without them PostgreSQL scans the whole
+    province's range of codes for a dashboard (3 s instead of 0.2 ms at seed scale)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_summary")
 
 
 def summary_refresh_full(*, actor=None, run_id: int | None = None) -> RefreshRun:
