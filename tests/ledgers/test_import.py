@@ -658,3 +658,18 @@ def ledger_kinds(db):
     from django.apps import apps
 
     importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """Run the import task in this process (as on the embedded default) even when REDIS_URL is
+    set, except in the test that drives a real worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
