@@ -17,6 +17,7 @@ from ledgers.services import (
     matter_create,
     profile_update,
 )
+from reports.metrics import all_metrics
 from reports.services import summary_refresh_full
 
 
@@ -79,6 +80,7 @@ def fuzz_world(tree, users):
     summary_refresh_full()
     ids = sorted({r.pk for r in own + other})
     return SimpleNamespace(
+        metric_keys=sorted(metric.key for metric in all_metrics())[:20],
         tree=tree,
         users=users,
         ids=ids,
