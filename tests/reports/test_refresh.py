@@ -201,3 +201,70 @@ def test_a_crashed_full_refresh_leaves_the_previous_generation_visible(dataset, 
     assert (state.active_generation, state.data_as_of) == (good.generation, as_of)
     assert summary_rows() == before
     assert not Summary.objects.filter(generation=failed.pk).exists()
+
+
+def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, users):
+    """Sums and rates, read the way the dashboards read them, against ORM counts over the raw rows."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from ledgers.choices import APPEAL_RESOLVED_STATUSES, MatterStatus
+    from ledgers.models import HelpRecord, LivelihoodAppeal, RatingInvitation, StabilityMatter
+    from regions.models import Region
+    from reports.metrics import all_metrics, figure
+    from reports.selectors import values_by_region
+
+    summary_refresh_full()
+    derived = [m for m in all_metrics() if not m.is_stored]
+    codes = list(Region.objects.values_list("code", flat=True))
+    keys = {k for m in derived for k in m.stored_keys}
+    stored = values_by_region(user=users.superuser, codes=codes, keys=keys)
+
+    def local(value):
+        return timezone.localtime(value).date()
+
+    for code in codes:
+        appeals = LivelihoodAppeal.objects.filter(region__code__startswith=code)
+        matters = StabilityMatter.objects.filter(region__code__startswith=code)
+        resolved = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES)
+        matters_resolved = matters.filter(status=MatterStatus.RESOLVED)
+        with_deadline = matters_resolved.exclude(deadline=None)
+        ratings = RatingInvitation.objects.filter(appeal__region__code__startswith=code, score__isnull=False)
+        expected = {
+            "problems_registered": (appeals.count() + matters.count(), None, None),
+            "problems_resolved": (resolved.count() + matters_resolved.count(), None, None),
+            "funds_invested_fen": (
+                (appeals.aggregate(s=Sum("funds_spent_fen"))["s"] or 0)
+                + (
+                    HelpRecord.objects.filter(household__region__code__startswith=code).aggregate(s=Sum("amount_fen"))[
+                        "s"
+                    ]
+                    or 0
+                ),
+                None,
+                None,
+            ),
+            "satisfaction_rate": (None, ratings.filter(score__gte=3).count(), ratings.count()),
+            "response_rate": (None, appeals.exclude(responded_at=None).count(), appeals.count()),
+            "resolution_rate": (None, resolved.count(), appeals.count()),
+            "appeal_on_time_rate": (
+                None,
+                sum(1 for a in resolved if a.resolved_at and local(a.resolved_at) <= a.promised_date),
+                resolved.count(),
+            ),
+            "matter_on_time_rate": (
+                None,
+                sum(1 for m in with_deadline if m.resolved_at and local(m.resolved_at) <= m.deadline),
+                with_deadline.count(),
+            ),
+        }
+        for metric in derived:
+            value, numerator, denominator = expected[metric.key]
+            got = figure(metric, stored.get((code, ""), {}))
+            if metric.is_rate:
+                assert (got.numerator, got.denominator) == (numerator, denominator), (code, metric.key)
+                assert got.value == (Decimal(numerator) / Decimal(denominator) if denominator else None)
+            else:
+                assert got.value == value, (code, metric.key)
