@@ -250,3 +250,15 @@ def test_refresh_now_is_refused_to_others_and_changes_nothing(refreshed, users, 
     assert client.post("/reports/refresh/").status_code == 403
     assert RefreshRun.objects.count() == before
     assert client.get(f"/reports/runs/{RefreshRun.objects.first().pk}/").status_code == 403
+
+
+def test_village_cadre_sees_only_their_villages_figures(refreshed, users, client_for):
+    expected = direct_counts()
+    client = client_for(users.village_cadre)
+    response = client.get("/reports/510121113001/")
+    assert response.status_code == 200
+    headline = {fig.metric.key: fig for fig in response.context["headline"]}
+    assert headline["ledgers_built"].value == expected.get(("510121113001", "", "ledgers_built"), 0)
+    assert response.context["children"] == []
+    assert client.get("/reports/510121113002/").status_code == 404
+    assert client.get("/reports/510121113002/export.xlsx").status_code == 404
