@@ -6,11 +6,18 @@ from django.utils.translation import gettext_lazy as _
 def _install_triggers(sender, using, **kwargs):
     """After every migrate: (re)create the change-log triggers. A migration that rebuilds a source
     table (SQLite's ALTER TABLE does) drops its triggers; this puts them back."""
-    from django.db import connections
+    import logging
+
+    from django.db import DatabaseError, connections, transaction
 
     from reports.sql import install_triggers
 
-    install_triggers(connections[using])
+    try:
+        with transaction.atomic(using=using):
+            install_triggers(connections[using])
+    except (DatabaseError, LookupError):
+        # A partial migrate (a source table missing): the next full refresh installs them.
+        logging.getLogger(__name__).warning("change-log triggers not installed", exc_info=True)
 
 
 class ReportsConfig(AppConfig):
