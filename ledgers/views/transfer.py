@@ -27,7 +27,15 @@ from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.choices import APPEAL_OPEN_STATUSES as OPEN_APPEALS
 from ledgers.choices import MATTER_OPEN_STATUSES as OPEN_MATTERS
-from ledgers.models import ImportKind, ImportMode, ImportRowStatus
+from ledgers.models import (
+    HardshipHousehold,
+    HouseholdHardship,
+    ImportKind,
+    ImportMode,
+    ImportRowStatus,
+    LivelihoodAppeal,
+    StabilityMatter,
+)
 from ledgers.selectors import appeal_list, household_list, matter_list
 from ledgers.services import import_batch_get, import_batch_prepare, import_batch_recent, import_batch_start
 from ledgers.services.imports import (
@@ -190,7 +198,15 @@ def _date(value):
     return timezone.localtime(value) if value and hasattr(value, "tzinfo") and value.tzinfo else value
 
 
+def _labels(model, *fields) -> list[dict]:
+    """Each choice field's {value: translated label}, built once per export: get_FOO_display()
+    rebuilds and re-translates the whole choice list on every call (most of an export's time)."""
+    return [{value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in fields]
+
+
 def _appeal_rows(rows, today):
+    category, raised_by, triage, status = _labels(LivelihoodAppeal, "category", "raised_by", "triage", "status")
+    yes, no = _("是"), _("否")
     for a in rows:
         yield [
             a.pk,
@@ -198,18 +214,18 @@ def _appeal_rows(rows, today):
             a.region.name,
             a.region_id,
             a.registered_on,
-            a.get_category_display(),
-            a.get_raised_by_display(),
+            category.get(a.category, a.category),
+            raised_by.get(a.raised_by, a.raised_by),
             a.raiser_name,
             mask_phone(a.raiser_phone),
             a.title,
             a.description,
-            a.get_triage_display(),
+            triage.get(a.triage, a.triage),
             a.responsible_person,
             a.promised_date,
             _yuan(a.funds_spent_fen),
-            a.get_status_display(),
-            _("是") if a.status in OPEN_APPEALS and a.promised_date < today else _("否"),
+            status.get(a.status, a.status),
+            yes if a.status in OPEN_APPEALS and a.promised_date < today else no,
             a.resolution,
             _date(a.resolved_at),
             _date(a.disclosed_at),
@@ -217,6 +233,9 @@ def _appeal_rows(rows, today):
 
 
 def _household_rows(rows, today):
+    (status,) = _labels(HardshipHousehold, "status")
+    (hardship,) = _labels(HouseholdHardship, "type")
+    yes, no = _("是"), _("否")
     for h in rows:
         yield [
             h.pk,
@@ -229,16 +248,18 @@ def _household_rows(rows, today):
             mask_phone(h.phone),
             h.address,
             h.member_count,
-            "、".join(x.get_type_display() for x in h.hardships.all()),
+            "、".join(hardship.get(x.type, x.type) for x in h.hardships.all()),
             h.needs,
-            _("是") if h.is_sensitive else _("否"),
-            h.get_status_display(),
+            yes if h.is_sensitive else no,
+            status.get(h.status, h.status),
             h.exited_on,
             h.exit_reason,
         ]
 
 
 def _matter_rows(rows, today):
+    matter_type, risk, status, outcome = _labels(StabilityMatter, "matter_type", "risk_level", "status", "outcome")
+    yes, no = _("是"), _("否")
     for m in rows:
         yield [
             m.pk,
@@ -246,16 +267,16 @@ def _matter_rows(rows, today):
             m.region.name,
             m.region_id,
             m.registered_on,
-            m.get_matter_type_display(),
+            matter_type.get(m.matter_type, m.matter_type),
             m.title,
             m.parties,
             m.summary,
-            m.get_risk_level_display(),
+            risk.get(m.risk_level, m.risk_level),
             m.mediator,
             m.deadline,
-            m.get_status_display(),
-            _("是") if m.status in OPEN_MATTERS and m.deadline and m.deadline < today else _("否"),
-            m.get_outcome_display() if m.outcome else "",
+            status.get(m.status, m.status),
+            yes if m.status in OPEN_MATTERS and m.deadline and m.deadline < today else no,
+            outcome.get(m.outcome, m.outcome),
             m.outcome_note,
             m.escalated_reference,
         ]
