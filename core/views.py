@@ -13,10 +13,15 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
+        from regions.roles import role_grants
         from regions.scoping import user_posts
 
         context = super().get_context_data(**kwargs)
-        context["posts"] = user_posts(self.request.user)
+        posts = user_posts(self.request.user)
+        for post in posts:
+            # Administrators' posts carry no business reading: no link into a region they cannot open.
+            post.opens_region = role_grants(post.role, "regions.view_region")
+        context["posts"] = posts
         context["roots"] = scope_roots(user=self.request.user)
         return context
 

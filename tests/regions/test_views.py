@@ -156,3 +156,13 @@ def test_home_quick_links_follow_role(client_for, users, tree):
     auditor_home = client_for(users.auditor).get("/").content.decode()
     assert 'href="/regions/"' in staff_home
     assert 'href="/regions/"' not in auditor_home
+
+
+def test_home_links_a_post_to_its_region_only_where_the_role_may_open_it(client_for, users, tree):
+    # given a township staff member and the auditor (whose role reads no regions)
+    staff_home = client_for(users.township_staff).get("/").content.decode()
+    auditor_home = client_for(users.auditor).get("/").content.decode()
+    # then staff gets a link into the own township and the auditor none into the province
+    assert f'href="/regions/{tree.town.code}/"' in staff_home
+    assert f'href="/regions/{tree.province.code}/"' not in auditor_home
+    assert client_for(users.auditor).get(f"/regions/{tree.province.code}/").status_code == 404
