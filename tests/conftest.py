@@ -37,6 +37,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Redis and a Celery worker (set REDIS_URL)"))
 
 
+@pytest.fixture(autouse=True)
+def _ledger_kinds_after_flush(request):
+    """A transactional test (live_server, transaction=True) starts after another one's flush, which
+    empties every table, including the ledger kinds a data migration created: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)
+
+
 @pytest.fixture
 def tree(db):
     province = RegionFactory(code="51", name="四川省", level=Level.PROVINCE, path_name="四川省")
