@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ledgers.choices import LedgerKindCode, MatterOutcome, MatterStatus, MatterType, RiskLevel
+from ledgers.choices import MATTER_OPEN_STATUSES, LedgerKindCode, MatterOutcome, MatterStatus, MatterType, RiskLevel
 from ledgers.models.base import LedgerEntry
 from ledgers.querysets import StabilityMatterQuerySet
 from regions.scoping import ScopeSpec
@@ -36,7 +36,15 @@ class StabilityMatter(LedgerEntry):
         verbose_name = _("稳定事项")
         verbose_name_plural = _("稳定事项")
         ordering = ["-registered_on", "-id"]
-        indexes = [models.Index(fields=["region", "status", "risk_level"], name="matter_region_status_risk")]
+        indexes = [
+            models.Index(fields=["region", "status", "risk_level"], name="matter_region_status_risk"),
+            # The list page's overdue count (region prefix, open, deadline < today).
+            models.Index(
+                fields=["region", "deadline"],
+                condition=models.Q(status__in=MATTER_OPEN_STATUSES),
+                name="matter_open_region_deadline",
+            ),
+        ]
         permissions = [
             ("transition_stabilitymatter", _("变更稳定事项状态")),
             ("import_stabilitymatter", _("导入稳定事项")),

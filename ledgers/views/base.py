@@ -9,7 +9,6 @@ beside its field with a 4xx status, never a 500.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
+from core.paginator import BoundedPaginator, bounded_count
 from ledgers.selectors import entry_history
 from ledgers.services import bulk_apply
 from regions.scoping import ScopedViewMixin, can, scope_prefixes
@@ -30,8 +30,9 @@ NON_FILTER_KEYS = ("page", "page_size", "selected")
 
 
 def paginate(request, queryset, per_page):
-    """A page of `queryset`; a page number that is not a positive integer or is past the end is 404."""
-    paginator = Paginator(queryset, per_page)
+    """A page of `queryset`; a page number that is not a positive integer or is past the end is 404.
+    Rows are counted up to the cap only (core.paginator): past it, pages end at the cap."""
+    paginator = BoundedPaginator(queryset, per_page)
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)
@@ -39,6 +40,11 @@ def paginate(request, queryset, per_page):
             raise ValueError
     except (ValueError, TypeError):
         raise Http404(_("页码无效：%(page)s。") % {"page": str(raw)[:20]})
+    if number > paginator.num_pages and paginator.truncated:
+        raise Http404(
+            _("页码 %(page)s 超出可翻阅的范围（前 %(cap)s 条，共 %(count)s 页），请缩小筛选范围。")
+            % {"page": str(raw)[:20], "cap": f"{paginator.cap:,}", "count": paginator.num_pages}
+        )
     if number > paginator.num_pages:
         raise Http404(
             _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": str(raw)[:20], "count": paginator.num_pages}
@@ -118,11 +124,14 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             else:
                 errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
         page_obj = paginate(request, rows, page_size)
-        overdue_count = 0
+        overdue_count, overdue_truncated = 0, False
         if self.counts_overdue and not errors:
             # Already narrowed to overdue rows: the paginator has counted them (one COUNT less).
+            # Counted up to the cap like the rows: "超过 10,000 条已逾期".
+            paginator = page_obj.paginator
             only_overdue = filterset.form.cleaned_data.get("overdue") is True
-            overdue_count = page_obj.paginator.count if only_overdue else rows.overdue().count()
+            found = paginator.found if only_overdue else bounded_count(rows.overdue(), paginator.cap)
+            overdue_count, overdue_truncated = min(found, paginator.cap), found > paginator.cap
         keep = params.copy()
         if raw_size and not errors:
             keep["page_size"] = raw_size
@@ -132,6 +141,7 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             page_obj=page_obj,
             rows=list(page_obj.object_list),
             overdue_count=overdue_count,
+            overdue_truncated=overdue_truncated,
             querystring=keep.urlencode(),
             filter_querystring=params.urlencode(),
             page_size=page_size,

@@ -1,0 +1,51 @@
+"""A paginator whose count stops at a cap, so a list page over a province does not COUNT(*)
+600,000 rows on every request.
+
+`bounded_count(queryset)` runs `SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)`: at most
+cap + 1 rows are read, whatever the scope. When more rows match than the cap, the paginator
+says so (`truncated`), and offers pages up to the cap only: the page says "超过 10,000 条" and
+asks the user to narrow the filter; a page number past the cap is out of range.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+DEFAULT_COUNT_CAP = 10_000
+
+
+def count_cap() -> int:
+    """How far list pages and the API count (setting JICENG_LIST_COUNT_CAP, default 10,000)."""
+    return int(getattr(settings, "JICENG_LIST_COUNT_CAP", DEFAULT_COUNT_CAP))
+
+
+def bounded_count(queryset, cap: int | None = None) -> int:
+    """The number of rows of `queryset`, but at most `cap + 1` (more than cap means "over cap")."""
+    cap = count_cap() if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator that counts up to `cap` rows; `truncated` when more match."""
+
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.cap = count_cap() if cap is None else cap
+
+    @cached_property
+    def found(self) -> int:
+        """Rows counted: the true count up to the cap, cap + 1 when there are more."""
+        if hasattr(self.object_list, "query"):
+            return bounded_count(self.object_list, self.cap)
+        return min(len(self.object_list), self.cap + 1)
+
+    @cached_property
+    def truncated(self) -> bool:
+        return self.found > self.cap
+
+    @cached_property
+    def count(self) -> int:
+        """Rows reachable through the pages: the true count, or the cap when there are more."""
+        return min(self.found, self.cap)

@@ -1,0 +1,112 @@
+"""List pages count up to a cap (JICENG_LIST_COUNT_CAP): past it they say "超过 N 条", offer pages
+up to the cap only, and ask the user to narrow the filter; the overdue count is capped the same
+way. Below the cap the counts are exact."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from core.paginator import BoundedPaginator, bounded_count
+from ledgers.models import LivelihoodAppeal
+from tests.ledgers.test_views import TODAY, make_appeal, make_household, make_matter
+
+LISTS = [
+    ("ledgers:livelihoodappeal_list", make_appeal),
+    ("ledgers:hardshiphousehold_list", make_household),
+    ("ledgers:stabilitymatter_list", make_matter),
+]
+
+
+def make_many(make, actor, regions, count):
+    return [make(actor, regions[index % len(regions)]) for index in range(count)]
+
+
+@pytest.mark.parametrize(("name", "make"), LISTS)
+@override_settings(JICENG_LIST_COUNT_CAP=30)
+def test_list_past_the_cap_says_more_than_cap_and_limits_the_pages(client_for, users, tree, name, make):
+    # given 35 rows in the township and a cap of 30
+    make_many(make, users.superuser, [tree.village, tree.village2], 35)
+    c = client_for(users.township_staff)
+    # when the first page is shown
+    page = c.get(reverse(name)).content.decode()
+    # then it says "more than 30", asks to narrow, and its last-page link is page 2 (30 rows / 20)
+    assert "超过 30 条，第 1 / 2 页" in page
+    assert "符合条件的记录超过 30 条，只能翻阅前 30 条。请缩小筛选范围" in page
+    assert "共 35 条" not in page
+    assert 'page=2" data-testid="last-page">可翻阅的末页</a>' in page
+    # and page 2 holds rows 21 to 30, page 3 is out of range with the same advice
+    second = c.get(reverse(name), {"page": "2"})
+    assert second.status_code == 200
+    assert second.content.decode().count('data-testid="row-') == 10
+    third = c.get(reverse(name), {"page": "3"})
+    assert third.status_code == 404
+    assert "请缩小筛选范围" in third.content.decode()
+
+
+@pytest.mark.parametrize(("name", "make"), LISTS)
+@override_settings(JICENG_LIST_COUNT_CAP=30)
+def test_list_at_the_cap_counts_exactly(client_for, users, tree, name, make):
+    make_many(make, users.superuser, [tree.village], 30)
+    page = client_for(users.township_staff).get(reverse(name)).content.decode()
+    assert "共 30 条，第 1 / 2 页" in page
+    assert 'data-testid="count-capped"' not in page
+    assert 'page=2" data-testid="last-page">末页</a>' in page
+
+
+@override_settings(JICENG_LIST_COUNT_CAP=20)
+def test_overdue_count_past_the_cap_says_more_than_cap(client_for, users, tree):
+    late = make_many(make_appeal, users.superuser, [tree.village], 21)
+    LivelihoodAppeal.objects.filter(pk__in=[a.pk for a in late]).update(
+        promised_date=TODAY - datetime.timedelta(days=1)
+    )
+    c = client_for(users.township_staff)
+    everything = c.get(reverse("ledgers:livelihoodappeal_list")).content.decode()
+    assert "符合条件的记录中超过 20 条已逾期。" in everything
+    only_overdue = c.get(reverse("ledgers:livelihoodappeal_list"), {"overdue": "true"}).content.decode()
+    assert "符合条件的记录中超过 20 条已逾期。" in only_overdue
+    assert "超过 20 条" in only_overdue
+
+
+@override_settings(JICENG_LIST_COUNT_CAP=20)
+def test_overdue_count_at_the_cap_is_exact(client_for, users, tree):
+    late = make_many(make_appeal, users.superuser, [tree.village], 20)
+    LivelihoodAppeal.objects.filter(pk__in=[a.pk for a in late]).update(
+        promised_date=TODAY - datetime.timedelta(days=1)
+    )
+    page = client_for(users.township_staff).get(reverse("ledgers:livelihoodappeal_list")).content.decode()
+    assert "符合条件的记录中有 20 条已逾期。" in page
+
+
+@pytest.mark.parametrize(("name", "make"), LISTS)
+def test_capped_list_runs_as_many_queries_as_an_exact_one(client_for, users, tree, name, make):
+    make_many(make, users.superuser, [tree.village], 25)
+    c = client_for(users.township_staff)
+    c.get(reverse(name))  # warm-up
+    with override_settings(JICENG_LIST_COUNT_CAP=100), CaptureQueriesContext(connection) as exact:
+        assert "共 25 条" in c.get(reverse(name)).content.decode()
+    with override_settings(JICENG_LIST_COUNT_CAP=20), CaptureQueriesContext(connection) as capped:
+        assert "超过 20 条" in c.get(reverse(name)).content.decode()
+    assert len(capped) == len(exact)
+    assert len(capped) <= 16
+
+
+def test_bounded_count_reads_at_most_cap_plus_one_rows(users, tree):
+    make_many(make_appeal, users.superuser, [tree.village], 7)
+    rows = LivelihoodAppeal.objects.all()
+    assert bounded_count(rows, 5) == 6
+    assert bounded_count(rows, 7) == 7
+    assert bounded_count(rows.filter(title="无此标题"), 5) == 0
+    with CaptureQueriesContext(connection) as captured:
+        bounded_count(rows, 5)
+    assert len(captured) == 1
+    assert "LIMIT 6" in captured[0]["sql"]
+
+
+def test_bounded_paginator_on_a_list():
+    paginator = BoundedPaginator(list(range(50)), 20, cap=30)
+    assert (paginator.found, paginator.count, paginator.truncated, paginator.num_pages) == (31, 30, True, 2)
+    exact = BoundedPaginator(list(range(25)), 20, cap=30)
+    assert (exact.found, exact.count, exact.truncated, exact.num_pages) == (25, 25, False, 2)
