@@ -33,6 +33,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 JICENG_PROVINCE_CODE = os.environ.get("JICENG_PROVINCE_CODE", "51")
 # Key for encrypted personal data (ID and phone numbers); see core/crypto.py.
 JICENG_FIELD_KEY = os.environ.get("JICENG_FIELD_KEY", "")
+# List pages count matching rows up to this many (core/paginator.py); past it they say "超过 N 条".
+JICENG_LIST_COUNT_CAP = int(os.environ.get("JICENG_LIST_COUNT_CAP", "10000"))
 # Audit events are kept this many days (at least 184; a smaller value fails `manage.py check`).
 JICENG_AUDIT_RETENTION_DAYS = int(os.environ.get("JICENG_AUDIT_RETENTION_DAYS", "184"))
 
