@@ -9,6 +9,7 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from audit.models import AuditEvent
 from ledgers.choices import AppealStatus, HardshipType, MatterType
 from ledgers.services import (
     appeal_create,
@@ -73,12 +74,33 @@ def _records(actor, village):
 
 
 @pytest.fixture
-def fuzz_world(tree, users):
+def wsgi_keeps_test_connection():
+    """The real WSGI handler closes "old" connections around each request, and a connection inside
+    the test's transaction counts as one (on PostgreSQL it is really closed). Django's test client
+    unhooks that handler for its requests; do the same for the fuzzer's."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_world(tree, users, wsgi_keeps_test_connection):
     """Records in the staff's village and in the sibling township; summaries refreshed."""
     own = _records(users.township_staff, tree.village)
     other = _records(users.sibling_staff, tree.sibling_village)
     summary_refresh_full()
-    ids = sorted({r.pk for r in own + other})
+    ids = {
+        "/api/v1/livelihood-appeals/": [own[0].pk, own[1].pk, other[0].pk, other[1].pk],
+        "/api/v1/hardship-households/": [own[2].pk, other[2].pk],
+        "/api/v1/stability-matters/": [own[3].pk, other[3].pk],
+        "/api/v1/village-profiles/": [own[4].pk, other[4].pk],
+        "/api/v1/audit-events/": list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[:10]),
+    }
     return SimpleNamespace(
         metric_keys=sorted(metric.key for metric in all_metrics())[:20],
         tree=tree,

@@ -89,9 +89,10 @@ def scope_violations(path: str, user, payload) -> list[str]:
 def _steer(case, draw, world) -> None:
     """Point some generated identifiers at records and regions that exist."""
     codes = st.sampled_from(world.region_codes)
+    ids = next((ids for prefix, ids in world.ids.items() if case.operation.path.startswith(prefix)), None)
     for name in list(case.path_parameters or {}):
-        if name == "id" and draw(st.booleans()):
-            case.path_parameters[name] = draw(st.sampled_from(world.ids))
+        if name == "id" and ids and draw(st.booleans()):
+            case.path_parameters[name] = draw(st.sampled_from(ids))
         elif name == "code" and draw(st.booleans()):
             case.path_parameters[name] = draw(codes)
         elif name == "key" and draw(st.booleans()):
@@ -122,12 +123,16 @@ def _run_operation(operation, mode, world, callers, statuses: set) -> None:
     def fuzz(case, data):
         if mode == GenerationMode.POSITIVE:
             _steer(case, data.draw, world)
+        # An empty query value means "not given" to the shared FilterSets (HTML forms send empty
+        # fields), so `?registered_after=` is answered, not refused: not a failure.
+        blank_filter = any(value in ("", [""]) for value in (case.query or {}).values())
+        case_checks = [c for c in checks if not (blank_filter and c is negative_data_rejection)]
         # The same request from every kind of caller: generating it is the expensive part.
         for role, user, auth in callers:
             response = case.call(headers=dict(auth["headers"]), cookies=dict(auth["cookies"]))
             statuses.add(response.status_code)
             try:
-                case.validate_response(response, checks=checks)
+                case.validate_response(response, checks=case_checks)
             except BaseExceptionGroup as exc:
                 raise AssertionError(f"as {role}: {exc}") from None
             if 200 <= response.status_code < 300 and response.content:
