@@ -10,8 +10,9 @@ asks the user to narrow the filter; a page number past the cap is out of range.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 DEFAULT_COUNT_CAP = 10_000
 
@@ -49,3 +50,15 @@ class BoundedPaginator(Paginator):
     def count(self) -> int:
         """Rows reachable through the pages: the true count, or the cap when there are more."""
         return min(self.found, self.cap)
+
+    def validate_number(self, number):
+        """Past the cap, a page number beyond the last reachable page says why it is refused."""
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if self.truncated:
+                raise EmptyPage(
+                    _("符合条件的记录超过 %(cap)s 条，只能翻阅前 %(pages)s 页，请缩小筛选范围。")
+                    % {"cap": f"{self.cap:,}", "pages": self.num_pages}
+                )
+            raise

@@ -2,6 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from core.paginator import BoundedPaginator
+
 
 class StandardPagination(PageNumberPagination):
     page_size = 50
@@ -24,3 +26,33 @@ class StandardPagination(PageNumberPagination):
             message = _("每页条数应为 1 到 %(max)s 之间的整数。") % {"max": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return min(int(values[0]), self.max_page_size)
+
+
+class BoundedPagination(StandardPagination):
+    """For lists that can reach a province's hundreds of thousands of rows (the ledgers): rows
+    are counted up to JICENG_LIST_COUNT_CAP (core.paginator). `count_capped` says when more match:
+    `count` is then the cap and pages end there (narrow the filter, or use the Excel export)."""
+
+    django_paginator_class = BoundedPaginator
+    invalid_page_message = _("页码无效：{page_number}。{message}")
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        body = response.data
+        response.data = {
+            "count": body["count"],
+            "count_capped": self.page.paginator.truncated,
+            **{key: value for key, value in body.items() if key != "count"},
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        properties = result["properties"]
+        capped = {
+            "type": "boolean",
+            "description": "为 true 时符合条件的记录超过上限（默认 10,000 条）：count 为上限，只能翻阅到上限为止。",
+        }
+        result["properties"] = {"count": properties["count"], "count_capped": capped, **properties}
+        result["required"] = [*result.get("required", []), "count_capped"]
+        return result

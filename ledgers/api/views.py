@@ -14,6 +14,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.pagination import BoundedPagination
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -107,6 +108,7 @@ class LedgerViewSet(
 
     permission_classes = [LedgerWritePermission]
     filter_backends = [DjangoFilterBackend]
+    pagination_class = BoundedPagination  # counts up to 10,000 rows: a province has 600,000
     editable_fields: tuple = ()
 
     def respond(self, instance, status_code=status.HTTP_200_OK):

@@ -110,3 +110,43 @@ def test_bounded_paginator_on_a_list():
     assert (paginator.found, paginator.count, paginator.truncated, paginator.num_pages) == (31, 30, True, 2)
     exact = BoundedPaginator(list(range(25)), 20, cap=30)
     assert (exact.found, exact.count, exact.truncated, exact.num_pages) == (25, 25, False, 2)
+
+
+# --- API ------------------------------------------------------------------------------------------
+API = [
+    ("/api/v1/livelihood-appeals/", make_appeal),
+    ("/api/v1/hardship-households/", make_household),
+    ("/api/v1/stability-matters/", make_matter),
+]
+
+
+@pytest.mark.parametrize(("url", "make"), API)
+@override_settings(JICENG_LIST_COUNT_CAP=30)
+def test_api_list_past_the_cap_says_count_capped_and_ends_at_the_cap(client_for, users, tree, url, make):
+    make_many(make, users.superuser, [tree.village], 35)
+    c = client_for(users.township_staff)
+    first = c.get(url, {"page_size": "20"}).json()
+    assert (first["count"], first["count_capped"], len(first["results"])) == (30, True, 20)
+    assert list(first)[:2] == ["count", "count_capped"]
+    second = c.get(url, {"page_size": "20", "page": "2"}).json()
+    assert (len(second["results"]), second["next"]) == (10, None)
+    third = c.get(url, {"page_size": "20", "page": "3"})
+    assert third.status_code == 404
+    assert "请缩小筛选范围" in third.json()["detail"]
+
+
+@pytest.mark.parametrize(("url", "make"), API)
+@override_settings(JICENG_LIST_COUNT_CAP=30)
+def test_api_list_at_the_cap_counts_exactly(client_for, users, tree, url, make):
+    make_many(make, users.superuser, [tree.village], 30)
+    body = client_for(users.township_staff).get(url, {"page_size": "20"}).json()
+    assert (body["count"], body["count_capped"]) == (30, False)
+
+
+def test_schema_documents_count_capped_on_ledger_lists():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    page = schema["components"]["schemas"]["PaginatedLivelihoodAppealList"]
+    assert page["properties"]["count_capped"]["type"] == "boolean"
+    assert "count_capped" in page["required"]
