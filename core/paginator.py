@@ -42,6 +42,11 @@ class BoundedPaginator(Paginator):
             return bounded_count(self.object_list, self.cap)
         return min(len(self.object_list), self.cap + 1)
 
+    @property
+    def cap_display(self) -> str:
+        """ "10,000": the cap as the pages show it (zh-hans formats without grouping)."""
+        return f"{self.cap:,}"
+
     @cached_property
     def truncated(self) -> bool:
         return self.found > self.cap
@@ -59,6 +64,6 @@ class BoundedPaginator(Paginator):
             if self.truncated:
                 raise EmptyPage(
                     _("符合条件的记录超过 %(cap)s 条，只能翻阅前 %(pages)s 页，请缩小筛选范围。")
-                    % {"cap": f"{self.cap:,}", "pages": self.num_pages}
+                    % {"cap": self.cap_display, "pages": self.num_pages}
                 )
             raise

@@ -43,7 +43,7 @@ def paginate(request, queryset, per_page):
     if number > paginator.num_pages and paginator.truncated:
         raise Http404(
             _("页码 %(page)s 超出可翻阅的范围（前 %(cap)s 条，共 %(count)s 页），请缩小筛选范围。")
-            % {"page": str(raw)[:20], "cap": f"{paginator.cap:,}", "count": paginator.num_pages}
+            % {"page": str(raw)[:20], "cap": paginator.cap_display, "count": paginator.num_pages}
         )
     if number > paginator.num_pages:
         raise Http404(
