@@ -1,9 +1,9 @@
-"""Showing figures: counts with thousands separators, money in 万元 / 亿元, rates as percentages."""
+"""Showing figures: counts as plain integers (the Chinese locale has no thousands separator), money in
+万元 / 亿元, rates as percentages."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 
 from reports.choices import Unit
@@ -28,7 +28,9 @@ def format_figure(fig) -> str:
         return f"{fig.percent}%"
     if fig.metric.unit == Unit.FEN:
         return format_fen(fig.value)
-    return intcomma(int(fig.value))
+    # What intcomma gave for the Chinese locale (zh_Hans formats: no thousands separator), without
+    # its per-call locale lookups (a dashboard shows hundreds of figures).
+    return str(int(fig.value))
 
 
 @register.filter
