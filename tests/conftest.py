@@ -38,6 +38,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Simplified Chinese). A request made in English
+    (LocaleMiddleware) leaves English active on the thread, which would otherwise leak into the
+    messages of whatever test runs next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _ledger_kinds_after_flush(request):
     """A transactional test (live_server, transaction=True) starts after another one's flush, which
     empties every table, including the ledger kinds a data migration created: put them back."""
