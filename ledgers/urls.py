@@ -38,6 +38,11 @@ urlpatterns: list = [
         households.HardshipHouseholdHelpAddView.as_view(),
         name="hardshiphousehold_help_add",
     ),
+    path(
+        "households/<int:pk>/reveal/",
+        households.HardshipHouseholdRevealView.as_view(),
+        name="hardshiphousehold_reveal",
+    ),
     path("matters/", matters.StabilityMatterListView.as_view(), name="stabilitymatter_list"),
     path("matters/new/", matters.StabilityMatterCreateView.as_view(), name="stabilitymatter_create"),
     path("matters/bulk/", matters.StabilityMatterBulkView.as_view(), name="stabilitymatter_bulk"),

@@ -27,7 +27,15 @@ _LEDGER_WORK = (
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.VILLAGE_CADRE: (*_BUSINESS_READ, *_LEDGER_WORK, "pairings.add_*", "pairings.change_*"),
-    Role.TOWNSHIP_STAFF: (*_BUSINESS_READ, *_LEDGER_WORK, "pairings.add_*", "pairings.change_*", "reports.export_*"),
+    # Township staff handle the households' cases, so they may reveal a full ID number (audited).
+    Role.TOWNSHIP_STAFF: (
+        *_BUSINESS_READ,
+        *_LEDGER_WORK,
+        "ledgers.reveal_hardshiphousehold",
+        "pairings.add_*",
+        "pairings.change_*",
+        "reports.export_*",
+    ),
     Role.TOWNSHIP_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.COUNTY_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.PREFECTURE_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),

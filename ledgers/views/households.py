@@ -1,11 +1,13 @@
 """困难群众 pages: list, detail (members, help records, exit), create, edit."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from audit.services import audit_sensitive_read
+from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
 from ledgers.choices import HouseholdStatus
 from ledgers.forms import HardshipHouseholdForm, HelpRecordForm, HouseholdExitForm, HouseholdMemberForm
 from ledgers.models import HardshipHousehold
@@ -26,6 +28,7 @@ from ledgers.views.base import (
     LedgerUpdateView,
     apply_service_error,
 )
+from regions.scoping import can
 
 BULK_TARGETS = tuple((s.value, s.label) for s in HouseholdStatus)
 
@@ -57,7 +60,40 @@ class HardshipHouseholdDetailView(HouseholdMixin, LedgerDetailView):
             "member_form": HouseholdMemberForm(prefix="member"),
             "help_form": HelpRecordForm(prefix="help"),
             "exit_form": HouseholdExitForm(initial={"version": household.version}),
+            "can_reveal": bool(household.head_id_number) and can(self.request.user, REVEAL_PERMISSION, household),
         }
+
+
+REVEAL_PERMISSION = "ledgers.reveal_hardshiphousehold"
+
+
+class HardshipHouseholdRevealView(HardshipHouseholdDetailView):
+    """POST with a stated purpose: show the head's full ID number once, on this response only.
+
+    The read is written to the audit trail first (`audit_sensitive_read`); if it cannot be, or the
+    role may not reveal, nothing is shown. The page is never cached.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        household = self.get_entry()
+        reason = request.POST.get("reason", "").strip()[:200]
+        if not reason:
+            messages.error(request, _("请填写查看完整身份证号的事由。"))
+            return self.refused(reveal_reason_missing=True)
+        try:
+            audit_sensitive_read(
+                actor=request.user, obj=household, field="head_id_number", permission=REVEAL_PERMISSION, reason=reason
+            )
+        except OutOfScope:
+            raise PermissionDenied(_("您没有查看完整身份证号的权限。"))
+        except ServiceError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.refused(status=503)
+        response = self.render_to_response(self.get_context_data(revealed_id_number=household.head_id_number))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class HardshipHouseholdTransitionView(HardshipHouseholdDetailView):
