@@ -18,6 +18,7 @@ them up from here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -133,10 +134,14 @@ class Registry:
         self.metrics: dict[str, Metric] = {}
         self.breakdowns: dict[str, Breakdown] = {}
         self.facts: dict[str, Fact] = {}
+        # Bumped on every (un)registration: part of the dashboards' cache key.
+        self.version = 0
+        self._digests: dict[tuple, str] = {}
 
     def register(self, source: Source) -> None:
         """Add a source's facts, metrics and breakdowns; registering the same key again replaces it."""
         self.unregister(source.key)
+        self.version += 1
         for metric in source.metrics:
             if not _KEY.match(metric.key):
                 raise ValueError(f"bad metric key {metric.key!r}")
@@ -155,6 +160,7 @@ class Registry:
         source = self.sources.pop(key, None)
         if source is None:
             return
+        self.version += 1
         for metric in source.metrics:
             self.metrics.pop(metric.key, None)
         for breakdown in source.breakdowns:
@@ -174,6 +180,24 @@ class Registry:
             unknown = [k for k in breakdown.metrics if k not in self.metrics]
             if unknown:
                 raise ValueError(f"breakdown {breakdown.key!r} names unknown metrics {unknown}")
+
+    def digest(self) -> str:
+        """A short digest of the metrics and breakdowns as registered (keys, formulas, units and
+        labels in the active language): part of the dashboards' cache key, so a deployment that
+        changes a definition never shows figures rendered from the old one."""
+        from django.utils.translation import get_language
+
+        cache_key = (self.version, get_language())
+        found = self._digests.get(cache_key)
+        if found is None:
+            parts = [
+                f"{m.key}|{m.label}|{m.definition}|{m.unit}|{m.parts}|{m.numerator}|{m.denominator}|{m.monthly}"
+                for m in self.metrics.values()
+            ]
+            parts += [f"{b.key}|{b.label}|{b.metrics}" for b in self.breakdowns.values()]
+            found = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+            self._digests[cache_key] = found
+        return found
 
     def stored(self) -> list[Metric]:
         return [m for m in self.metrics.values() if m.is_stored]

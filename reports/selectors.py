@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ledgers.choices import APPEAL_OPEN_STATUSES
@@ -180,8 +181,42 @@ def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
 
 def dashboard(*, user, region: Region) -> dict:
     """Everything a dashboard page shows, from the summaries (plus the bounded overdue list)."""
+    data = dashboard_figures(user=user, region=region)
+    data["overdue"] = overdue_appeals(user=user, region=region)
+    return data
+
+
+def dashboard_cache_key(*, region: Region, state: SummaryState | None) -> str:
+    """The cache key of a region's summary-derived dashboard part: it names the data's version (the
+    active generation, the last refresh run and its time), the region, the language, the metric
+    registry and the ranking threshold, so it changes whenever the figures can (never stale, no
+    invalidation).
+
+    The part is the same for every user allowed to open the region: scopes are region-code
+    prefixes, so a user who may view `region` may view all its children and their summaries.
+    """
+    version = (
+        "none"
+        if state is None or state.active_generation is None
+        else f"{state.active_generation}.{state.last_run_id}.{state.data_as_of.timestamp() if state.data_as_of else 0}"
+    )
+    return ":".join(
+        (
+            "reports.dashboard",
+            version,
+            region.code,
+            get_language() or "",
+            str(load_sources().digest()),
+            str(ranking_min_sample()),
+        )
+    )
+
+
+def dashboard_figures(*, user, region: Region, state: SummaryState | None = None) -> dict:
+    """The summary-derived part of a dashboard (no overdue list): the same for every user who may
+    open `region` (see `dashboard_cache_key`)."""
     registry = load_sources()
-    state = summary_state()
+    state = state if state is not None else summary_state()
     children = child_regions(user=user, region=region)
     card_metrics = [get_metric(k) for k in dict.fromkeys((*HEADLINE, *HOTLINE, *ON_TIME, *CHILD_COLUMNS))]
     breakdown_keys = [k for b in registry.breakdowns.values() for k in b.metrics]
@@ -216,7 +251,6 @@ def dashboard(*, user, region: Region) -> dict:
         },
         "trend_rows": [(month, [figure(m, months[month]) for m in trend_metrics]) for month in months],
         "breakdowns": breakdowns,
-        "overdue": overdue_appeals(user=user, region=region),
     }
 
 

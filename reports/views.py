@@ -6,11 +6,14 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -31,6 +34,8 @@ from reports.templatetags.reports_tags import chart_value
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REFRESH_PERMISSION = "reports.refresh_summary"
 EXPORT_PERMISSION = "reports.export_summary"
+# How long a rendered dashboard part is kept; its key changes with the data, so this only bounds memory.
+DASHBOARD_CACHE_SECONDS = 6 * 3600
 
 
 def appeal_url(pk) -> str | None:
@@ -80,16 +85,44 @@ class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
 
 
 class DashboardView(RegionDashboardMixin, TemplateView):
+    """The summary-derived part (figures, charts' data, breakdowns, child table, rankings) is
+    rendered once per data version, region and language and kept in Django's cache
+    (`selectors.dashboard_cache_key` changes whenever the figures can, so nothing is invalidated);
+    the overdue list, the buttons and the breadcrumbs are the user's own and built on every request."""
+
     template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        data = selectors.dashboard(user=self.request.user, region=self.region)
+        state = selectors.summary_state()
         context.update(self.base_context())
-        context.update(data)
-        context["overdue_rows"] = [(appeal, appeal_url(appeal.pk)) for appeal in data["overdue"]]
+        context.update(self.cached_part(state))
+        context["state"] = state
+        context["region"] = self.region
+        context["overdue"] = selectors.overdue_appeals(user=self.request.user, region=self.region)
+        context["overdue_rows"] = [(appeal, appeal_url(appeal.pk)) for appeal in context["overdue"]]
         context["today"] = timezone.localdate()
-        context["chart_data"] = {
+        if context["can_refresh"]:
+            context["latest_run"] = RefreshRun.objects.order_by("-id").first()
+        return context
+
+    def cached_part(self, state) -> dict:
+        key = selectors.dashboard_cache_key(region=self.region, state=state)
+        part = cache.get(key)
+        if part is None:
+            part = self.render_part(state)
+            cache.set(key, part, DASHBOARD_CACHE_SECONDS)
+        return {
+            "children": part["children"],  # codes only: the template just asks whether there are any
+            "figures_html": mark_safe(part["figures_html"]),  # noqa: S308 - our own rendered template
+            "children_html": mark_safe(part["children_html"]),  # noqa: S308 - our own rendered template
+        }
+
+    def render_part(self, state) -> dict:
+        data = selectors.dashboard_figures(user=self.request.user, region=self.region, state=state)
+        data["region"] = self.region
+        data["min_sample"] = selectors.ranking_min_sample()
+        data["chart_data"] = {
             "trend": {
                 "months": data["trend"]["months"],
                 "series": [
@@ -111,9 +144,14 @@ class DashboardView(RegionDashboardMixin, TemplateView):
                 for item in data["breakdowns"]
             ],
         }
-        if context["can_refresh"]:
-            context["latest_run"] = RefreshRun.objects.order_by("-id").first()
-        return context
+        children = [child.code for child in data["children"]]
+        return {
+            "children": children,
+            "figures_html": str(render_to_string("reports/includes/dashboard_figures.html", data)),
+            "children_html": str(render_to_string("reports/includes/dashboard_children.html", data))
+            if children
+            else "",
+        }
 
 
 class DashboardExportView(RegionDashboardMixin, View):
@@ -124,7 +162,7 @@ class DashboardExportView(RegionDashboardMixin, View):
 
         if not can_at_region(request.user, EXPORT_PERMISSION, self.region.code):
             raise PermissionDenied(_("您没有导出统计数据的权限。"))
-        data = selectors.dashboard(user=request.user, region=self.region)
+        data = selectors.dashboard_figures(user=request.user, region=self.region)
         metrics = data["child_metrics"]
         headers = [_("区划代码"), _("名称"), *(self._header(m) for m in metrics)]
         own = [figure(m, data["own_values"]) for m in metrics]

@@ -241,6 +241,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Task results are read right after the run (progress pages read the database): keep them a day.
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Cache ---------------------------------------------------------------------------------
+# Django's cache framework: the dashboards keep their summary-derived part here, keyed by the data's
+# version (reports/views.py), so nothing is ever invalidated by hand. With Redis, the same server
+# and db as Celery under the "jiceng" key prefix; without it, per process memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "jiceng",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "jiceng"}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
