@@ -9,9 +9,7 @@ from posts alone (`regions.backends.PostPermissionBackend`). Superusers keep Dja
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-
-def client_address(request) -> str | None:
-    return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
+from core.requestlocal import client_address
 
 
 class AccountBackend(ModelBackend):

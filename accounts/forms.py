@@ -5,10 +5,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.backends import client_address
 from accounts.models import User
 from accounts.policy import ADMIN_ROLES
 from accounts.services import active_locks, lock_message
+from core.requestlocal import client_address
 from regions.choices import Role
 from regions.models import Region
 from regions.scoping import restrict

@@ -4,7 +4,7 @@
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from accounts.backends import client_address
+from core.requestlocal import client_address
 
 
 @receiver(user_login_failed, dispatch_uid="accounts_login_failed")

@@ -19,10 +19,10 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import forms, selectors, services, totp
-from accounts.backends import client_address
 from accounts.middleware import EXPIRY_WARNED, session_start
 from accounts.models import User
 from accounts.policy import policy
+from core.requestlocal import client_address
 from regions.views import paginate
 
 PENDING = "jiceng_mfa_pending"

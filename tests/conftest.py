@@ -50,6 +50,23 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+# Addresses tests send requests from: the test client's and live_server's default, and those the
+# rate-limit tests use. Their counts are forgotten before each test (they would otherwise carry
+# over from test to test, and, in Redis, from one run to the next).
+TEST_CLIENT_ADDRESSES = ("127.0.0.1", "10.9.0.1", "10.9.0.2")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.conf import settings
+
+    from core.ratelimit import rate_limit_reset
+
+    for scope in settings.JICENG_RATE_LIMITS:
+        for address in TEST_CLIENT_ADDRESSES:
+            rate_limit_reset(scope=scope, address=address)
+
+
 @pytest.fixture(autouse=True)
 def _ledger_kinds_after_flush(request):
     """A transactional test (live_server, transaction=True) starts after another one's flush, which

@@ -256,6 +256,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "jiceng"}}
+# Rate limits per client address (REMOTE_ADDR) on the residents' pages, which need no sign-in,
+# counted in this cache (core/ratelimit.py): "requests" per "seconds", then 429 until the window
+# ends. A rating link counts every POST and every refused link; disclosure and notice every view.
+JICENG_RATE_LIMITS = {
+    "public_rating": {"requests": int(os.environ.get("JICENG_RATE_LIMIT_RATING", "30")), "seconds": 600},
+    "public_pages": {"requests": int(os.environ.get("JICENG_RATE_LIMIT_PUBLIC_PAGES", "300")), "seconds": 600},
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -6,7 +6,9 @@
 - `RatingLinkCreateView` (staff, scoped): a new rating link and its QR code for one appeal.
 
 The public views read through `ledgers.selectors_public` (public fields only) and the signed
-token; they are the only views exempt from the scope rule (tests/test_conventions.py).
+token; they are the only views exempt from the scope rule (tests/test_conventions.py). Having no
+sign-in, they are rate-limited per client address (`core.ratelimit`, setting JICENG_RATE_LIMITS):
+scope "public_rating" for the rating link, "public_pages" for the disclosure and the notice.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from django.views.generic import TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from core.exceptions import ServiceError
+from core.ratelimit import RateLimitMixin, rate_limit_hit, rate_limit_peek, too_many_requests
+from core.requestlocal import client_address
 from ledgers.choices import AppealStatus, Satisfaction
 from ledgers.models import LivelihoodAppeal
 from ledgers.selectors_public import (
@@ -47,6 +51,10 @@ NOTICE_DEFAULT_DAYS = 90
 TOKEN_MAX_LENGTH = 300
 # Refusals of a link: a tampered or unknown link is a bad request; a used or expired one is gone.
 LINK_ERROR_STATUS = {"bad_signature": 400, "unknown_link": 400, "used_link": 410, "expired_link": 410}
+# Rate-limit scopes (JICENG_RATE_LIMITS) and the page that says "too many requests" to a resident.
+RATING_RATE_SCOPE = "public_rating"
+PAGES_RATE_SCOPE = "public_pages"
+PUBLIC_MESSAGE_TEMPLATE = "ledgers/public/message.html"
 
 
 def _page(request, rows, per_page):
@@ -61,12 +69,14 @@ def _page(request, rows, per_page):
     return paginator.page(int(raw))
 
 
-class PublicDisclosureView(TemplateView):
+class PublicDisclosureView(RateLimitMixin, TemplateView):
     """村务公开: the village's resolved appeals made public, with how residents rated them.
 
     No raiser name, phone or ID number is read, let alone shown; the official in charge is.
     """
 
+    rate_limit_scope = PAGES_RATE_SCOPE
+    rate_limit_template = PUBLIC_MESSAGE_TEMPLATE
     template_name = "ledgers/public/disclosure.html"
 
     def get_context_data(self, **kwargs):
@@ -97,10 +107,12 @@ class _BadPeriod(Exception):
     pass
 
 
-class PublicNoticeView(TemplateView):
+class PublicNoticeView(RateLimitMixin, TemplateView):
     """The printable disclosure notice (公示) of a village for a period (`start`, `end`; default
     the last 90 days): A4, a table of the items, the date and the village committee's line."""
 
+    rate_limit_scope = PAGES_RATE_SCOPE
+    rate_limit_template = PUBLIC_MESSAGE_TEMPLATE
     template_name = "ledgers/public/notice.html"
 
     def get(self, request, *args, **kwargs):
@@ -116,7 +128,7 @@ class PublicNoticeView(TemplateView):
         except _BadPeriod as exc:
             return render(
                 request,
-                "ledgers/public/message.html",
+                PUBLIC_MESSAGE_TEMPLATE,
                 {"title": _("公示期间有误"), "message": str(exc), "region": region},
                 status=400,
             )
@@ -169,15 +181,30 @@ class RatingForm(forms.Form):
 class PublicRatingView(View):
     """群众评价: the page behind a rating link or QR code. One rating per link; a tampered,
     expired or used link gets a friendly page (400 / 410) and changes nothing. Answering "not
-    resolved" reopens the appeal (the service does it). CSRF protection stays on."""
+    resolved" reopens the appeal (the service does it). CSRF protection stays on.
+
+    Rate limit per client address (scope "public_rating"): every POST counts, and a GET counts
+    when its link is refused, so a resident opening a good link costs nothing while guessing or
+    replaying links does; an address past the limit gets 429 for any request, and nothing changes.
+    """
 
     template_name = "ledgers/public/rate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        address = client_address(request)
+        if request.method == "POST":
+            state = rate_limit_hit(scope=RATING_RATE_SCOPE, address=address)
+        else:
+            state = rate_limit_peek(scope=RATING_RATE_SCOPE, address=address)
+        if state.exceeded:
+            return too_many_requests(request, state, template=PUBLIC_MESSAGE_TEMPLATE)
+        return super().dispatch(request, *args, **kwargs)
 
     def _refuse(self, request, exc: ServiceError):
         status = LINK_ERROR_STATUS.get(exc.code, 400)
         return render(
             request,
-            "ledgers/public/message.html",
+            PUBLIC_MESSAGE_TEMPLATE,
             {"title": _("无法评价"), "message": " ".join(exc.messages), "link_error": exc.code},
             status=status,
         )
@@ -191,6 +218,7 @@ class PublicRatingView(View):
         try:
             invitation = self._invitation(token)
         except ServiceError as exc:
+            rate_limit_hit(scope=RATING_RATE_SCOPE, address=client_address(request))
             return self._refuse(request, exc)
         return self._form_page(request, invitation, RatingForm())
 
@@ -213,7 +241,7 @@ class PublicRatingView(View):
             return self._refuse(request, exc)
         return render(
             request,
-            "ledgers/public/message.html",
+            PUBLIC_MESSAGE_TEMPLATE,
             {
                 "title": _("感谢您的评价"),
                 "message": _("您的评价已收到。")
