@@ -22,3 +22,12 @@ def import_batches_resume() -> list[int]:
     from ledgers.services.imports import import_batches_resume as resume
 
     return resume()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_batches_purge_stale() -> int:
+    """Beat, daily: delete the batches checked but never run, older than JICENG_IMPORT_UNRUN_DAYS
+    (see `import_batches_purge_stale` in ledgers.services.imports). Idempotent."""
+    from ledgers.services.imports import import_batches_purge_stale as purge
+
+    return purge()

@@ -37,6 +37,9 @@ JICENG_FIELD_KEY = os.environ.get("JICENG_FIELD_KEY", "")
 JICENG_LIST_COUNT_CAP = int(os.environ.get("JICENG_LIST_COUNT_CAP", "10000"))
 # Audit events are kept this many days (at least 184; a smaller value fails `manage.py check`).
 JICENG_AUDIT_RETENTION_DAYS = int(os.environ.get("JICENG_AUDIT_RETENTION_DAYS", "184"))
+# Import batches checked but never run are deleted with their rows after this many days
+# (ledgers.services.imports.import_batches_purge_stale, daily).
+JICENG_IMPORT_UNRUN_DAYS = int(os.environ.get("JICENG_IMPORT_UNRUN_DAYS", "7"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -282,6 +285,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Imports keep their state in the database: queue again the batches whose message was lost
     # (Redis restarted without persistence) or whose worker died. Idempotent.
     "ledgers-import-resume": {"task": "ledgers.tasks.import_batches_resume", "schedule": 600.0},
+    # Batches checked but never run hold personal data for nothing: delete them after
+    # JICENG_IMPORT_UNRUN_DAYS. Daily, idempotent.
+    "ledgers-import-purge-stale": {
+        "task": "ledgers.tasks.import_batches_purge_stale",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 # --- Reports ------------------------------------------------------------------------------

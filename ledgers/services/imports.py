@@ -12,6 +12,8 @@
 4. `import_batch_execute(batch_id)` — the write, run by the task. Each row's record is created
    through the ledger's own service and the row is marked written in the same transaction,
    guarded by a compare-and-set, so rerunning the task never doubles nor loses a row.
+5. `import_batches_purge_stale()` — daily: batches checked but never run are deleted, rows and
+   all, after JICENG_IMPORT_UNRUN_DAYS (7).
 """
 
 from __future__ import annotations
@@ -805,7 +807,11 @@ def import_batch_start(*, actor, batch: ImportBatch, mode: str) -> ImportBatch:
     _ensure_can_import(actor, spec)
     if mode not in ImportMode.values:
         raise ServiceError(_("请选择导入方式。"), code="import_mode")
-    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
+    if locked is None:  # purged as stale (import_batches_purge_stale) since the page was opened
+        from django.http import Http404
+
+        raise Http404(_("导入批次不存在。"))
     if locked.status != ImportStatus.VALIDATED:
         raise ServiceError(
             _("该批次当前状态为“%(status)s”，不能再次导入。请重新上传文件。") % {"status": locked.get_status_display()},
@@ -847,6 +853,63 @@ def import_batches_resume(*, queued_for=datetime.timedelta(minutes=10), running_
     for batch_id in ids:
         import_batch_run.delay_on_commit(batch_id)
     return ids
+
+
+def import_unrun_days() -> int:
+    """How long a batch checked but never run is kept (setting JICENG_IMPORT_UNRUN_DAYS)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "JICENG_IMPORT_UNRUN_DAYS", 7))
+
+
+def import_batch_purge_at(batch: ImportBatch) -> datetime.datetime | None:
+    """When `import_batches_purge_stale` will delete this batch if it is not run (None once run)."""
+    if batch.status != ImportStatus.VALIDATED:
+        return None
+    return batch.created_at + datetime.timedelta(days=import_unrun_days())
+
+
+def import_batches_purge_stale(*, now: datetime.datetime | None = None) -> int:
+    """Delete the batches checked but never run ("validated": the user saw the dry run and never
+    chose to import) once older than JICENG_IMPORT_UNRUN_DAYS (default 7), with their rows: they
+    hold the file's personal data for nothing. Batches that were started (queued, running, done,
+    failed) are never touched. The file itself is never stored (only its rows), so there is no
+    file to remove. Each deletion is audited. Idempotent; returns the number of batches deleted.
+
+    Each batch is locked and checked again before it goes, so a user starting it at that moment
+    either wins (the batch is queued and kept) or finds it gone.
+    """
+    days = import_unrun_days()
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    stale = ImportBatch.objects.filter(status=ImportStatus.VALIDATED, created_at__lt=cutoff)
+    purged = 0
+    for batch_id in list(stale.order_by("id").values_list("id", flat=True)):
+        with transaction.atomic():
+            batch = stale.select_for_update().filter(pk=batch_id).first()
+            if batch is None:
+                continue
+            rows = batch.total_rows
+            audit_record(
+                actor=None,
+                action=Action.DELETE,
+                obj=batch,
+                changes={"status": [batch.status, None], "rows": [rows, None]},
+                message=_(
+                    "删除超过 %(days)s 天未导入的批次：%(label)s，文件“%(file)s”，%(rows)s 行，"
+                    "%(user)s 于 %(created)s 上传。"
+                )
+                % {
+                    "days": days,
+                    "label": ImportKind(batch.kind).label,
+                    "file": batch.file_name[:80],
+                    "rows": rows,
+                    "user": batch.created_by,
+                    "created": timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
+            batch.delete()
+            purged += 1
+    return purged
 
 
 class _RowTaken(Exception):

@@ -34,3 +34,4 @@ def test_every_scheduled_task_exists():
     tasks = our_tasks()
     assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= set(tasks)
     assert app.conf.beat_schedule["ledgers-import-resume"]["task"] == "ledgers.tasks.import_batches_resume"
+    assert app.conf.beat_schedule["ledgers-import-purge-stale"]["task"] == "ledgers.tasks.import_batches_purge_stale"
