@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.requestlocal import client_address
 
@@ -114,7 +115,10 @@ def too_many_requests(request, state: RateLimitState, *, template: str = "error.
         {
             "status": 429,
             "title": _("请求过于频繁"),
-            "message": _("请求过于频繁，请 %(minutes)s 分钟后再试。") % {"minutes": minutes},
+            "message": ngettext(
+                "请求过于频繁，请 %(minutes)s 分钟后再试。", "请求过于频繁，请 %(minutes)s 分钟后再试。", minutes
+            )
+            % {"minutes": minutes},
             **(context or {}),
         },
         status=429,

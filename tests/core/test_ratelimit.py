@@ -56,3 +56,13 @@ def test_an_unreachable_cache_lets_the_request_through(monkeypatch):
     monkeypatch.setattr(ratelimit, "cache", Broken())
     assert rate_limit_hit(scope=SCOPE, address=ADDRESS, now=T0).exceeded is False
     assert rate_limit_peek(scope=SCOPE, address=ADDRESS, now=T0).exceeded is False
+
+
+def test_the_answer_is_429_with_retry_after_and_the_minutes_to_wait(rf):
+    state = ratelimit.RateLimitState(SCOPE, 3, RateLimit(2, 600), retry_after=200, exceeded=True)
+    response = ratelimit.too_many_requests(rf.get("/ledgers/rate/x/"), state, template="ledgers/public/message.html")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "200"
+    html = response.content.decode()
+    assert '<h1 class="h4">请求过于频繁</h1>' in html
+    assert "请求过于频繁，请 4 分钟后再试。" in html
