@@ -11,7 +11,7 @@ from ledgers.choices import AppealCategory, AppealStatus
 from ledgers.models import LivelihoodAppeal
 from ledgers.services import appeal_create
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PAGE_SIZE = 20
 
 
