@@ -8,6 +8,9 @@ Every FilterSet narrows a queryset that the selector has already restricted to t
 scope, so the `region` filter only narrows further: an out-of-scope code simply gives nothing.
 """
 
+import operator
+from functools import reduce
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -92,41 +95,91 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, tie)
 
 
-class LivelihoodAppealFilterSet(django_filters.FilterSet):
+class LedgerOrderingFilter(StableOrderingFilter):
+    """The sortable columns of a ledger list, in the order given: a column every ledger has
+    (registered_on, status, region_id) by its name alone, any other as (field, label). The region
+    sorts by its code under the parameter `region`."""
+
+    SHARED_LABELS = {"registered_on": _("登记日期"), "status": _("状态"), "region_id": _("村（社区）")}
+    PARAMS = {"region_id": "region"}
+
+    def __init__(self, *columns, **kwargs):
+        labels = dict((column, self.SHARED_LABELS[column]) if isinstance(column, str) else column for column in columns)
+        kwargs.setdefault("label", _("排序"))
+        kwargs["fields"] = tuple((field, self.PARAMS.get(field, field)) for field in labels)
+        kwargs["field_labels"] = labels
+        super().__init__(**kwargs)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """The `q` box: the trimmed text, case-insensitively, in any of `search_fields`. Each
+    FilterSet declares its own `q` (the help text says what is searched)."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(self.search_q(value))
+
+    def search_q(self, value: str) -> Q:
+        return reduce(operator.or_, (Q(**{f"{field}__icontains": value}) for field in self.search_fields))
+
+
+class LedgerEntryFilterSet(SearchFilterSet):
+    """What every ledger's list filters on: the village (subtree) and the registration date range,
+    checked together by LedgerFilterForm. Abstract: each ledger names its model, and lists its
+    filters in `Meta.fields` in the order the page and the API show them."""
+
+    region = RegionPrefixFilter()
+    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
+    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+
+    class Meta:
+        form = LedgerFilterForm
+
+
+class DeadlineEntryFilterSet(LedgerEntryFilterSet):
+    """Ledgers whose entries fall due: `overdue` = still open (`open_statuses`) with `due_field`
+    before today; `overdue=false` is everything else."""
+
+    open_statuses: tuple = ()
+    due_field = ""
+
+    overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=self.open_statuses, **{f"{self.due_field}__lt": timezone.localdate()})
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
     """民生诉求 lists: search, category, status, triage, village, overdue, date ranges, ordering."""
+
+    search_fields = ("title", "raiser_name", "responsible_person")
+    open_statuses = APPEAL_OPEN_STATUSES
+    due_field = "promised_date"
 
     q = SearchFilter(method="filter_q", help_text=_("诉求事项、反映人或责任人"))
     category = django_filters.MultipleChoiceFilter(label=_("类别"), choices=AppealCategory.choices)
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=AppealStatus.choices)
     triage = django_filters.ChoiceFilter(label=_("办理方式"), choices=Triage.choices)
-    region = RegionPrefixFilter()
-    overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
-    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
-    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
     promised_before = django_filters.DateFilter(
         field_name="promised_date", lookup_expr="lte", label=_("承诺办结日期不晚于")
     )
-    ordering = StableOrderingFilter(
-        label=_("排序"),
-        fields=(
-            ("registered_on", "registered_on"),
-            ("promised_date", "promised_date"),
-            ("funds_spent_fen", "funds_spent_fen"),
-            ("status", "status"),
-            ("category", "category"),
-            ("region_id", "region"),
-        ),
-        field_labels={
-            "registered_on": _("登记日期"),
-            "promised_date": _("承诺办结日期"),
-            "funds_spent_fen": _("投入资金"),
-            "status": _("状态"),
-            "category": _("类别"),
-            "region_id": _("村（社区）"),
-        },
+    ordering = LedgerOrderingFilter(
+        "registered_on",
+        ("promised_date", _("承诺办结日期")),
+        ("funds_spent_fen", _("投入资金")),
+        "status",
+        ("category", _("类别")),
+        "region_id",
     )
 
-    class Meta:
+    class Meta(DeadlineEntryFilterSet.Meta):
         model = LivelihoodAppeal
         fields = [
             "q",
@@ -140,22 +193,6 @@ class LivelihoodAppealFilterSet(django_filters.FilterSet):
             "promised_before",
             "ordering",
         ]
-        form = LedgerFilterForm
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(raiser_name__icontains=value) | Q(responsible_person__icontains=value)
-        )
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        today = timezone.localdate()
-        overdue = Q(status__in=APPEAL_OPEN_STATUSES, promised_date__lt=today)
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 def looks_like_id_number(value: str) -> bool:
@@ -188,9 +225,11 @@ class IdNumberFilter(django_filters.CharFilter):
         return qs.filter(id_number_q(value))
 
 
-class HardshipHouseholdFilterSet(django_filters.FilterSet):
+class HardshipHouseholdFilterSet(LedgerEntryFilterSet):
     """困难群众 lists. A full ID number typed in the search box, or in `id_number`, is matched
     exactly through the keyed hash (heads and members)."""
+
+    search_fields = ("head_name", "address")
 
     q = SearchFilter(method="filter_q", help_text=_("户主姓名、住址，或完整身份证号"))
     id_number = IdNumberFilter(label=_("身份证号"))
@@ -198,29 +237,16 @@ class HardshipHouseholdFilterSet(django_filters.FilterSet):
         label=_("困难类型"), choices=HardshipType.choices, method="filter_hardship_type"
     )
     status = django_filters.ChoiceFilter(label=_("状态"), choices=HouseholdStatus.choices)
-    region = RegionPrefixFilter()
     is_sensitive = StrictBooleanFilter(label=_("含敏感信息"))
-    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
-    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
-    ordering = StableOrderingFilter(
-        label=_("排序"),
-        fields=(
-            ("registered_on", "registered_on"),
-            ("head_name", "head_name"),
-            ("member_count", "member_count"),
-            ("status", "status"),
-            ("region_id", "region"),
-        ),
-        field_labels={
-            "registered_on": _("登记日期"),
-            "head_name": _("户主姓名"),
-            "member_count": _("家庭人口"),
-            "status": _("状态"),
-            "region_id": _("村（社区）"),
-        },
+    ordering = LedgerOrderingFilter(
+        "registered_on",
+        ("head_name", _("户主姓名")),
+        ("member_count", _("家庭人口")),
+        "status",
+        "region_id",
     )
 
-    class Meta:
+    class Meta(LedgerEntryFilterSet.Meta):
         model = HardshipHousehold
         fields = [
             "q",
@@ -233,15 +259,11 @@ class HardshipHouseholdFilterSet(django_filters.FilterSet):
             "registered_before",
             "ordering",
         ]
-        form = LedgerFilterForm
 
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
+    def search_q(self, value):
         if looks_like_id_number(value):
-            return queryset.filter(id_number_q(value))
-        return queryset.filter(Q(head_name__icontains=value) | Q(address__icontains=value))
+            return id_number_q(value)
+        return super().search_q(value)
 
     def filter_hardship_type(self, queryset, name, value):
         if not value:
@@ -250,39 +272,28 @@ class HardshipHouseholdFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=HouseholdHardship.objects.filter(type__in=value).values("household_id"))
 
 
-class StabilityMatterFilterSet(django_filters.FilterSet):
+class StabilityMatterFilterSet(DeadlineEntryFilterSet):
     """稳定工作 lists: search, type, risk level, status, village, overdue (past the deadline), dates."""
+
+    search_fields = ("title", "parties", "mediator")
+    open_statuses = MATTER_OPEN_STATUSES
+    due_field = "deadline"
 
     q = SearchFilter(method="filter_q", help_text=_("事项、当事人或调解人"))
     matter_type = django_filters.MultipleChoiceFilter(label=_("矛盾类型"), choices=MatterType.choices)
     risk_level = django_filters.MultipleChoiceFilter(label=_("风险等级"), choices=RiskLevel.choices)
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=MatterStatus.choices)
-    region = RegionPrefixFilter()
-    overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
-    registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
-    registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
     deadline_before = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("化解期限不晚于"))
-    ordering = StableOrderingFilter(
-        label=_("排序"),
-        fields=(
-            ("registered_on", "registered_on"),
-            ("deadline", "deadline"),
-            ("risk_level", "risk_level"),
-            ("status", "status"),
-            ("matter_type", "matter_type"),
-            ("region_id", "region"),
-        ),
-        field_labels={
-            "registered_on": _("登记日期"),
-            "deadline": _("化解期限"),
-            "risk_level": _("风险等级"),
-            "status": _("状态"),
-            "matter_type": _("矛盾类型"),
-            "region_id": _("村（社区）"),
-        },
+    ordering = LedgerOrderingFilter(
+        "registered_on",
+        ("deadline", _("化解期限")),
+        ("risk_level", _("风险等级")),
+        "status",
+        ("matter_type", _("矛盾类型")),
+        "region_id",
     )
 
-    class Meta:
+    class Meta(DeadlineEntryFilterSet.Meta):
         model = StabilityMatter
         fields = [
             "q",
@@ -296,23 +307,12 @@ class StabilityMatterFilterSet(django_filters.FilterSet):
             "deadline_before",
             "ordering",
         ]
-        form = LedgerFilterForm
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(parties__icontains=value) | Q(mediator__icontains=value))
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = Q(status__in=MATTER_OPEN_STATUSES, deadline__lt=timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class VillageProfileFilterSet(django_filters.FilterSet):
+class VillageProfileFilterSet(SearchFilterSet):
     """四个知晓: by region (subtree) and by village name or any of the four texts."""
+
+    search_fields = ("region__name", "village_conditions", "household_conditions", "expectations", "problems")
 
     q = SearchFilter(method="filter_q", help_text=_("村（社区）名称或内容"))
     region = RegionPrefixFilter()
@@ -320,15 +320,3 @@ class VillageProfileFilterSet(django_filters.FilterSet):
     class Meta:
         model = VillageProfile
         fields = ["q", "region"]
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(region__name__icontains=value)
-            | Q(village_conditions__icontains=value)
-            | Q(household_conditions__icontains=value)
-            | Q(expectations__icontains=value)
-            | Q(problems__icontains=value)
-        )

@@ -229,3 +229,48 @@ def test_profile_filters(users, tree):
     assert ids(VillageProfileFilterSet(qd("q=五凤"), queryset=qs)) == [other.pk]
     assert ids(VillageProfileFilterSet(qd(f"region={tree.town.code}"), queryset=qs)) == [mine.pk]
     assert VillageProfileFilterSet(qd("region=abc"), queryset=qs).errors["region"] == ["区划代码应为 2 到 12 位数字。"]
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "names"),
+    [
+        (
+            LivelihoodAppealFilterSet,
+            "q category status triage region overdue registered_after registered_before promised_before ordering",
+        ),
+        (
+            HardshipHouseholdFilterSet,
+            "q id_number hardship_type status region is_sensitive registered_after registered_before ordering",
+        ),
+        (
+            StabilityMatterFilterSet,
+            "q matter_type risk_level status region overdue registered_after registered_before deadline_before ordering",
+        ),
+    ],
+)
+def test_ledger_filters_keep_their_order_and_range_check(filterset_class, names):
+    # given a ledger FilterSet built on the shared base
+    # then its filters come in its own order (the API parameters and the form follow it),
+    # households have no overdue filter, and every ledger checks the date range
+    assert list(filterset_class.base_filters) == names.split()
+    bad = filterset_class(qd("registered_after=2024-02-02&registered_before=2024-01-01"), queryset=None)
+    assert bad.form.is_valid() is False
+    assert bad.form.errors["registered_before"] == ["结束日期不能早于开始日期。"]
+
+
+def test_ordering_labels_are_shared_and_region_sorts_by_code():
+    filters = HardshipHouseholdFilterSet.base_filters["ordering"]
+    assert filters.param_map == {
+        "registered_on": "registered_on",
+        "head_name": "head_name",
+        "member_count": "member_count",
+        "status": "status",
+        "region": "region_id",
+    }
+    assert [label for _value, label in filters.extra["choices"]][::2] == [
+        "登记日期",
+        "户主姓名",
+        "家庭人口",
+        "状态",
+        "村（社区）",
+    ]

@@ -646,6 +646,24 @@ def test_bulk_change_reports_each_row(client_for, users, tree, entries):
     }
 
 
+@pytest.mark.parametrize("url_name", ["livelihoodappeal_list", "hardshiphousehold_list", "stabilitymatter_list"])
+def test_select_all_box_only_where_bulk_change_is_allowed(client_for, users, entries, url_name):
+    # given a list page with one row, seen by someone who may change statuses and by someone who may not
+    box = (
+        '<input class="form-check-input fs-4 m-0" type="checkbox" id="select-all-rows" '
+        'data-check-all="input[name=ids][form=bulk-form]" data-testid="select-all">'
+        '<label class="visually-hidden" for="select-all-rows">全选本页</label>'
+    )
+    staff = client_for(users.township_staff).get(reverse(f"ledgers:{url_name}")).content.decode()
+    leader = client_for(users.county_leader).get(reverse(f"ledgers:{url_name}")).content.decode()
+    # then the staff member's header has the labelled box, which targets the row boxes of the bulk form
+    assert staff.count(box) == 1
+    assert staff.count('type="checkbox" name="ids"') == 1
+    assert 'form="bulk-form"' in staff
+    # and the leader sees neither the box nor the row boxes
+    assert "select-all-rows" not in leader and 'name="ids"' not in leader
+
+
 def test_bulk_resolve_without_resolution_fails_per_row(client_for, users, entries):
     response = client_for(users.township_staff).post(
         reverse("ledgers:livelihoodappeal_bulk"), {"ids": [entries["appeal"].pk], "target": "resolved"}, follow=True
