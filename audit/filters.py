@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
+from core.filters import StableOrderingFilter
 from regions.filters import code_validator
 
 SEARCH_MAX_LENGTH = 100
@@ -67,7 +68,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
     at_after = django_filters.DateFilter(label=_("开始日期"), method="filter_at_after")
     at_before = django_filters.DateFilter(label=_("结束日期"), method="filter_at_before")
     ip = IPAddressFilter(label=_("来源地址"), field_name="ip_address")
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         label=_("排序"),
         fields=(
             ("at", "at"),

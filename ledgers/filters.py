@@ -16,10 +16,9 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.constants import EMPTY_VALUES
 
 from core.crypto import keyed_hash
-from core.filters import StrictBooleanFilter
+from core.filters import StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.choices import (
     APPEAL_OPEN_STATUSES,
@@ -80,19 +79,6 @@ class RegionPrefixFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         # "region__code__startswith" compiles to region_id LIKE 'prefix%' (Region's pk is its code).
         return super().filter(qs, value.strip() if value else value)
-
-
-class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ordering on whitelisted columns, always ending with the primary key so pages are stable."""
-
-    def filter(self, qs, value):
-        if value in EMPTY_VALUES:
-            return qs
-        ordering = [self.get_ordering_value(param) for param in value if param not in ("", None)]
-        if not ordering:
-            return qs
-        tie = "-id" if ordering[0].startswith("-") else "id"
-        return qs.order_by(*ordering, tie)
 
 
 class LedgerOrderingFilter(StableOrderingFilter):

@@ -274,3 +274,19 @@ def test_ordering_labels_are_shared_and_region_sorts_by_code():
         "状态",
         "村（社区）",
     ]
+
+
+def test_descending_sort_choices_are_labelled_in_the_page_language():
+    from django.utils import translation
+
+    from audit.filters import AuditEventFilterSet
+
+    # given the ordering choices of a ledger list and of the audit trail
+    def descending(filterset_class, value):
+        return dict(filterset_class.base_filters["ordering"].extra["choices"])[value]
+
+    # then the descending half is Chinese by default and English when asked
+    assert str(descending(LivelihoodAppealFilterSet, "-registered_on")) == "登记日期（降序）"
+    assert str(descending(AuditEventFilterSet, "-at")).endswith("（降序）")
+    with translation.override("en"):
+        assert str(descending(LivelihoodAppealFilterSet, "-registered_on")) == "Registration date (descending)"
