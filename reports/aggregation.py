@@ -28,25 +28,41 @@ def monthly_min_level() -> int:
     return int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP))
 
 
+def depth_limits(metric) -> tuple[int, int]:
+    """(deepest level with a total row, deepest level with month rows, 0 for none) of a stored
+    metric: the roll-up rules above, in the one form the Python roll-up and both SQL paths use."""
+    total = int(BREAKDOWN_MIN_LEVEL) if metric.breakdown else int(Level.VILLAGE)
+    month = min(total, monthly_min_level()) if metric.monthly else 0
+    return total, month
+
+
+def stored_limits() -> dict[str, tuple[int, int]]:
+    return {key: depth_limits(metric) for key, metric in load_sources().metrics.items() if metric.is_stored}
+
+
+def limits_values(limits: dict[str, tuple[int, int]]) -> str:
+    """The limits as a SQL VALUES list: (metric, total_level, month_level)."""
+    return ", ".join(f"({lit(key)}, {total}, {month})" for key, (total, month) in limits.items())
+
+
 def rollup(rows, *, into=None) -> dict[tuple[str, str, str], int]:
     """{(region_code, period, metric): value} from per-village (region_code, month, metric, value) rows."""
-    metrics = load_sources().metrics
-    monthly_level = monthly_min_level()
+    limits = stored_limits()
     out = into if into is not None else defaultdict(int)
     for code, period, key, value in rows:
-        metric = metrics.get(key)
-        if metric is None or not value:
+        if key not in limits or not value:
             continue
+        total_level, month_level = limits[key]
         size = len(code)
         for length in LENGTHS:
             if length > size:
                 break
             level = LEVEL_BY_LENGTH[length]
-            if metric.breakdown and level > BREAKDOWN_MIN_LEVEL:
-                continue
+            if level > total_level:
+                break
             prefix = code[:length]
             out[(prefix, TOTAL_PERIOD, key)] += value
-            if metric.monthly and level <= monthly_level:
+            if level <= month_level:
                 out[(prefix, period, key)] += value
     return out
 
@@ -97,16 +113,17 @@ def write_rows(connection, generation: int, rows: dict, *, add: bool = False) ->
 
 def write_full_postgresql(connection, generation: int) -> int:
     """Every summary row in one INSERT ... SELECT per fact: a GROUP BY per (village, month), rolled
-    up to every level in one GROUPING SETS pass, unpivoted to one row per metric."""
+    up to every level in one GROUPING SETS pass, unpivoted to one row per metric and kept under
+    each metric's depth limits (`depth_limits`)."""
     dialect = Dialect("postgresql")
-    metrics = load_sources().metrics
-    monthly_level = monthly_min_level()
+    limits = stored_limits()
+    deepest_month = max((month for _total, month in limits.values()), default=0)
     sets = []
-    for length in LENGTHS[:-1]:
-        if LEVEL_BY_LENGTH[length] <= monthly_level:
+    for length in LENGTHS:
+        if LEVEL_BY_LENGTH[length] <= deepest_month:
             sets.append(f"(p{length}, period)")
         sets.append(f"(p{length})")
-    sets.append("(rc)")
+    level_of = " ".join(f"WHEN {n} THEN {int(LEVEL_BY_LENGTH[n])}" for n in LENGTHS)
     rows = 0
     with connection.cursor() as cursor:
         for fact in load_sources().facts.values():
@@ -117,22 +134,22 @@ def write_full_postgresql(connection, generation: int) -> int:
                 for n in LENGTHS[:-1]
             )
             values = ", ".join(
-                f"({lit(key)}, r.{column}, {'true' if metrics[key].monthly else 'false'}, "
-                f"{'true' if metrics[key].breakdown else 'false'})"
+                f"({lit(key)}, r.{column}, {limits[key][0]}, {limits[key][1]})"
                 for key, column in zip(keys, columns, strict=True)
             )
             sql = (
                 f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
                 f"SELECT %s, r.code, r.period, u.metric, u.value FROM ("
-                f"SELECT COALESCE(a.rc, {', '.join(f'a.p{n}' for n in reversed(LENGTHS[:-1]))}) AS code, "
-                f"COALESCE(a.period, '') AS period, (a.rc IS NOT NULL) AS is_village, "
+                f"SELECT COALESCE({', '.join(f'a.p{n}' for n in reversed(LENGTHS))}) AS code, "
+                f"COALESCE(a.period, '') AS period, "
                 + ", ".join(f"SUM(a.{c})::bigint AS {c}" for c in columns)
-                + f" FROM (SELECT CASE WHEN length(w.region_code) = {LENGTHS[-1]} THEN w.region_code END AS rc, "
-                f"{prefixes}, w.period, {', '.join(f'w.{c}' for c in columns)} FROM ({wide}) w) a "
+                + f" FROM (SELECT CASE WHEN length(w.region_code) = {LENGTHS[-1]} THEN w.region_code END "
+                f"AS p{LENGTHS[-1]}, {prefixes}, w.period, {', '.join(f'w.{c}' for c in columns)} FROM ({wide}) w) a "
                 f"GROUP BY GROUPING SETS ({', '.join(sets)})"
-                f") r CROSS JOIN LATERAL (VALUES {values}) AS u(metric, value, monthly, breakdown) "
-                f"WHERE r.code IS NOT NULL AND u.value <> 0 AND (r.period = '' OR u.monthly) "
-                f"AND NOT (r.is_village AND u.breakdown)"
+                f") r CROSS JOIN LATERAL (VALUES {values}) AS u(metric, value, total_level, month_level) "
+                f"CROSS JOIN LATERAL (SELECT CASE length(r.code) {level_of} END AS level) AS v "
+                "WHERE r.code IS NOT NULL AND u.value <> 0 AND v.level <= u.total_level "
+                "AND (r.period = '' OR v.level <= u.month_level)"
             )
             cursor.execute(sql, [generation])
             rows += cursor.rowcount
@@ -146,35 +163,26 @@ def write_full(connection, generation: int) -> int:
 
 
 def fold_deltas_postgresql(connection, generation: int) -> tuple[int, int]:
-    """The fold in one statement: the change log rolled up by prefix (same rules as `rollup`) and
-    added to the summary rows with ON CONFLICT; then the folded change-log rows deleted."""
-    metrics = load_sources().metrics
-    monthly_level = monthly_min_level()
+    """The fold in one statement: the change log netted per (village, month, metric), rolled up by
+    prefix under the same limits as `rollup` (a hash join with the limits table, one row per level
+    and period kept) and added to the summary rows with ON CONFLICT; then the folded change-log
+    rows deleted. Metrics no longer registered drop out at the join."""
     levels = ", ".join(f"({n}, {int(LEVEL_BY_LENGTH[n])})" for n in LENGTHS)
-    known = [key for key, m in metrics.items() if m.is_stored]
-    monthly = [key for key in known if metrics[key].monthly]
-    breakdown = [key for key in known if metrics[key].breakdown]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
             "SELECT %(generation)s, x.code, x.period, x.metric, SUM(x.value) FROM ("
-            "SELECT left(d.region_code, l.n) AS code, p.period, d.metric, d.value "
-            f"FROM {DELTA_TABLE} d JOIN (VALUES {levels}) AS l(n, level) ON length(d.region_code) >= l.n "
-            "CROSS JOIN LATERAL (VALUES ('', true), (d.period, false)) AS p(period, is_total) "
-            "WHERE d.metric = ANY(%(known)s) "
-            "AND (NOT d.metric = ANY(%(breakdown)s) OR l.level <= %(breakdown_level)s) "
-            "AND (p.is_total OR (d.metric = ANY(%(monthly)s) AND l.level <= %(monthly_level)s))"
+            "SELECT left(d.region_code, l.n) AS code, CASE WHEN p.month THEN d.period ELSE '' END AS period, "
+            "d.metric, d.value "
+            f"FROM (SELECT region_code, period, metric, SUM(value) AS value FROM {DELTA_TABLE} GROUP BY 1, 2, 3) d "
+            f"JOIN (VALUES {limits_values(stored_limits())}) AS r(metric, total_level, month_level) "
+            "ON r.metric = d.metric "
+            f"JOIN (VALUES {levels}) AS l(n, level) ON l.n <= length(d.region_code) AND l.level <= r.total_level "
+            "JOIN (VALUES (false), (true)) AS p(month) ON NOT p.month OR l.level <= r.month_level"
             ") x GROUP BY x.code, x.period, x.metric HAVING SUM(x.value) <> 0 "
             "ON CONFLICT (generation, region_code, period, metric) "
             f"DO UPDATE SET value = {SUMMARY_TABLE}.value + EXCLUDED.value",
-            {
-                "generation": generation,
-                "known": known,
-                "breakdown": breakdown,
-                "monthly": monthly,
-                "breakdown_level": int(BREAKDOWN_MIN_LEVEL),
-                "monthly_level": monthly_level,
-            },
+            {"generation": generation},
         )
         written = max(cursor.rowcount, 0)
         # REPEATABLE READ: deletes exactly the rows the INSERT above read.

@@ -8,7 +8,7 @@ def seed_demo_summaries() -> str:
     """Refresh the summaries so the dashboards show the demo data (idempotent: a rerun with no
     new changes does nothing)."""
     state = SummaryState.objects.filter(pk=1).first()
-    if state is None or state.active_generation is None:
+    if state is None or state.visible_generation is None:
         run = summary_refresh_full()
     elif SummaryDelta.objects.exists():
         run = summary_refresh_incremental()

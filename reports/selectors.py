@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -23,7 +24,7 @@ from regions.models import Region
 from regions.scoping import restrict, scope_prefixes
 from reports.choices import TOTAL_PERIOD
 from reports.metrics import Figure, Metric, figure, get_metric, load_sources, stored_keys_for
-from reports.models import Summary, SummaryState
+from reports.models import Summary, SummarySeal, SummaryState
 
 VIEW_PERMISSION = "reports.view_summary"
 HEADLINE = (
@@ -58,7 +59,10 @@ def ranking_min_sample() -> int:
 
 
 def summary_state() -> SummaryState | None:
-    return SummaryState.objects.select_related("last_run").filter(pk=1).first()
+    """The state row, annotated with whether its active generation is sealed (see
+    `SummaryState.visible_generation`): one query."""
+    sealed = Exists(SummarySeal.objects.filter(generation=OuterRef("active_generation")))
+    return SummaryState.objects.select_related("last_run").annotate(sealed=sealed).filter(pk=1).first()
 
 
 def summary_queryset(*, user, state: SummaryState | None = None):
@@ -66,8 +70,8 @@ def summary_queryset(*, user, state: SummaryState | None = None):
     state = state if state is not None else summary_state()
     queryset = (
         Summary.objects.none()
-        if state is None or state.active_generation is None
-        else (Summary.objects.filter(generation=state.active_generation))
+        if state is None or state.visible_generation is None
+        else (Summary.objects.filter(generation=state.visible_generation))
     )
     return restrict(queryset, user)
 
@@ -197,8 +201,8 @@ def dashboard_cache_key(*, region: Region, state: SummaryState | None) -> str:
     """
     version = (
         "none"
-        if state is None or state.active_generation is None
-        else f"{state.active_generation}.{state.last_run_id}.{state.data_as_of.timestamp() if state.data_as_of else 0}"
+        if state is None or state.visible_generation is None
+        else f"{state.visible_generation}.{state.last_run_id}.{state.data_as_of.timestamp() if state.data_as_of else 0}"
     )
     return ":".join(
         (

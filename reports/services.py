@@ -28,7 +28,7 @@ from core.exceptions import ServiceError
 from regions.scoping import ensure_region
 from reports.aggregation import fold_deltas, write_full
 from reports.choices import RUN_ACTIVE_STATUSES, RunKind, RunStatus
-from reports.models import RefreshRun, Summary, SummaryState
+from reports.models import RefreshRun, Summary, SummarySeal, SummaryState
 from reports.sql import Dialect, install_triggers, trigger_digest, triggers_current
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,9 @@ def _full_body(run: RefreshRun, state: SummaryState) -> None:
         state.trigger_digest = install_triggers(connection)
     run.generation = run.pk
     run.rows = write_full(connection, run.generation)
+    # The seal says the generation's rows are all there (see SummarySeal); one per table state.
+    SummarySeal.objects.all().delete()
+    SummarySeal.objects.create(generation=run.generation)
     with connection.cursor() as cursor:
         # Every change visible to this snapshot is in the figures just computed.
         cursor.execute("DELETE FROM reports_summarydelta")
@@ -137,11 +140,12 @@ def _refresh(kind: str, *, actor=None, run_id: int | None = None) -> RefreshRun:
                 _prepare_transaction(outermost)
                 state = SummaryState.objects.select_for_update().get(pk=1)
                 if kind == RunKind.INCREMENTAL and (
-                    state.active_generation is None
+                    state.visible_generation is None
                     or state.trigger_digest != trigger_digest(Dialect(connection.vendor))
                     or not triggers_current(connection)
                 ):
-                    # Nothing to fold into, or the change log was not complete: compute it all.
+                    # Nothing to fold into (none yet, or its rows lost with the unlogged tables in a
+                    # database crash), or the change log was not complete: compute it all.
                     run.kind = RunKind.FULL
                 if run.kind == RunKind.FULL:
                     _full_body(run, state)

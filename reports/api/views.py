@@ -32,9 +32,9 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             return self.queryset.none()
         state = summary_state()
         queryset = super().get_queryset()
-        if state is None or state.active_generation is None:
+        if state is None or state.visible_generation is None:
             return queryset.none()
-        return queryset.filter(generation=state.active_generation)
+        return queryset.filter(generation=state.visible_generation)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -238,10 +238,14 @@ def raw_contributions():
 
 def direct_counts():
     """{(region code, period, metric): value} for every region of the tree and every figure the
-    summary keeps (breakdowns from township up; months for monthly metrics from township up)."""
+    summary keeps (breakdowns from township up; months for monthly metrics from the level
+    REPORTS_MONTHLY_MIN_LEVEL names up, township by default)."""
+    from django.conf import settings
+
     from reports.metrics import load_sources
 
     metrics = load_sources().metrics
+    monthly_level = getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP)
     contributions = raw_contributions()
     expected = defaultdict(int)
     for region in Region.objects.all():
@@ -252,7 +256,7 @@ def direct_counts():
             if metric.breakdown and region.level > Level.TOWNSHIP:
                 continue
             expected[(region.code, "", key)] += value
-            if metric.monthly and region.level <= Level.TOWNSHIP:
+            if metric.monthly and region.level <= monthly_level:
                 expected[(region.code, month, key)] += value
     return {key: value for key, value in expected.items() if value}
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from regions.choices import LEVEL_BY_LENGTH, Level
 from reports.choices import RunKind, RunStatus
 from reports.models import SummaryDelta, SummaryState
 from reports.services import summary_refresh_full, summary_refresh_incremental
@@ -121,6 +122,23 @@ def test_incremental_refresh_equals_full_refresh_after_random_changes(dataset, t
     full = summary_refresh_full()
     assert incremental == summary_rows(full.generation)
     assert incremental == direct_counts()
+
+
+@pytest.mark.parametrize("monthly_level", [Level.VILLAGE, Level.COUNTY])
+def test_incremental_equals_full_whatever_level_keeps_months(dataset, tree, settings, monthly_level):
+    # given months kept from another level than the township (a deployment setting)
+    settings.REPORTS_MONTHLY_MIN_LEVEL = monthly_level
+    summary_refresh_full()
+    assert summary_rows() == direct_counts()
+    # when records change and an incremental refresh runs
+    _random_changes(dataset, tree, count=20)
+    summary_refresh_incremental()
+    # then the figures are a direct count's, month rows present exactly down to that level
+    incremental = summary_rows()
+    assert incremental == direct_counts()
+    month_levels = {LEVEL_BY_LENGTH[len(code)] for code, period, _metric in incremental if period}
+    assert max(month_levels) == monthly_level
+    assert incremental == summary_rows(summary_refresh_full().generation)
 
 
 def test_incremental_refresh_with_no_changes_changes_nothing(dataset):
@@ -268,3 +286,70 @@ def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, user
                 assert got.value == (Decimal(numerator) / Decimal(denominator) if denominator else None)
             else:
                 assert got.value == value, (code, metric.key)
+
+
+def test_summaries_are_unlogged_on_postgresql_and_the_change_log_is_not(db, on_postgres):
+    if not on_postgres:
+        pytest.skip("unlogged tables are a PostgreSQL feature")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relpersistence FROM pg_class WHERE relname IN "
+            "('reports_summary', 'reports_summaryseal', 'reports_summarydelta') AND relkind = 'r'"
+        )
+        persistence = dict(cursor.fetchall())
+    # derived figures skip the WAL; the change log, which nothing else could rebuild incrementally, keeps it
+    assert persistence == {"reports_summary": "u", "reports_summaryseal": "u", "reports_summarydelta": "p"}
+
+
+def _lose_the_unlogged_tables():
+    """What PostgreSQL's crash recovery does to unlogged tables: empty them (both at once)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE reports_summary, reports_summaryseal")
+        else:
+            cursor.execute("DELETE FROM reports_summary")
+            cursor.execute("DELETE FROM reports_summaryseal")
+
+
+def test_summaries_lost_in_a_crash_show_as_recomputing_never_as_zeros(dataset, tree, users, client_for, api_for):
+    from reports.selectors import summary_state
+
+    # given dashboards showing a full refresh's figures
+    summary_refresh_full()
+    page = client_for(users.province).get("/reports/51/").content.decode()
+    assert "数据截至" in page
+    assert api_for(users.province).get("/api/v1/stats/?region=51").json()["results"]
+    # when a database crash empties the unlogged summaries and their seal
+    _lose_the_unlogged_tables()
+    # then nobody is shown a generation: the page says the figures are being recomputed
+    state = summary_state()
+    assert state.active_generation is not None
+    assert state.visible_generation is None and state.summaries_lost
+    page = client_for(users.province).get("/reports/51/").content.decode()
+    assert "统计数据正在重新计算" in page and "数据截至" not in page
+    # and the API has no figures rather than zeros
+    assert api_for(users.province).get("/api/v1/stats/?region=51").json()["results"] == []
+    # when the next scheduled incremental refresh runs after more changes
+    _random_changes(dataset, tree, count=10)
+    run = summary_refresh_incremental()
+    # then it recomputed everything: a direct count's figures, sealed and shown again
+    assert run.kind == RunKind.FULL and run.status == RunStatus.SUCCEEDED
+    assert summary_rows() == direct_counts()
+    assert summary_state().visible_generation == run.generation
+    assert "数据截至" in client_for(users.province).get("/reports/51/").content.decode()
+
+
+def test_a_full_refresh_keeps_one_seal_for_the_active_generation(dataset):
+    from reports.models import SummarySeal
+
+    first = summary_refresh_full()
+    second = summary_refresh_full()
+    assert list(SummarySeal.objects.values_list("generation", flat=True)) == [second.generation]
+    assert first.generation != second.generation
+    # an incremental refresh folds into the sealed generation and keeps the seal
+    summary_refresh_incremental()
+    assert list(SummarySeal.objects.values_list("generation", flat=True)) == [second.generation]
