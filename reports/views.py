@@ -162,13 +162,17 @@ class DashboardExportView(RegionDashboardMixin, View):
 
         if not can_at_region(request.user, EXPORT_PERMISSION, self.region.code):
             raise PermissionDenied(_("您没有导出统计数据的权限。"))
-        data = selectors.dashboard_figures(user=request.user, region=self.region)
+        state = selectors.summary_state()
+        if state is None or state.visible_generation is None:
+            # Not a table of zeros: there are no figures yet (or they are being recomputed).
+            messages.warning(request, _("尚无可导出的统计数据，请在统计刷新完成后再导出。"))
+            return redirect("reports:region_dashboard", code=self.region.code)
+        data = selectors.dashboard_figures(user=request.user, region=self.region, state=state)
         metrics = data["child_metrics"]
         headers = [_("区划代码"), _("名称"), *(self._header(m) for m in metrics)]
         own = [figure(m, data["own_values"]) for m in metrics]
         rows = [[self.region.code, _("%(name)s（合计）") % {"name": self.region.name}, *map(self._cell, own)]]
         rows += [[child.code, child.name, *map(self._cell, figs)] for child, figs in data["child_rows"]]
-        state = data["state"]
         as_of = timezone.localtime(state.data_as_of).strftime("%Y%m%d%H%M") if state and state.data_as_of else "none"
         response = workbook_response(
             filename=f"统计-{self.region.name}-{as_of}.xlsx",

@@ -182,6 +182,19 @@ def test_export_of_the_child_table(refreshed, users, client_for):
     assert AuditEvent.objects.filter(action="export", region_code="510121", actor=users.county_leader).count() == 1
 
 
+def test_export_without_figures_is_refused_with_a_message_not_a_table_of_zeros(tree, users, client_for):
+    from audit.models import AuditEvent
+
+    # given no refresh has run yet
+    client = client_for(users.county_leader)
+    # when the county leader asks for the export
+    response = client.get("/reports/510121/export.xlsx", follow=True)
+    # then they are back on the dashboard with a message, and nothing was exported
+    assert response.redirect_chain == [("/reports/510121/", 302)]
+    assert "尚无可导出的统计数据" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
 @pytest.mark.parametrize(
     ("who", "code", "status"),
     [
