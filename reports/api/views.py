@@ -1,17 +1,22 @@
+import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 
+from core.api.pagination import BoundedPagination
+from core.paginator import count_cap
 from regions.choices import LEVEL_BY_LENGTH
 from regions.scoping import ScopedViewSetMixin
 from reports.api.serializers import MetricSerializer, StatFigureSerializer, metric_payload
 from reports.filters import SummaryFilterSet
-from reports.metrics import all_metrics, figure, get_metric, load_sources
+from reports.metrics import all_metrics, figure, get_metric, load_sources, stored_keys_for
 from reports.models import Summary
 from reports.selectors import region_names, summary_state
 
@@ -26,6 +31,7 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     serializer_class = StatFigureSerializer
     filterset_class = SummaryFilterSet
     filter_backends = [DjangoFilterBackend]
+    pagination_class = BoundedPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
@@ -40,29 +46,70 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         requested = [k for k in request.query_params.get("metric", "").split(",") if k.strip()]
         metrics = [get_metric(k.strip()) for k in requested] or [m for m in all_metrics() if not m.breakdown]
-        values: dict = defaultdict(dict)
-        for code, period, metric, value in queryset.values_list("region_code", "period", "metric", "value"):
-            values[(code, period)][metric] = value
-        names = region_names({code for code, _p in values})
-        items = []
-        for code, period in sorted(values):
-            for metric in metrics:
-                fig = figure(metric, values[(code, period)])
-                items.append(
-                    {
-                        "region_code": code,
-                        "region_name": names.get(code, ""),
-                        "level": LEVEL_BY_LENGTH.get(len(code)),
-                        "period": period,
-                        "metric": metric.key,
-                        "unit": str(metric.unit),
-                        "value": fig.value,
-                        "numerator": fig.numerator,
-                        "denominator": fig.denominator,
-                    }
-                )
-        page = self.paginate_queryset(items)
+        figures = FigureSequence(queryset.filter(metric__in=stored_keys_for(metrics)), metrics)
+        page = self.paginate_queryset(figures)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class FigureSequence(Sequence):
+    """The figures of a filtered summary queryset as a lazy sequence for the paginator: one item
+    per (region, period) key and metric, in code, period and metric order. Only the keys are
+    counted (up to the list cap) and only the requested page's keys are read, so an unfiltered
+    call over the province costs a page, not the whole summary table."""
+
+    def __init__(self, queryset, metrics):
+        self.queryset = queryset
+        self.metrics = metrics
+        self.keys = queryset.order_by("region_code", "period").values_list("region_code", "period").distinct()
+
+    @cached_property
+    def _length(self) -> int:
+        width = len(self.metrics)
+        # Enough keys to tell whether the items pass the cap (the paginator only needs that much).
+        keys = self.keys[: math.ceil((count_cap() + 1) / width) + 1].count()
+        return keys * width
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop, _step = index.indices(len(self))
+        width = len(self.metrics)
+        first = start // width
+        keys = list(self.keys[first : math.ceil(stop / width)])
+        values: dict = defaultdict(dict)
+        if keys:
+            wanted = set(keys)
+            rows = self.queryset.filter(
+                region_code__in={code for code, _p in keys}, period__in={period for _c, period in keys}
+            ).values_list("region_code", "period", "metric", "value")
+            for code, period, metric, value in rows:
+                if (code, period) in wanted:
+                    values[(code, period)][metric] = value
+        names = region_names({code for code, _p in keys})
+        items = [
+            self._item(code, period, metric, values[(code, period)], names)
+            for code, period in keys
+            for metric in self.metrics
+        ]
+        return items[start - first * width : stop - first * width]
+
+    @staticmethod
+    def _item(code, period, metric, values, names) -> dict:
+        fig = figure(metric, values)
+        return {
+            "region_code": code,
+            "region_name": names.get(code, ""),
+            "level": LEVEL_BY_LENGTH.get(len(code)),
+            "period": period,
+            "metric": metric.key,
+            "unit": str(metric.unit),
+            "value": fig.value,
+            "numerator": fig.numerator,
+            "denominator": fig.denominator,
+        }
 
 
 class MetricViewSet(viewsets.ViewSet):

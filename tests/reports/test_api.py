@@ -81,6 +81,50 @@ def test_stats_children_and_months(refreshed, users, api_for):
     assert {i["region_code"] for i in items} == {"510121106", "510121113"}
 
 
+def _all_pages(client, url):
+    items, page = [], client.get(url).json()
+    while True:
+        items += page["results"]
+        if not page["next"]:
+            return items, page
+        page = client.get(page["next"]).json()
+
+
+def test_unfiltered_stats_page_through_every_figure_in_order(refreshed, users, api_for):
+    from reports.models import Summary
+
+    client = api_for(users.province)
+    metrics = ["problems_registered", "satisfaction_rate", "ratings_count"]
+    # when a caller pages through every figure of their scope, 7 at a time (pages cut across keys)
+    items, last = _all_pages(client, f"/api/v1/stats/?metric={','.join(metrics)}&page_size=7")
+    # then every region with a total of one of the metrics' stored rows comes once (totals are the
+    # default period), in code order, with all three metrics each
+    stored = {"appeals_registered", "matters_registered", "ratings_satisfied", "ratings_count"}
+    keys = sorted(set(Summary.objects.filter(metric__in=stored, period="").values_list("region_code", "period")))
+    assert [(i["region_code"], i["period"], i["metric"]) for i in items] == [
+        (code, period, metric) for code, period in keys for metric in metrics
+    ]
+    assert last["count"] == len(items) and last["count_capped"] is False
+    expected = direct_counts()
+    by_key = {(i["region_code"], i["period"], i["metric"]): i for i in items}
+    assert by_key[("510121113", "", "ratings_count")]["value"] == expected.get(("510121113", "", "ratings_count"), 0)
+
+
+def test_unfiltered_stats_count_up_to_the_cap_and_read_one_page(
+    refreshed, users, api_for, settings, django_assert_max_num_queries
+):
+    # given a list cap lower than the figures in scope
+    settings.JICENG_LIST_COUNT_CAP = 20
+    client = api_for(users.province)
+    # when the province asks for everything, without a filter
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/stats/?page_size=15").json()
+    # then the count stops at the cap and says so, and the page holds page_size items
+    assert (body["count"], body["count_capped"], len(body["results"])) == (20, True, 15)
+    assert len(client.get("/api/v1/stats/?page_size=15&page=2").json()["results"]) == 5
+    assert client.get("/api/v1/stats/?page_size=15&page=3").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("who", "visible"),
     [
