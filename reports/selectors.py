@@ -119,8 +119,24 @@ def figures(metrics: list[Metric], values: dict) -> list[Figure]:
     return [figure(metric, values) for metric in metrics]
 
 
+def month_span(first: str, last: str, *, at_most: int) -> list[str]:
+    """Consecutive calendar months ("YYYY-MM") from `first` to `last`, the latest `at_most` of them."""
+    year, month = int(last[:4]), int(last[5:7])
+    out: list[str] = []
+    while len(out) < at_most:
+        current = f"{year:04d}-{month:02d}"
+        if current < first:
+            break
+        out.append(current)
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
 def monthly_values(*, user, code: str, keys, state=None, months: int = TREND_MONTHS) -> dict[str, dict]:
-    """{month: {stored key: value}} for the region's latest `months` months with any figure."""
+    """{month: {stored key: value}} for the region's latest `months` calendar months, consecutive:
+    from its first month with any figure to the later of its last such month and the month the
+    data is as of; a month with nothing registered is there, empty (counts 0, rates "—"), so a
+    chart's axis never skips a month."""
     rows = (
         summary_queryset(user=user, state=state)
         .filter(region_code=code, metric__in=list(keys))
@@ -130,7 +146,12 @@ def monthly_values(*, user, code: str, keys, state=None, months: int = TREND_MON
     out: dict = defaultdict(dict)
     for period, metric, value in rows:
         out[period][metric] = value
-    return {month: out[month] for month in sorted(out)[-months:]}
+    if not out:
+        return {}
+    last = max(out)
+    if state is not None and state.data_as_of is not None:
+        last = max(last, timezone.localtime(state.data_as_of).strftime("%Y-%m"))
+    return {month: out.get(month, {}) for month in month_span(min(out), last, at_most=months)}
 
 
 @dataclass
@@ -273,9 +294,12 @@ def monthly_report(*, user, region: Region, month: str) -> dict:
         state=state,
     )
     columns = [*derived, *monthly]
+    monthly_level = int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP))
     return {
         "state": state,
         "month": month,
+        # Below the level that keeps months (villages by default) there are totals only.
+        "has_months": region.level <= monthly_level,
         "figure_rows": list(
             zip(
                 figures(columns, values.get((region.code, month), {})),

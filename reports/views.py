@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
@@ -96,12 +97,18 @@ class DashboardView(RegionDashboardMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         state = selectors.summary_state()
         context.update(self.base_context())
-        context.update(self.cached_part(state))
+        if state is not None and state.visible_generation is not None:
+            context.update(self.cached_part(state))
+        else:
+            # No figures to show (before the first refresh, or being recomputed): say so, never zeros.
+            context.update({"no_figures": True, "children": [], "figures_html": "", "children_html": ""})
         context["state"] = state
         context["region"] = self.region
         context["overdue"] = selectors.overdue_appeals(user=self.request.user, region=self.region)
-        context["overdue_rows"] = [(appeal, appeal_url(appeal.pk)) for appeal in context["overdue"]]
-        context["today"] = timezone.localdate()
+        context["today"] = today = timezone.localdate()
+        context["overdue_rows"] = [
+            (appeal, appeal_url(appeal.pk), (today - appeal.promised_date).days) for appeal in context["overdue"]
+        ]
         if context["can_refresh"]:
             context["latest_run"] = RefreshRun.objects.order_by("-id").first()
         return context
@@ -216,12 +223,17 @@ class MonthlyReportView(RegionDashboardMixin, TemplateView):
         month = self.request.GET.get("month", "").strip()
         if month and not MONTH.match(month):
             raise BadRequest(_("月份格式应为 YYYY-MM，例如 2026-01。"))
+        context.update(self.base_context())
+        state = selectors.summary_state()
+        if state is None or state.visible_generation is None:
+            context.update({"no_figures": True, "state": state, "month": month})
+            context["printed_at"] = timezone.localtime()
+            return context
         data = selectors.monthly_report(
             user=self.request.user, region=self.region, month=month or timezone.localdate().strftime("%Y-%m")
         )
         if not month and data["months"]:
             data = selectors.monthly_report(user=self.request.user, region=self.region, month=data["months"][0])
-        context.update(self.base_context())
         context.update(data)
         context["printed_at"] = timezone.localtime()
         return context
@@ -241,7 +253,12 @@ class RefreshView(LoginRequiredMixin, View):
         if request.htmx:
             return render(request, "reports/includes/run_status.html", {"run": run, "polling": True})
         messages.info(request, _("已提交刷新，稍后数据将更新。"))
-        return redirect(request.POST.get("next") or reverse("reports:dashboard"))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("reports:dashboard")  # only back to a page of this site
+        return redirect(target)
 
 
 class RunStatusView(LoginRequiredMixin, View):

@@ -200,7 +200,10 @@ def test_sidebar_and_ledger_list_render_in_english(compiled_catalogue, users, cl
 
 
 def test_dashboard_renders_in_english(compiled_catalogue, users, client_for):
-    # given a provincial officer who switched to English
+    from reports.services import summary_refresh_full
+
+    # given summaries, and a provincial officer who switched to English
+    summary_refresh_full()
     client = english_client(client_for(users.province))
     # when they open the dashboard (it redirects to their region's board)
     response = client.get("/reports/", follow=True)

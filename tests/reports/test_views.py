@@ -143,10 +143,43 @@ def test_dashboard_runs_a_bounded_number_of_queries(refreshed, users, client_for
         assert client.get("/reports/510121/").status_code == 200
 
 
-def test_dashboard_before_any_refresh_says_there_is_no_data(tree, users, client_for):
-    response = client_for(users.province).get("/reports/51/")
-    assert response.status_code == 200
-    assert "尚未生成统计数据" in response.content.decode()
+def test_dashboard_before_any_refresh_says_there_is_no_data_and_shows_no_zeros(tree, users, client_for):
+    # given appeals recorded but no refresh run yet
+    from tests.reports.conftest import build_dataset
+
+    build_dataset(tree, seed=4, appeals=5, households=1, matters=1)
+    for path in ("/reports/51/", "/reports/510121/monthly/"):
+        response = client_for(users.province).get(path)
+        page = response.content.decode()
+        # then the page says there are no figures yet, with no figure card, table or export button
+        assert response.status_code == 200
+        assert "尚未生成统计数据" in page and 'data-testid="no-figures"' in page
+        assert 'data-testid="value-' not in page
+        assert 'data-testid="export-xlsx"' not in page and 'data-testid="report-figures"' not in page
+    # and the overdue list, which reads live rows, is still there
+    assert 'data-testid="overdue-' in client_for(users.province).get("/reports/51/").content.decode()
+
+
+def test_dashboard_trend_has_every_calendar_month_in_its_span(refreshed, users, client_for):
+    from reports.models import Summary
+
+    # given a county whose months with figures have a gap (a month's rows taken out of the summary)
+    rows = Summary.objects.filter(region_code="510121").exclude(period="")
+    months = sorted(set(rows.filter(metric="appeals_registered").values_list("period", flat=True)))
+    assert len(months) >= 3, "the data set spans at least three months"
+    gap = months[1]
+    rows.filter(period=gap).delete()
+    response = client_for(users.county_leader).get("/reports/510121/")
+    shown = [month for month, _figures in response.context["trend_rows"]]
+    # then the trend runs through consecutive months from the first with figures
+    assert shown[0] == months[0]
+    for earlier, later in zip(shown, shown[1:], strict=False):
+        year, month = map(int, earlier.split("-"))
+        assert later == (f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}")
+    # to the month the data is as of, the month without figures there and counting 0
+    assert shown[-1] >= months[-1]
+    figures = {fig.metric.key: fig.value for fig in dict(response.context["trend_rows"])[gap]}
+    assert figures["problems_registered"] == 0
 
 
 def test_rankings_need_the_minimum_sample(refreshed, users, client_for, settings):
@@ -219,6 +252,38 @@ def test_monthly_report_shows_the_months_figures(refreshed, users, client_for):
     assert rows["appeals_registered"][0].value == expected[("510121", month, "appeals_registered")]
     assert rows["appeals_registered"][1].value == expected[("510121", "", "appeals_registered")]
     assert "reports/print.css" in response.content.decode()
+
+
+def test_village_report_has_totals_only_never_invented_month_zeros(refreshed, users, client_for):
+    expected = direct_counts()
+    response = client_for(users.village_cadre).get("/reports/510121113001/monthly/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["has_months"] is False
+    assert 'data-testid="no-months"' in page
+    assert 'data-testid="report-title">竹篙村 统计报告<' in page
+    rows = {fig.metric.key: total for fig, total in response.context["figure_rows"]}
+    assert rows["appeals_registered"].value == expected[("510121113001", "", "appeals_registered")]
+
+
+def test_overdue_list_shows_days_overdue(refreshed, users, client_for):
+    import re
+
+    from django.utils import timezone
+
+    response = client_for(users.county_leader).get("/reports/510121/")
+    first = response.context["overdue"][0]
+    days = (timezone.localdate() - first.promised_date).days
+    cells = re.findall(r'data-testid="overdue-days">([^<]*)<', response.content.decode())
+    assert cells[0] == f"{days} 天"
+
+
+def test_refresh_now_goes_back_only_to_a_page_of_this_site(refreshed, users, client_for):
+    client = client_for(users.province)
+    assert client.post("/reports/refresh/", {"next": "/reports/5101/"})["Location"] == "/reports/5101/"
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        RefreshRun.objects.all().delete()
+        assert client.post("/reports/refresh/", {"next": target})["Location"] == "/reports/"
 
 
 def test_monthly_report_refuses_a_malformed_month(refreshed, users, client_for):
