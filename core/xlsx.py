@@ -68,10 +68,18 @@ class Sheet:
 
 
 def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the real UTF-8 name (RFC 5987 `filename*`)."""
+    """`attachment` with an ASCII fallback name and the real UTF-8 name (RFC 5987 `filename*`).
+    The fallback keeps what ASCII there is of a Chinese name behind a plain stem:
+    "统计-金堂县-202611260412.xlsx" -> "download-202611260412.xlsx", "民生诉求.xlsx" -> "download.xlsx"."""
     ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").strip()
-    if not ascii_name or ascii_name.startswith("."):
-        ascii_name = "download" + (ascii_name if ascii_name.startswith(".") else ".xlsx")
+    stem, dot, extension = ascii_name.rpartition(".")
+    if not dot:
+        stem, extension = ascii_name, "xlsx"
+    stem = stem.strip("-_ .")
+    if not stem:
+        ascii_name = f"download.{extension}"
+    elif not filename.isascii():
+        ascii_name = f"download-{stem}.{extension}"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

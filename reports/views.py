@@ -162,10 +162,12 @@ class DashboardView(RegionDashboardMixin, TemplateView):
 
 
 class DashboardExportView(RegionDashboardMixin, View):
-    """The child-region table (and the region's own row) as an xlsx download."""
+    """Every table of the dashboard as one xlsx workbook: the child regions (with the region's own
+    row), the monthly trend, the breakdowns, the rankings, and a sheet saying what it is (region,
+    data as of, exported when and by whom, every column's definition)."""
 
     def get(self, request, code):
-        from core.xlsx import workbook_response
+        from core.xlsx import Sheet, workbook_response
 
         if not can_at_region(request.user, EXPORT_PERMISSION, self.region.code):
             raise PermissionDenied(_("您没有导出统计数据的权限。"))
@@ -175,18 +177,45 @@ class DashboardExportView(RegionDashboardMixin, View):
             messages.warning(request, _("尚无可导出的统计数据，请在统计刷新完成后再导出。"))
             return redirect("reports:region_dashboard", code=self.region.code)
         data = selectors.dashboard_figures(user=request.user, region=self.region, state=state)
+        code_header = _("区划代码")
         metrics = data["child_metrics"]
-        headers = [_("区划代码"), _("名称"), *(self._header(m) for m in metrics)]
         own = [figure(m, data["own_values"]) for m in metrics]
         rows = [[self.region.code, _("%(name)s（合计）") % {"name": self.region.name}, *map(self._cell, own)]]
         rows += [[child.code, child.name, *map(self._cell, figs)] for child, figs in data["child_rows"]]
-        as_of = timezone.localtime(state.data_as_of).strftime("%Y%m%d%H%M") if state and state.data_as_of else "none"
+        trend_metrics = [series["metric"] for series in data["trend"]["series"]]
+        sheets = [
+            Sheet(
+                title=_("下级区划"),
+                headers=[code_header, _("名称"), *(self._header(m) for m in metrics)],
+                rows=rows,
+                text_columns=[code_header],
+            ),
+            Sheet(
+                title=_("月度趋势"),
+                headers=[_("月份"), *(self._header(m) for m in trend_metrics)],
+                rows=[[month, *map(self._cell, figs)] for month, figs in data["trend_rows"]],
+                text_columns=[_("月份")],
+            ),
+            Sheet(
+                title=_("分类统计"),
+                headers=[_("分类"), _("项目"), _("数值")],
+                rows=[
+                    [str(item["breakdown"].label), str(metric.label), value]
+                    for item in data["breakdowns"]
+                    for metric, value in item["items"]
+                ],
+            ),
+            Sheet(
+                title=_("排名"),
+                headers=[_("指标"), _("名次"), code_header, _("名称"), _("数值"), _("分子"), _("分母")],
+                rows=self._ranking_rows(data["rankings"]),
+                text_columns=[code_header],
+            ),
+            Sheet(title=_("说明"), headers=[_("项目"), _("内容")], rows=self._about(state, [*metrics, *trend_metrics])),
+        ]
+        as_of = timezone.localtime(state.data_as_of).strftime("%Y%m%d%H%M") if state.data_as_of else "none"
         response = workbook_response(
-            filename=f"统计-{self.region.name}-{as_of}.xlsx",
-            headers=headers,
-            rows=rows,
-            text_columns=[_("区划代码")],
-            title=str(self.region.name)[:31],
+            filename=_("统计-%(name)s-%(time)s.xlsx") % {"name": self.region.name, "time": as_of}, sheets=sheets
         )
         audit_record(
             actor=request.user,
@@ -196,6 +225,23 @@ class DashboardExportView(RegionDashboardMixin, View):
             message=_("导出%(name)s统计表，%(count)s 行") % {"name": self.region.name, "count": len(rows)},
         )
         return response
+
+    def _ranking_rows(self, rankings):
+        for ranking in rankings:
+            label = self._header(ranking.metric)
+            for place, (child, fig) in enumerate(ranking.rows, start=1):
+                yield [label, place, child.code, child.name, self._cell(fig), fig.numerator, fig.denominator]
+            for child in ranking.too_small:
+                yield [label, _("样本不足，未排名"), child.code, child.name, None, None, None]
+
+    def _about(self, state, metrics):
+        yield [_("区划"), f"{self.region.name}（{self.region.code}）"]
+        yield [_("数据截至"), timezone.localtime(state.data_as_of).strftime("%Y-%m-%d %H:%M")]
+        yield [_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")]
+        yield [_("导出人"), str(self.request.user)]
+        yield [_("排名最小样本量"), selectors.ranking_min_sample()]
+        for metric in dict.fromkeys(metrics):
+            yield [self._header(metric), str(metric.definition)]
 
     @staticmethod
     def _header(metric):

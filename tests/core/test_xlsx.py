@@ -55,6 +55,8 @@ def test_content_disposition_has_ascii_fallback_and_rfc5987_name():
     )
     header = content_disposition("民生诉求 导出.xlsx")
     assert header == "attachment; filename=\"download.xlsx\"; filename*=UTF-8''" + quote("民生诉求 导出.xlsx", safe="")
+    # what ASCII a Chinese name has is kept behind a plain stem, never as "--2026....xlsx"
+    assert 'filename="download-202611260412.xlsx"' in content_disposition("统计-金堂县-202611260412.xlsx")
 
 
 def test_template_sheet_has_comments_and_dropdowns(tmp_path):

@@ -64,7 +64,7 @@ def test_export_applies_the_list_filters_and_masks_phones(client_for, users, app
     assert {r[8] for r in rows[1:]} == {"138****1234"}
     assert all(r[5] == "饮水" and r[14] == 1500 for r in rows[1:])
     assert sheet["D2"].number_format == "@"
-    assert response["Content-Disposition"].startswith('attachment; filename="-')
+    assert response["Content-Disposition"].startswith('attachment; filename="download-')
     assert "filename*=UTF-8''" + quote("民生诉求-") in response["Content-Disposition"]
 
 

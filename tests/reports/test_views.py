@@ -215,6 +215,28 @@ def test_export_of_the_child_table(refreshed, users, client_for):
     assert AuditEvent.objects.filter(action="export", region_code="510121", actor=users.county_leader).count() == 1
 
 
+def test_export_holds_every_dashboard_table_and_what_it_is(refreshed, users, client_for):
+    response = client_for(users.county_leader).get("/reports/510121/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    dashboard = client_for(users.county_leader).get("/reports/510121/").context
+    # then one sheet per table of the dashboard, and one saying what the figures are
+    assert book.sheetnames == ["下级区划", "月度趋势", "分类统计", "排名", "说明"]
+    trend = list(book["月度趋势"].iter_rows(values_only=True))
+    assert [row[0] for row in trend[1:]] == [month for month, _figs in dashboard["trend_rows"]]
+    breakdowns = list(book["分类统计"].iter_rows(values_only=True))[1:]
+    assert len(breakdowns) == sum(len(item["items"]) for item in dashboard["breakdowns"]) > 0
+    ranked = list(book["排名"].iter_rows(values_only=True))[1:]
+    assert len(ranked) == sum(len(r.rows) + len(r.too_small) for r in dashboard["rankings"])
+    about = dict(list(book["说明"].iter_rows(values_only=True))[1:])
+    assert about["区划"] == "金堂县（510121）"
+    assert about["数据截至"] and about["导出人"]
+    assert about["登记问题"].startswith("登记的民生诉求件数")
+    from urllib.parse import quote
+
+    assert quote("统计-金堂县-", safe="") in response["Content-Disposition"]
+    assert 'filename="download-' in response["Content-Disposition"]
+
+
 def test_export_without_figures_is_refused_with_a_message_not_a_table_of_zeros(tree, users, client_for):
     from audit.models import AuditEvent
 
