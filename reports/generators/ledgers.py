@@ -2,12 +2,16 @@
 households in difficulty (hardship types, members, help records), stability matters (mediation
 steps) and the villages' "four knowings".
 
-Figures at scale 1.0 follow the source text: 600,000 appeals of which about 84 % resolved
-(resolved, disclosed or rated; ~504,000), about 212,000 of those with funds spent, about
-2.68 billion yuan in total; residents' satisfaction (score 3 and above) about 93 % of the
-scored ratings; 300,000 households; 60,000 stability matters. Every village and township gets at
-least one entry of each ledger at scale 1.0, so ledgers = 3 x (villages + townships) (112,569 for
-Sichuan's 34,412 villages and 3,111 townships: the most the three kinds allow).
+Figures at scale 1.0 follow the source text as the dashboard counts them (the definitions in
+`reports/sources/ledgers.py`; `expected_figures` derives the averages from the constants below):
+problems registered 600,000 exactly (540,000 appeals + 60,000 stability matters); problems resolved
+about 501,000 (~456,000 appeals resolved, disclosed or rated + ~45,000 matters resolved); about
+212,000 appeals resolved with funds spent ("livelihood problems solved", 200,000+); funds invested
+about 2.68 billion yuan (help records ~0.34 billion, appeals the rest); residents' satisfaction
+(score 3 and above) about 93 % of the scored ratings; 300,000 households. Every village and
+township gets at least one entry of each ledger at scale 1.0, so ledgers = 3 x (villages +
+townships) (112,569 for Sichuan's 34,412 villages and 3,111 townships: the most the three kinds
+allow; the source text says 120,000).
 
 Personal numbers are encrypted exactly as the services do (`core.crypto`): ID numbers (valid GB
 11643, area code of the real county, check digit) and phones on one household in five ("with
@@ -23,6 +27,7 @@ import math
 from core.crypto import encrypt, keyed_hash
 from core.validators import id_number_check_digit
 from ledgers.choices import (
+    SATISFIED_MIN_SCORE,
     AppealStatus,
     HouseholdStatus,
     LedgerKindCode,
@@ -47,18 +52,33 @@ from ledgers.models import (
 from reports.generators import Clock, GenerationContext, SourceGenerator, register
 from reports.generators import texts as T
 
-# Figures at scale 1.0.
-APPEALS_FULL = 600_000
+# Figures at scale 1.0, as the dashboard counts them (reports/sources/ledgers.py): problems
+# registered = appeals + stability matters; problems resolved = appeals resolved (incl. disclosed,
+# rated) + matters resolved; funds invested = appeal funds + help records.
+PROBLEMS_FULL = 600_000
+MATTERS_FULL = 60_000  # one problem in ten is a stability matter
+APPEALS_FULL = PROBLEMS_FULL - MATTERS_FULL
 HOUSEHOLDS_FULL = 300_000
-MATTERS_FULL = 60_000
-DAYS = 730  # the last 24 months
 FUNDS_TOTAL_FEN = 268_000_000_000  # 2.68 billion yuan
-FUNDED_SHARE_OF_RESOLVED = 0.26 * 0.7 + 0.8 * 0.3  # immediate 26 %, planned 80 %
-RESOLVED_SHARE = 0.84
+DAYS = 730  # the last 24 months
+AGE_SKEW = 1.15  # an entry's age in days is int(DAYS * u ** AGE_SKEW): slightly more entries recently
+# Share of entries still open by age: ((younger than this many days, share), ...).
+APPEAL_OPEN_BY_AGE = ((15, 0.6), (60, 0.25), (DAYS, 0.13))
+MATTER_OPEN_BY_AGE = ((20, 0.7), (90, 0.3), (DAYS, 0.06))
+PLANNED_SHARE = 0.3  # of appeals, triaged as planned (the rest immediate)
+FUNDED_SHARE = {"immediate": 0.32, "planned": 0.8}  # of resolved appeals, with funds spent
+# Risk levels of a village's and a township's matters (low, medium, high), and the share of
+# finished matters escalated per risk level; another 10 % are closed without being resolved.
+MATTER_RISK = {"village": (0.72, 0.24, 0.04), "township": (0.45, 0.43, 0.12)}
+MATTER_ESCALATED = (0.02, 0.08, 0.25)
+MATTER_CLOSED = 0.1
+APPEAL_OPEN_STATUSES = {"registered": 25, "in_progress": 63, "reopened": 12}
+APPEAL_DONE_STATUSES = {"resolved": 18, "disclosed": 24, "rated": 58}
+# Scores of a rating that confirms the resolution, and of one that reopens the appeal.
+SCORES_RATED = {5: 55, 4: 30, 3: 11, 2: 3, 1: 1}
+SCORES_REOPENED = {1: 40, 2: 45, 3: 15}
+HELP_COUNTS = {0: 10, 1: 30, 2: 30, 3: 20, 4: 10}  # help records per household
 FUNDS_SIGMA = 1.2
-# Mean of a funded item so that the expected total is FUNDS_TOTAL_FEN at scale 1.0.
-FUNDS_MEAN_FEN = FUNDS_TOTAL_FEN / (APPEALS_FULL * RESOLVED_SHARE * FUNDED_SHARE_OF_RESOLVED)
-FUNDS_MU = math.log(FUNDS_MEAN_FEN) - FUNDS_SIGMA**2 / 2
 TIBETAN_PREFIXES = ("5132", "5133", "513422")
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -66,6 +86,75 @@ DAY = datetime.timedelta(days=1)
 
 def _weighted(weights: dict) -> list:
     return [key for key, weight in weights.items() for _ in range(weight)]
+
+
+def matters_count(ctx: GenerationContext) -> int:
+    """Stability matters: what the appeals leave of the problems, so that appeals + matters is the
+    scaled PROBLEMS_FULL exactly at every scale."""
+    return ctx.count(PROBLEMS_FULL) - ctx.count(APPEALS_FULL)
+
+
+def _mean(weights: dict) -> float:
+    return sum(value * weight for value, weight in weights.items()) / sum(weights.values())
+
+
+def share_by_age(schedule) -> float:
+    """The expected share over the entries' ages (`_Plan.entries`: P(age < d) = (d / DAYS) ** (1 /
+    AGE_SKEW)) of a share given by age, `((younger than d days, share), ...)`."""
+    total, below = 0.0, 0
+    for days, share in schedule:
+        total += share * ((days / DAYS) ** (1 / AGE_SKEW) - (below / DAYS) ** (1 / AGE_SKEW))
+        below = days
+    return total
+
+
+def share_per_age(schedule) -> list[float]:
+    """The share for each age 0 .. DAYS - 1 (a lookup for the generating loop)."""
+    return [next(share for days, share in schedule if age < days) for age in range(DAYS)]
+
+
+def help_mean_fen() -> float:
+    """The expected amount of a help record: low + int(u * (high - low)) // 100 * 100 is uniform over
+    low, low + 100, ..., high - 100 (0 for help in kind)."""
+    means = {k: (low + (high - low - 100) / 2 if high else 0) for k, (_d, low, high) in T.HELP_KINDS.items()}
+    return sum(means[k] * w for k, w in T.HELP_KIND_WEIGHTS.items()) / sum(T.HELP_KIND_WEIGHTS.values())
+
+
+def expected_figures(scale: float = 1.0) -> dict[str, float]:
+    """The province's dashboard figures that the constants above produce on average at `scale` (the
+    draws vary around them): their calibration against the source text. Matters are counted with a
+    village's risk levels (townships hold a few per cent of them, slightly riskier)."""
+    appeals, matters = APPEALS_FULL * scale, MATTERS_FULL * scale
+    appeal_resolved = 1 - share_by_age(APPEAL_OPEN_BY_AGE)
+    funded = PLANNED_SHARE * FUNDED_SHARE["planned"] + (1 - PLANNED_SHARE) * FUNDED_SHARE["immediate"]
+    escalated = sum(r * e for r, e in zip(MATTER_RISK["village"], MATTER_ESCALATED, strict=True))
+    matter_resolved = (1 - share_by_age(MATTER_OPEN_BY_AGE)) * (1 - MATTER_CLOSED - escalated)
+    help_fen = HOUSEHOLDS_FULL * scale * _mean(HELP_COUNTS) * help_mean_fen()
+    # Scored ratings: every rated appeal (confirming) and every reopened one (not confirming).
+    rated = appeal_resolved * APPEAL_DONE_STATUSES["rated"] / sum(APPEAL_DONE_STATUSES.values())
+    reopened = (1 - appeal_resolved) * APPEAL_OPEN_STATUSES["reopened"] / sum(APPEAL_OPEN_STATUSES.values())
+
+    def satisfied(scores):
+        return sum(w for score, w in scores.items() if score >= SATISFIED_MIN_SCORE) / sum(scores.values())
+
+    return {
+        "problems_registered": appeals + matters,
+        "problems_resolved": appeals * appeal_resolved + matters * matter_resolved,
+        "appeals_resolved": appeals * appeal_resolved,
+        "appeals_solved_funded": appeals * appeal_resolved * funded,
+        "funds_invested_fen": FUNDS_TOTAL_FEN * scale,
+        "help_funds_fen": help_fen,
+        "appeal_funds_fen": FUNDS_TOTAL_FEN * scale - help_fen,
+        "satisfaction_rate": (rated * satisfied(SCORES_RATED) + reopened * satisfied(SCORES_REOPENED))
+        / (rated + reopened),
+    }
+
+
+# The appeals' funds are what the help records leave of the total: the mean of a funded appeal
+# (lognormal) is set so that the expected total is FUNDS_TOTAL_FEN.
+_EXPECTED = expected_figures()
+FUNDS_MEAN_FEN = _EXPECTED["appeal_funds_fen"] / _EXPECTED["appeals_solved_funded"]
+FUNDS_MU = math.log(FUNDS_MEAN_FEN) - FUNDS_SIGMA**2 / 2
 
 
 def spread(rng, n: int, weights: list[float]) -> list[int]:
@@ -122,7 +211,7 @@ class _Plan:
         for index, count in enumerate(counts):
             for _ in range(count):
                 # Slightly more entries recently: the campaign grew.
-                out.append((int(DAYS * r() ** 1.15), index))
+                out.append((int(DAYS * r() ** AGE_SKEW), index))
         out.sort(key=lambda e: (-e[0], e[1]))
         return out
 
@@ -251,13 +340,15 @@ class LedgerGenerator(SourceGenerator):
             ),
         )  # fmt: skip
         categories = _weighted(T.CATEGORY_WEIGHTS)
-        scores_rated = [5] * 55 + [4] * 30 + [3] * 11 + [2] * 3 + [1] * 1
-        scores_reopened = [1] * 40 + [2] * 45 + [3] * 15
-        registered, in_progress, reopened = "registered", "in_progress", "reopened"
+        scores_rated, scores_reopened = _weighted(SCORES_RATED), _weighted(SCORES_REOPENED)
+        assert len(scores_rated) == len(scores_reopened) == 100
+        registered, reopened = "registered", "reopened"
         resolved_s, disclosed_s, rated_s = "resolved", "disclosed", "rated"
-        open_statuses = [registered] * 25 + [in_progress] * 63 + [reopened] * 12
-        done_statuses = [resolved_s] * 18 + [disclosed_s] * 24 + [rated_s] * 58
+        open_statuses, done_statuses = _weighted(APPEAL_OPEN_STATUSES), _weighted(APPEAL_DONE_STATUSES)
+        assert len(open_statuses) == len(done_statuses) == 100
         assert {*open_statuses, *done_statuses} == set(AppealStatus.values)
+        open_by_age = share_per_age(APPEAL_OPEN_BY_AGE)
+        funded_immediate, funded_planned = FUNDED_SHARE["immediate"], FUNDED_SHARE["planned"]
         after_resolution = (resolved_s, disclosed_s, rated_s, reopened)
         after_disclosure = (disclosed_s, rated_s, reopened)
         appeal_id = writer.next_id(LivelihoodAppeal)
@@ -276,10 +367,9 @@ class LedgerGenerator(SourceGenerator):
             else:
                 raised_by, raiser = "household", people.name(place.code)
             phone = encrypt(people.phone()) if r() < 0.1 else ""
-            planned = r() < 0.3
+            planned = r() < PLANNED_SHARE
             window = (60 + int(r() * 180)) if planned else (7 + int(r() * 24))
-            p_open = 0.6 if offset < 15 else (0.25 if offset < 60 else 0.14)
-            status = open_statuses[int(r() * 100)] if r() < p_open else done_statuses[int(r() * 100)]
+            status = open_statuses[int(r() * 100)] if r() < open_by_age[offset] else done_statuses[int(r() * 100)]
             responded = resolved = disclosed = None
             resolution, funds, version, reopen_count = "", 0, 1, 0
             updated = created
@@ -294,7 +384,7 @@ class LedgerGenerator(SourceGenerator):
                 if resolved > now:
                     resolved = responded + int((now - responded) * r())
                 resolution, updated, version = resolution_text, resolved, 3
-                if status != reopened and r() < (0.8 if planned else 0.26):
+                if status != reopened and r() < (funded_planned if planned else funded_immediate):
                     funds = max(5_000, int(math.exp(rng.gauss(FUNDS_MU, FUNDS_SIGMA))) // 100 * 100)
             if status in after_disclosure:
                 disclosed = min(resolved + 7200 + int(r() * 340_000), now)
@@ -384,7 +474,8 @@ class LedgerGenerator(SourceGenerator):
         )
         types = _weighted(T.HARDSHIP_WEIGHTS)
         sizes = [1] * 25 + [2] * 30 + [3] * 20 + [4] * 15 + [5] * 7 + [6] * 3
-        help_counts = [0] * 10 + [1] * 30 + [2] * 30 + [3] * 20 + [4] * 10
+        help_counts = _weighted(HELP_COUNTS)
+        assert len(help_counts) == 100
         help_kinds = _weighted(T.HELP_KIND_WEIGHTS)
         household_id = writer.next_id(HardshipHousehold)
         hardship_id = writer.next_id(HouseholdHardship)
@@ -524,13 +615,16 @@ class LedgerGenerator(SourceGenerator):
         matter_types = _weighted(T.MATTER_WEIGHTS)
         low, medium, high = RiskLevel.LOW.value, RiskLevel.MEDIUM.value, RiskLevel.HIGH.value
         deadline_days = {low: 15, medium: 30, high: 60}
-        escalate_shares = {low: 0.02, medium: 0.08, high: 0.25}
+        escalate_shares = dict(zip((low, medium, high), MATTER_ESCALATED, strict=True))
+        village_low, village_medium = MATTER_RISK["village"][0], sum(MATTER_RISK["village"][:2])
+        township_low, township_medium = MATTER_RISK["township"][0], sum(MATTER_RISK["township"][:2])
+        open_by_age = share_per_age(MATTER_OPEN_BY_AGE)
         closing = (MatterOutcome.FAILED.value, MatterOutcome.LITIGATION.value, MatterOutcome.OTHER.value)
         matter_id = writer.next_id(StabilityMatter)
         step_id = writer.next_id(MediationStep)
         places, days, day_text, day_starts = plan.places, plan.days, plan.day_text, plan.day_starts
         kind = LedgerKindCode.STABILITY
-        for offset, place_index in plan.entries(kind, ctx.count(MATTERS_FULL), rng):
+        for offset, place_index in plan.entries(kind, matters_count(ctx), rng):
             place = places[place_index]
             code = place.code
             registered_on = days[offset]
@@ -539,22 +633,21 @@ class LedgerGenerator(SourceGenerator):
             title = T.MATTERS[matter_type][int(r() * len(T.MATTERS[matter_type]))]
             township = place.level == 4
             roll = r()
-            if roll < (0.45 if township else 0.72):
+            if roll < (township_low if township else village_low):
                 risk = low
-            elif roll < (0.88 if township else 0.96):
+            elif roll < (township_medium if township else village_medium):
                 risk = medium
             else:
                 risk = high
-            p_open = 0.7 if offset < 20 else (0.3 if offset < 90 else 0.06)
             outcome, note, resolved_at, version, updated = "", "", None, 1, created
-            if r() < p_open:
+            if r() < open_by_age[offset]:
                 status = MatterStatus.REGISTERED.value if r() < 0.3 else MatterStatus.MEDIATING.value
             else:
                 roll = r()
                 escalate_share = escalate_shares[risk]
                 if roll < escalate_share:
                     status, outcome = MatterStatus.ESCALATED.value, MatterOutcome.ESCALATED.value
-                elif roll < escalate_share + 0.1:
+                elif roll < escalate_share + MATTER_CLOSED:
                     status, outcome = MatterStatus.CLOSED.value, closing[int(r() * 3)]
                 else:
                     status = MatterStatus.RESOLVED.value

@@ -2,6 +2,7 @@
 hand-written lower-bound SQL against direct ORM counts. Runs on SQLite and PostgreSQL."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -23,11 +24,16 @@ from ledgers.models import (
     StabilityMatter,
     VillageProfile,
 )
+from regions.models import Region
+from reports.generators import ledgers as ledgers_generator
 from reports.generators import seed_province
 from reports.management.commands.bench import lower_bound
+from reports.selectors import dashboard_figures
+from reports.services import summary_refresh_full
 
 AS_OF = datetime.date(2026, 11, 20)
-# 0.002 of the province: 1,200 appeals, 600 households, 120 matters over 4 villages + 2 townships.
+# 0.002 of the province: 1,200 problems (1,080 appeals + 120 matters), 600 households over 4 villages
+# + 2 townships.
 SCALE = 0.002
 MODELS = (
     Ledger,
@@ -72,19 +78,19 @@ def test_same_seed_gives_the_same_rows(generated):
     seed(reset=True)
     # then every row is identical
     assert snapshot() == first
-    assert len(first["LivelihoodAppeal"]) == 1200
+    assert len(first["LivelihoodAppeal"]) == 1080
 
 
 def test_another_seed_gives_other_rows(generated):
     first = snapshot()
     seed(reset=True, seed=7)
     second = snapshot()
-    assert len(second["LivelihoodAppeal"]) == len(first["LivelihoodAppeal"]) == 1200
+    assert len(second["LivelihoodAppeal"]) == len(first["LivelihoodAppeal"]) == 1080
     assert second["LivelihoodAppeal"] != first["LivelihoodAppeal"]
 
 
 def test_counts_follow_the_scale_and_cover_every_place(generated):
-    assert generated.rows["appeals"] == LivelihoodAppeal.objects.count() == 1200
+    assert generated.rows["appeals"] == LivelihoodAppeal.objects.count() == 1080
     assert generated.rows["households"] == HardshipHousehold.objects.count() == 600
     assert generated.rows["stability_matters"] == StabilityMatter.objects.count() == 120
     # 4 villages + 2 townships, each with all three ledgers (more entries than places)
@@ -178,20 +184,71 @@ def test_households_and_matters_keep_their_invariants(generated):
         assert matter.deadline >= matter.registered_on
 
 
-def test_proportions_follow_the_source_text(generated):
+def test_the_calibration_gives_the_source_texts_figures_at_scale_one():
+    # the averages the generator's constants produce, as the dashboard's definitions count them
+    expected = ledgers_generator.expected_figures(1.0)
+    assert expected["problems_registered"] == 600_000  # exactly
+    assert abs(expected["problems_resolved"] - 500_000) <= 5_000  # ~500,000
+    assert abs(expected["funds_invested_fen"] - 268_000_000_000) <= 2_680_000_000  # 2.68 billion yuan
+    assert expected["appeals_solved_funded"] >= 200_000  # 200,000+ livelihood problems solved
+    assert expected["satisfaction_rate"] > 0.90
+    # the appeals' funds are what the help records leave of the total, and both are substantial
+    assert 0.05 <= expected["help_funds_fen"] / expected["funds_invested_fen"] <= 0.25
+
+
+def test_raw_proportions_follow_the_calibration(generated):
+    expected = ledgers_generator.expected_figures(SCALE)
     appeals = LivelihoodAppeal.objects
-    resolved_share = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES).count() / appeals.count()
-    scored = RatingInvitation.objects.filter(score__isnull=False)
-    satisfaction = scored.filter(score__gte=3).count() / scored.count()
-    funded = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES, funds_spent_fen__gt=0)
-    funds = appeals.aggregate(total=Sum("funds_spent_fen"))["total"]
-    # about 500,000 of 600,000 resolved; satisfaction above 90 %; 200,000+ funded; 2.68 billion yuan
-    assert 0.80 <= resolved_share <= 0.88
-    assert satisfaction > 0.90
-    assert 0.30 <= funded.count() / appeals.count() <= 0.40
-    assert 0.75 * 268_000_000_000 * SCALE <= funds <= 1.25 * 268_000_000_000 * SCALE
+    resolved = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES).count()
+    funded = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES, funds_spent_fen__gt=0).count()
+    appeal_funds = appeals.aggregate(total=Sum("funds_spent_fen"))["total"]
+    help_funds = HelpRecord.objects.aggregate(total=Sum("amount_fen"))["total"]
+    # binomial counts within about 3 standard deviations of their expectation at this small scale
+    assert abs(resolved - expected["appeals_resolved"]) <= 40
+    assert abs(funded - expected["appeals_solved_funded"]) <= 50
+    # sums of skewed amounts: within a quarter
+    assert 0.75 <= appeal_funds / expected["appeal_funds_fen"] <= 1.25
+    assert 0.75 <= help_funds / expected["help_funds_fen"] <= 1.25
     with_ids = HardshipHousehold.objects.exclude(head_id_number="").count() / HardshipHousehold.objects.count()
     assert 0.15 <= with_ids <= 0.25
+
+
+def dashboard_headline(user):
+    """The province's headline figures as its dashboard shows them: the registry's definitions over
+    the summaries of a full refresh."""
+    summary_refresh_full(actor=None)
+    data = dashboard_figures(user=user, region=Region.objects.get(code="51"))
+    return {figure.metric.key: figure.value for figure in data["headline"]}
+
+
+def test_dashboard_shows_the_source_texts_figures_in_proportion(generated, users):
+    # given the province generated at 0.002 of the source text's size
+    # when its dashboard computes the headline figures through the metric registry
+    shown = dashboard_headline(users.province)
+    # then they are the source text's figures in proportion
+    assert shown["problems_registered"] == 600_000 * SCALE  # exactly: 1,200
+    assert abs(shown["problems_resolved"] - 500_000 * SCALE) <= 0.04 * 500_000 * SCALE
+    assert 0.80 * 268_000_000_000 * SCALE <= shown["funds_invested_fen"] <= 1.20 * 268_000_000_000 * SCALE
+    assert shown["appeals_solved_funded"] >= 0.9 * 200_000 * SCALE
+    assert shown["satisfaction_rate"] > Decimal("0.90")
+    assert shown["ledgers_built"] == 18
+    # and they count exactly what the generator's calibration assumes they count
+    appeals, matters = LivelihoodAppeal.objects, StabilityMatter.objects
+    resolved = appeals.filter(status__in=APPEAL_RESOLVED_STATUSES)
+    scored = RatingInvitation.objects.filter(score__isnull=False)
+    assert shown["problems_registered"] == appeals.count() + matters.count()
+    assert shown["problems_resolved"] == resolved.count() + matters.filter(status=MatterStatus.RESOLVED).count()
+    assert shown["funds_invested_fen"] == (
+        appeals.aggregate(s=Sum("funds_spent_fen"))["s"] + HelpRecord.objects.aggregate(s=Sum("amount_fen"))["s"]
+    )
+    assert shown["appeals_solved_funded"] == resolved.filter(funds_spent_fen__gt=0).count()
+    assert shown["satisfaction_rate"] == Decimal(scored.filter(score__gte=3).count()) / Decimal(scored.count())
+
+
+@pytest.mark.parametrize("scale", [0.0013, 0.0027, 0.0051])
+def test_problems_registered_are_the_scaled_figure_at_any_scale(tree, scale):
+    seed(scale=scale)
+    assert LivelihoodAppeal.objects.count() + StabilityMatter.objects.count() == round(600_000 * scale)
 
 
 def test_a_second_run_is_refused_and_changes_nothing(generated):
@@ -203,7 +260,7 @@ def test_a_second_run_is_refused_and_changes_nothing(generated):
 
 def test_reset_replaces_the_data_without_duplicates(generated):
     call_command("seed_province", scale=SCALE, seed=42, reset=True, no_refresh=True, as_of=AS_OF.isoformat())
-    assert LivelihoodAppeal.objects.count() == 1200
+    assert LivelihoodAppeal.objects.count() == 1080
     assert Ledger.objects.count() == 18
 
 
@@ -257,7 +314,7 @@ def test_lower_bound_months_add_up_to_the_total(generated):
     for (code, period, key), value in figures.items():
         if code == "51" and period:
             months[key] = months.get(key, 0) + value
-    assert months["appeals_registered"] == figures[("51", "", "appeals_registered")] == 1200
+    assert months["appeals_registered"] == figures[("51", "", "appeals_registered")] == 1080
     assert months["ledgers_built"] == figures[("51", "", "ledgers_built")] == 18
     assert months["help_funds_fen"] == figures[("51", "", "help_funds_fen")]
 
@@ -307,7 +364,7 @@ def test_summaries_after_a_full_refresh_equal_the_lower_bound(generated):
         if not (len(code) == 12 and "." in metric) and (not period or metric in monthly)
     }
     assert compared == expected
-    assert compared[("51", "", "appeals_registered")] == 1200
+    assert compared[("51", "", "appeals_registered")] == 1080
 
 
 @pytest.mark.postgres

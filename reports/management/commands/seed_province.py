@@ -9,9 +9,10 @@ from reports.generators import seed_province
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with a generated province at seed scale (scale 1.0: ~112,000 ledgers, 600,000 "
-        "livelihood appeals, 300,000 households in difficulty, 60,000 stability matters, over the real villages "
-        "of the Region table; run load_regions first). Bulk load (COPY on PostgreSQL), deterministic for a seed and "
+        "Fill the database with a generated province at seed scale (scale 1.0: ~112,000 ledgers, 600,000 problems "
+        "registered = 540,000 livelihood appeals + 60,000 stability matters, 300,000 households in difficulty, over "
+        "the real villages of the Region table; run load_regions first; the dashboard then shows the source text's "
+        "figures). Bulk load (COPY on PostgreSQL), deterministic for a seed and "
         "date. Generated rows are not user activity: no audit events are written. Refuses when the province already "
         "holds ledger data; --reset deletes ALL ledger data of the province first (meant for demo and benchmark "
         "databases). On PostgreSQL the summary change-log triggers are off during the load (inside its transaction), "
