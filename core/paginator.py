@@ -1,5 +1,5 @@
 """A paginator whose count stops at a cap, so a list page over a province does not COUNT(*)
-600,000 rows on every request.
+540,000 rows on every request.
 
 `bounded_count(queryset)` runs `SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)`: at most
 cap + 1 rows are read, whatever the scope. When more rows match than the cap, the paginator

@@ -108,7 +108,7 @@ class LedgerViewSet(
 
     permission_classes = [LedgerWritePermission]
     filter_backends = [DjangoFilterBackend]
-    pagination_class = BoundedPagination  # counts up to 10,000 rows: a province has 600,000
+    pagination_class = BoundedPagination  # counts up to 10,000 rows: a province has hundreds of thousands
     editable_fields: tuple = ()
 
     def respond(self, instance, status_code=status.HTTP_200_OK):
