@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x4A43_5250  # "JCRP"
 
 
+class RefreshBusy(Exception):
+    """Another refresh holds the lock and the caller asked to wait for it (a requested run)."""
+
+
 def summary_state() -> SummaryState:
     state, _created = SummaryState.objects.get_or_create(pk=1)
     return state
@@ -126,12 +130,19 @@ def _incremental_body(run: RefreshRun, state: SummaryState) -> None:
     run.changes, run.rows = fold_deltas(connection, state.active_generation)
 
 
-def _refresh(kind: str, *, actor=None, run_id: int | None = None) -> RefreshRun:
+def _refresh(kind: str, *, actor=None, run_id: int | None = None, wait_if_busy: bool = False) -> RefreshRun:
     run = _start(kind, actor, run_id)
     if run.status != RunStatus.RUNNING:
         return run
     with refresh_lock(run) as acquired:
         if not acquired:
+            if wait_if_busy:
+                # A run somebody asked for is not dropped because the scheduled one is running:
+                # it goes back to the queue and the task tries again shortly.
+                run.status = RunStatus.QUEUED
+                run.started_at = None
+                run.save(update_fields=["status", "started_at"])
+                raise RefreshBusy(run.pk)
             return _finish(run, RunStatus.SKIPPED)
         outermost = not connection.in_atomic_block
         summary_state()
@@ -190,15 +201,17 @@ def _maintain(*, full: bool) -> None:
         )
 
 
-def summary_refresh_full(*, actor=None, run_id: int | None = None) -> RefreshRun:
-    """Recompute every figure into a new generation and switch to it in one transaction."""
-    return _refresh(RunKind.FULL, actor=actor, run_id=run_id)
+def summary_refresh_full(*, actor=None, run_id: int | None = None, wait_if_busy: bool = False) -> RefreshRun:
+    """Recompute every figure into a new generation and switch to it in one transaction. While
+    another refresh runs: logged as skipped, or with `wait_if_busy` put back in the queue
+    (RefreshBusy raised)."""
+    return _refresh(RunKind.FULL, actor=actor, run_id=run_id, wait_if_busy=wait_if_busy)
 
 
-def summary_refresh_incremental(*, actor=None, run_id: int | None = None) -> RefreshRun:
+def summary_refresh_incremental(*, actor=None, run_id: int | None = None, wait_if_busy: bool = False) -> RefreshRun:
     """Fold the changes logged since the last run into the active generation (a full refresh if
     there is none yet, or if the change-log triggers were missing)."""
-    return _refresh(RunKind.INCREMENTAL, actor=actor, run_id=run_id)
+    return _refresh(RunKind.INCREMENTAL, actor=actor, run_id=run_id, wait_if_busy=wait_if_busy)
 
 
 def summary_prune() -> int:

@@ -300,6 +300,8 @@ REPORTS_SOURCES = ["reports.sources.ledgers"]
 REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
 # Monthly figures are kept from this level up (4 = township); village x month barely compresses.
 REPORTS_MONTHLY_MIN_LEVEL = 4
+# A requested refresh ("refresh now") that finds another running retries this often, 40 times.
+REPORTS_REFRESH_BUSY_RETRY_SECONDS = 15
 CELERY_BEAT_SCHEDULE["audit-retention-purge"] = {
     "task": "audit.tasks.audit_retention_purge_task",
     "schedule": 24 * 3600,

@@ -9,3 +9,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["*"]
+REPORTS_REFRESH_BUSY_RETRY_SECONDS = 1  # the worker tests wait for a held refresh lock

@@ -29,3 +29,25 @@ def test_refresh_runs_in_the_worker_and_then_folds_changes(celery_worker_process
     assert result["changes"] > 0
     assert summary_rows() == direct_counts()
     assert os.getpid() != celery_worker_process.process.pid
+
+
+def test_refresh_now_waits_in_the_queue_while_another_refresh_runs(celery_worker_process, tree):
+    import time
+
+    from tests.reports.test_concurrency import HeldLock
+
+    build_dataset(tree, seed=22, appeals=5, households=2, matters=2)
+    run = RefreshRun.objects.create(kind="full", status=RunStatus.QUEUED)
+    # given another refresh holds the lock when "refresh now"'s run reaches the worker
+    with HeldLock():
+        result = refresh_summaries_full.delay(run_id=run.pk)
+        time.sleep(3.5)  # the worker tries, finds the lock taken, and retries every second
+        # then the run is still waiting in the queue, not dropped as skipped
+        run.refresh_from_db()
+        assert run.status == RunStatus.QUEUED
+        assert result.state == "RETRY"
+    # and once the other refresh is done, the same run goes through
+    assert result.get(timeout=60)["status"] == RunStatus.SUCCEEDED
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert summary_rows() == direct_counts()

@@ -26,6 +26,7 @@ class HeldLock:
             self.other.autocommit = True
             self.other.cursor().execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
         else:
+            SummaryState.objects.get_or_create(pk=1)
             SummaryState.objects.filter(pk=1).update(
                 lock_run_id=987654, lock_expires_at=timezone.now() + datetime.timedelta(hours=1)
             )
@@ -59,6 +60,30 @@ def test_a_refresh_while_another_runs_is_skipped_and_changes_nothing(tree):
         assert SummaryDelta.objects.count() == waiting
     # and once the other refresh is done, the next one runs
     assert summary_refresh_incremental().status == RunStatus.SUCCEEDED
+    assert summary_rows() == direct_counts()
+
+
+def test_a_requested_refresh_waits_for_the_running_one_instead_of_being_dropped(tree):
+    from reports import tasks
+    from reports.services import RefreshBusy
+
+    # given "refresh now" queued a run while the scheduled refresh holds the lock
+    build_dataset(tree, seed=15, appeals=4, households=1, matters=1)
+    run = RefreshRun.objects.create(kind="full", status=RunStatus.QUEUED)
+    with HeldLock():
+        # when the service is asked to wait, the run goes back to the queue (not skipped)
+        with pytest.raises(RefreshBusy):
+            summary_refresh_full(run_id=run.pk, wait_if_busy=True)
+        run.refresh_from_db()
+        assert (run.status, run.started_at) == (RunStatus.QUEUED, None)
+        # and run eagerly (no queue to wait in: the embedded default) it is skipped at once, logged
+        result = tasks.refresh_summaries_full.apply(kwargs={"run_id": run.pk})
+        assert result.get()["status"] == RunStatus.SKIPPED
+    # a scheduled run (no run id) is skipped at once, as before
+    assert tasks.refresh_summaries_incremental.apply().get()["status"] in (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
+    # and once the lock is free, a requested run waiting for it succeeds at its next attempt
+    waiting = RefreshRun.objects.create(kind="full", status=RunStatus.QUEUED)
+    assert tasks.refresh_summaries_full.apply(kwargs={"run_id": waiting.pk}).get()["status"] == RunStatus.SUCCEEDED
     assert summary_rows() == direct_counts()
 
 
