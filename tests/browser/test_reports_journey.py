@@ -9,7 +9,7 @@ import pytest
 from reports.services import summary_refresh_full
 from tests.reports.conftest import build_dataset, direct_counts
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_provincial_office_drills_down_and_exports(page, live_server, users, tree, login, shot):

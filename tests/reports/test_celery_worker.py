@@ -9,7 +9,7 @@ from reports.models import RefreshRun
 from reports.tasks import refresh_summaries_full, refresh_summaries_incremental
 from tests.reports.conftest import add_appeal, build_dataset, direct_counts, summary_rows
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_refresh_runs_in_the_worker_and_then_folds_changes(celery_worker_process, tree):

@@ -109,7 +109,7 @@ def test_a_task_delivered_twice_runs_once(tree):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_full_refreshes_at_the_same_moment_leave_consistent_figures(tree):
     # given a data set
     build_dataset(tree, seed=14, appeals=10, households=3, matters=3)

@@ -5,10 +5,8 @@ import pytest
 
 @pytest.fixture
 def ledger_kinds(db):
-    """The three ledger kinds of the data migration, which a transactional test's flush removes.
-
-    (serialized_rollback would restore them, but collides with the content types that a
-    preceding transactional test's flush re-creates.)"""
+    """The three ledger kinds of the data migration, for tests that need them whatever ran before
+    (every transactional test uses serialized_rollback, which restores them too)."""
     from django.apps import apps
 
     importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)

@@ -197,7 +197,7 @@ def _pg_snapshot(name: str) -> tuple[dict, dict]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_backup_restores_into_an_empty_database_with_every_record(ledger_kinds, users, tree, tmp_path):
     # Given records entered through the services and committed
     create_records(actor=users.township_staff, village=tree.village)

@@ -27,7 +27,7 @@ from ledgers.services import (
     rating_invitation_create,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 THREADS = 16
 
 

@@ -157,7 +157,7 @@ def _pages(records, tree) -> list[str]:
 
 
 # Transactional, so that pg_dump (another connection) sees the committed rows.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, client_for, caplog):
     # Given SQL statements logged with their parameters, and everything logged captured
     caplog.set_level(logging.DEBUG)
