@@ -21,6 +21,22 @@ from reports.models import Summary
 from reports.selectors import region_names, summary_state
 
 
+class StatPagination(BoundedPagination):
+    """The bounded pages, plus when the figures are as of (null while there are none): the view
+    adds it from the state it already read."""
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["data_as_of"] = {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "统计数据截至时间；尚未生成或正在重新计算时为 null。",
+        }
+        result["required"] = [*result.get("required", []), "data_as_of"]
+        return result
+
+
 class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     """Figures from the summaries, in the caller's jurisdiction: one item per region, period and
     metric. Rates come with their numerator and denominator. Filter by `metric` (comma-separated
@@ -31,12 +47,12 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     serializer_class = StatFigureSerializer
     filterset_class = SummaryFilterSet
     filter_backends = [DjangoFilterBackend]
-    pagination_class = BoundedPagination
+    pagination_class = StatPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
             return self.queryset.none()
-        state = summary_state()
+        self.state = state = summary_state()
         queryset = super().get_queryset()
         if state is None or state.visible_generation is None:
             return queryset.none()
@@ -48,7 +64,11 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         metrics = [get_metric(k.strip()) for k in requested] or [m for m in all_metrics() if not m.breakdown]
         figures = FigureSequence(queryset.filter(metric__in=stored_keys_for(metrics)), metrics)
         page = self.paginate_queryset(figures)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        state = self.state
+        visible = state is not None and state.visible_generation is not None and state.data_as_of is not None
+        response.data["data_as_of"] = state.data_as_of.isoformat() if visible else None
+        return response
 
 
 class FigureSequence(Sequence):

@@ -105,6 +105,9 @@ def test_unfiltered_stats_page_through_every_figure_in_order(refreshed, users, a
         (code, period, metric) for code, period in keys for metric in metrics
     ]
     assert last["count"] == len(items) and last["count_capped"] is False
+    from reports.selectors import summary_state
+
+    assert last["data_as_of"] == summary_state().data_as_of.isoformat()
     expected = direct_counts()
     by_key = {(i["region_code"], i["period"], i["metric"]): i for i in items}
     assert by_key[("510121113", "", "ratings_count")]["value"] == expected.get(("510121113", "", "ratings_count"), 0)
