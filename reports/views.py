@@ -110,7 +110,9 @@ class DashboardView(RegionDashboardMixin, TemplateView):
             (appeal, appeal_url(appeal.pk), (today - appeal.promised_date).days) for appeal in context["overdue"]
         ]
         if context["can_refresh"]:
-            context["latest_run"] = RefreshRun.objects.order_by("-id").first()
+            latest = context["latest_run"] = RefreshRun.objects.order_by("-id").first()
+            # A page opened while a run is queued or running follows it, as after "立即刷新".
+            context["latest_run_active"] = latest is not None and latest.status in RUN_ACTIVE_STATUSES
         return context
 
     def cached_part(self, state) -> dict:

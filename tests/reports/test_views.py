@@ -336,6 +336,14 @@ def test_refresh_now_queues_a_refresh_for_the_provincial_office(
     assert "every 2s" not in status.content.decode()
 
 
+def test_dashboard_opened_during_a_run_follows_its_progress(refreshed, users, client_for):
+    client = client_for(users.province)
+    assert 'hx-trigger="every 2s"' not in client.get("/reports/51/").content.decode()
+    run = RefreshRun.objects.create(kind="full", status=RunStatus.RUNNING)
+    page = client.get("/reports/51/").content.decode()
+    assert f'hx-get="/reports/runs/{run.pk}/" hx-trigger="every 2s"' in page
+
+
 def test_refresh_now_twice_returns_the_pending_run(refreshed, users, client_for):
     client = client_for(users.province)
     client.post("/reports/refresh/", HTTP_HX_REQUEST="true")
