@@ -106,6 +106,12 @@ class DashboardView(RegionDashboardMixin, TemplateView):
         context["region"] = self.region
         context["overdue"] = selectors.overdue_appeals(user=self.request.user, region=self.region)
         context["today"] = today = timezone.localdate()
+        try:  # the whole overdue list of the region, on the appeals page (scoped there too)
+            context["overdue_all_url"] = (
+                f"{reverse('ledgers:livelihoodappeal_list')}?overdue=true&region={self.region.code}"
+            )
+        except NoReverseMatch:
+            context["overdue_all_url"] = None
         context["overdue_rows"] = [
             (appeal, appeal_url(appeal.pk), (today - appeal.promised_date).days) for appeal in context["overdue"]
         ]

@@ -132,6 +132,11 @@ def test_county_dashboard_lists_overdue_appeals_of_the_county_only(refreshed, us
     assert [a.pk for a in overdue] == [a.pk for a in expected]
     assert overdue, "the data set has overdue appeals"
     assert f'href="/ledgers/appeals/{overdue[0].pk}/"' in response.content.decode()
+    # and the whole list is one click away, on the appeals page filtered the same way
+    assert 'href="/ledgers/appeals/?overdue=true&amp;region=510121"' in response.content.decode()
+    listed = client_for(users.county_leader).get("/ledgers/appeals/?overdue=true&region=510121")
+    assert listed.status_code == 200
+    assert {a.pk for a in overdue} <= {a.pk for a in listed.context["rows"]}
 
 
 def test_dashboard_runs_a_bounded_number_of_queries(refreshed, users, client_for, django_assert_max_num_queries):
