@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ledgers.choices import APPEAL_OPEN_STATUSES
-from ledgers.models import LivelihoodAppeal
+from ledgers.models import LivelihoodAppeal, StabilityMatter
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import restrict, scope_prefixes
@@ -204,10 +204,25 @@ def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
     return found
 
 
+def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[StabilityMatter]:
+    """The region's longest-overdue open stability matters (past their own deadline; top `limit`),
+    through the matter's own scope. Matters are far fewer than appeals (a partial index on open
+    matters by region and deadline serves it): one query at every level."""
+    queryset = restrict(StabilityMatter.objects.overdue(), user).filter(region__code__startswith=region.code)
+    found = list(
+        queryset.only("id", "title", "status", "risk_level", "deadline", "region_id").order_by("deadline", "id")[:limit]
+    )
+    names = region_names({matter.region_id for matter in found}) if found else {}
+    for matter in found:
+        matter.region_name = names.get(matter.region_id, matter.region_id)
+    return found
+
+
 def dashboard(*, user, region: Region) -> dict:
     """Everything a dashboard page shows, from the summaries (plus the bounded overdue list)."""
     data = dashboard_figures(user=user, region=region)
     data["overdue"] = overdue_appeals(user=user, region=region)
+    data["overdue_matters"] = overdue_matters(user=user, region=region)
     return data
 
 

@@ -39,11 +39,17 @@ EXPORT_PERMISSION = "reports.export_summary"
 DASHBOARD_CACHE_SECONDS = 6 * 3600
 
 
-def appeal_url(pk) -> str | None:
+def record_url(name: str, pk=None, *, query: str = "") -> str | None:
+    """A ledger page's URL, or None where the ledger pages are not installed in this deployment."""
     try:
-        return reverse("ledgers:livelihoodappeal_detail", args=[pk])
-    except NoReverseMatch:  # the ledger pages are not installed in this deployment
+        url = reverse(name, args=[pk] if pk is not None else [])
+    except NoReverseMatch:
         return None
+    return f"{url}?{query}" if query else url
+
+
+def appeal_url(pk) -> str | None:
+    return record_url("ledgers:livelihoodappeal_detail", pk)
 
 
 def can_refresh(user) -> bool:
@@ -106,12 +112,18 @@ class DashboardView(RegionDashboardMixin, TemplateView):
         context["region"] = self.region
         context["overdue"] = selectors.overdue_appeals(user=self.request.user, region=self.region)
         context["today"] = today = timezone.localdate()
-        try:  # the whole overdue list of the region, on the appeals page (scoped there too)
-            context["overdue_all_url"] = (
-                f"{reverse('ledgers:livelihoodappeal_list')}?overdue=true&region={self.region.code}"
-            )
-        except NoReverseMatch:
-            context["overdue_all_url"] = None
+        context["overdue_matters"] = matters = selectors.overdue_matters(user=self.request.user, region=self.region)
+        context["overdue_matter_rows"] = [
+            (matter, record_url("ledgers:stabilitymatter_detail", matter.pk), (today - matter.deadline).days)
+            for matter in matters
+        ]
+        # The whole overdue lists of the region, on the ledger pages (scoped there too).
+        context["overdue_all_url"] = record_url(
+            "ledgers:livelihoodappeal_list", query=f"overdue=true&region={self.region.code}"
+        )
+        context["overdue_matters_all_url"] = record_url(
+            "ledgers:stabilitymatter_list", query=f"overdue=true&region={self.region.code}"
+        )
         context["overdue_rows"] = [
             (appeal, appeal_url(appeal.pk), (today - appeal.promised_date).days) for appeal in context["overdue"]
         ]

@@ -44,6 +44,13 @@ class StabilityMatter(LedgerEntry):
                 condition=models.Q(status__in=MATTER_OPEN_STATUSES),
                 name="matter_open_region_deadline",
             ),
+            # The dashboards' longest-overdue list of a province or prefecture: open matters in
+            # deadline order, read until ten fall in the region.
+            models.Index(
+                fields=["deadline", "id"],
+                condition=models.Q(status__in=MATTER_OPEN_STATUSES),
+                name="matter_open_deadline",
+            ),
         ]
         permissions = [
             ("transition_stabilitymatter", _("变更稳定事项状态")),

@@ -139,6 +139,26 @@ def test_county_dashboard_lists_overdue_appeals_of_the_county_only(refreshed, us
     assert {a.pk for a in overdue} <= {a.pk for a in listed.context["rows"]}
 
 
+@pytest.mark.parametrize(("who", "code"), [("county_leader", "510121"), ("township_staff", "510121113")])
+def test_dashboard_lists_overdue_stability_matters_of_the_region_only(refreshed, users, client_for, who, code):
+    from django.utils import timezone
+
+    from ledgers.models import StabilityMatter
+
+    response = client_for(getattr(users, who)).get(f"/reports/{code}/")
+    listed = response.context["overdue_matters"]
+    expected = list(
+        StabilityMatter.objects.overdue().filter(region__code__startswith=code).order_by("deadline", "id")[:10]
+    )
+    assert [m.pk for m in listed] == [m.pk for m in expected]
+    assert listed, "the data set has overdue matters"
+    page = response.content.decode()
+    assert f'href="/ledgers/matters/{listed[0].pk}/"' in page
+    days = (timezone.localdate() - listed[0].deadline).days
+    assert f'data-testid="overdue-matter-days">{days} 天<' in page
+    assert f'href="/ledgers/matters/?overdue=true&amp;region={code}"' in page
+
+
 def test_dashboard_runs_a_bounded_number_of_queries(refreshed, users, client_for, django_assert_max_num_queries):
     client = client_for(users.province)
     client.get("/reports/51/")
