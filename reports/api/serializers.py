@@ -1,4 +1,21 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+@extend_schema_field({"type": "number", "nullable": True})
+class FigureValueField(serializers.Field):
+    """A figure's value as a JSON number: a whole number for counts and sums (fen), a decimal
+    fraction (6 places) for rates; null for a rate whose denominator is 0."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        number = Decimal(value)
+        if number == number.to_integral_value():
+            return int(number)
+        return float(round(number, 6))
 
 
 class StatFigureSerializer(serializers.Serializer):
@@ -8,13 +25,7 @@ class StatFigureSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="YYYY-MM，或空字符串表示累计")
     metric = serializers.CharField(help_text="指标代码，见 /api/v1/metrics/")
     unit = serializers.CharField(help_text="count、fen（分）或 rate")
-    value = serializers.DecimalField(
-        max_digits=24,
-        decimal_places=6,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text="数值；比率分母为 0 时为 null",
-    )
+    value = FigureValueField(allow_null=True, help_text="数值（计数、金额为整数，比率为小数）；比率分母为 0 时为 null")
     numerator = serializers.IntegerField(allow_null=True, help_text="比率的分子")
     denominator = serializers.IntegerField(allow_null=True, help_text="比率的分母")
 

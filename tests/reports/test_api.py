@@ -64,6 +64,11 @@ def test_stats_for_a_region_with_rates_and_their_parts(refreshed, users, api_for
         ("51", "", "matters_registered"), 0
     )
     assert (problems["region_name"], problems["level"], problems["unit"]) == ("四川省", 1, "count")
+    # counts are whole JSON numbers, rates fractions
+    response = api_for(users.province).get("/api/v1/stats/?region=51&metric=problems_registered,satisfaction_rate")
+    body = response.content.decode()
+    assert f'"value":{problems["value"]},' in body.replace(" ", "")
+    assert isinstance(problems["value"], int) and isinstance(rate["value"], float)
 
 
 def test_stats_children_and_months(refreshed, users, api_for):
