@@ -32,6 +32,7 @@ HEADLINE = (
     "problems_registered",
     "problems_resolved",
     "satisfaction_rate",
+    "rural_satisfaction_rate",
     "appeals_solved_funded",
     "funds_invested_fen",
 )

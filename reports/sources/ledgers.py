@@ -24,9 +24,10 @@ from ledgers.choices import (
     MatterType,
     RiskLevel,
 )
+from regions.choices import Level
 from reports.choices import Unit
 from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
-from reports.sql import flag, in_list
+from reports.sql import flag, in_list, table_of
 
 SOURCE = "ledgers"
 RESOLVED = in_list("t.status", APPEAL_RESOLVED_STATUSES)
@@ -34,6 +35,16 @@ RESOLVED = in_list("t.status", APPEAL_RESOLVED_STATUSES)
 
 def _const(value: str):
     return lambda d: value
+
+
+def _rural(region_column: str) -> str:
+    """The item is registered in a village (村), not an urban community (社区) nor a township. Read
+    from the region table when the figures are computed (a region reclassified later counts anew
+    at the next full refresh)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {table_of('regions.Region')} rr WHERE rr.code = {region_column} "
+        f"AND rr.level = {int(Level.VILLAGE)} AND NOT rr.is_community)"
+    )
 
 
 def _appeal_on_time(d):
@@ -113,6 +124,11 @@ RATING = Fact(
     measures=(
         ("ratings_count", _const(flag("t.score IS NOT NULL"))),
         ("ratings_satisfied", _const(flag(f"t.score >= {int(SATISFIED_MIN_SCORE)}"))),
+        ("ratings_count_rural", lambda d: flag(f"t.score IS NOT NULL AND {_rural('p.region_id')}")),
+        (
+            "ratings_satisfied_rural",
+            lambda d: flag(f"t.score >= {int(SATISFIED_MIN_SCORE)} AND {_rural('p.region_id')}"),
+        ),
     ),
     parent=Parent(model="ledgers.LivelihoodAppeal", fk="appeal_id", columns=("region_id", "registered_on")),
     source=SOURCE,
@@ -222,6 +238,18 @@ METRICS = [
         denominator=("ratings_count",),
     ),
     Metric(
+        "rural_satisfaction_rate",
+        _("农村群众满意率"),
+        _(
+            "分子：在村（不含城市社区）登记的民生诉求中，评分为“基本满意”及以上（3 分及以上）的群众评价数；"
+            "分母：这些诉求已提交的群众评价总数。"
+        ),
+        unit=Unit.RATE,
+        source=SOURCE,
+        numerator=("ratings_satisfied_rural",),
+        denominator=("ratings_count_rural",),
+    ),
+    Metric(
         "appeals_solved_funded",
         _("解决民生实事"),
         _("已解决（含已公开、已评价）且投入资金大于 0 的民生诉求件数。"),
@@ -315,6 +343,18 @@ METRICS = [
         _("评分为“基本满意”及以上（3 分及以上）的群众评价数。"),
         source=SOURCE,
         monthly=True,
+    ),
+    Metric(
+        "ratings_count_rural",
+        _("农村群众评价数"),
+        _("在村（不含城市社区）登记的民生诉求收到的群众评价数。"),
+        source=SOURCE,
+    ),
+    Metric(
+        "ratings_satisfied_rural",
+        _("农村满意评价数"),
+        _("在村（不含城市社区）登记的民生诉求中，评分为“基本满意”及以上（3 分及以上）的群众评价数。"),
+        source=SOURCE,
     ),
     Metric("households_registered", _("登记困难户"), _("登记的困难群众户数（含已退出）。"), source=SOURCE),
     Metric(

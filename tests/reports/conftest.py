@@ -196,10 +196,14 @@ def raw_contributions():
             f"appeals_by_category.{a.category}": 1,
         }
         out += [(a.region_id, month, key, value) for key, value in values.items()]
-    for r in RatingInvitation.objects.select_related("appeal"):
+    for r in RatingInvitation.objects.select_related("appeal__region"):
         month = r.appeal.registered_on.strftime("%Y-%m")
-        out.append((r.appeal.region_id, month, "ratings_count", int(r.score is not None)))
-        out.append((r.appeal.region_id, month, "ratings_satisfied", int(r.score is not None and r.score >= 3)))
+        rural = r.appeal.region.level == Level.VILLAGE and not r.appeal.region.is_community
+        rated, satisfied = r.score is not None, r.score is not None and r.score >= 3
+        out.append((r.appeal.region_id, month, "ratings_count", int(rated)))
+        out.append((r.appeal.region_id, month, "ratings_satisfied", int(satisfied)))
+        out.append((r.appeal.region_id, month, "ratings_count_rural", int(rated and rural)))
+        out.append((r.appeal.region_id, month, "ratings_satisfied_rural", int(satisfied and rural)))
     for h in HardshipHousehold.objects.all():
         month = h.registered_on.strftime("%Y-%m")
         out.append((h.region_id, month, "households_registered", 1))

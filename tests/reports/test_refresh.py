@@ -250,6 +250,7 @@ def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, user
         matters_resolved = matters.filter(status=MatterStatus.RESOLVED)
         with_deadline = matters_resolved.exclude(deadline=None)
         ratings = RatingInvitation.objects.filter(appeal__region__code__startswith=code, score__isnull=False)
+        rural = ratings.filter(appeal__region__level=5, appeal__region__is_community=False)
         expected = {
             "problems_registered": (appeals.count() + matters.count(), None, None),
             "problems_resolved": (resolved.count() + matters_resolved.count(), None, None),
@@ -265,6 +266,7 @@ def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, user
                 None,
             ),
             "satisfaction_rate": (None, ratings.filter(score__gte=3).count(), ratings.count()),
+            "rural_satisfaction_rate": (None, rural.filter(score__gte=3).count(), rural.count()),
             "response_rate": (None, appeals.exclude(responded_at=None).count(), appeals.count()),
             "resolution_rate": (None, resolved.count(), appeals.count()),
             "appeal_on_time_rate": (
@@ -286,6 +288,9 @@ def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, user
                 assert got.value == (Decimal(numerator) / Decimal(denominator) if denominator else None)
             else:
                 assert got.value == value, (code, metric.key)
+    # the data set rates appeals of villages and of the urban community alike: the rural rate differs
+    province = stored.get(("51", ""), {})
+    assert 0 < province.get("ratings_count_rural", 0) < province["ratings_count"]
 
 
 def test_summaries_are_unlogged_on_postgresql_and_the_change_log_is_not(db, on_postgres):
