@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action, Outcome
 from audit.models import AuditEvent
-from core.filters import StableOrderingFilter
+from core.filters import BoundedDateFilter, StableOrderingFilter
 from regions.filters import code_validator
 
 SEARCH_MAX_LENGTH = 100
@@ -65,8 +65,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
         label=_("所属区划（含下级）"), field_name="region_code", lookup_expr="startswith", validators=[code_validator]
     )
     # Whole days in the local time zone, as a range on the indexed timestamp (no per-row date cast).
-    at_after = django_filters.DateFilter(label=_("开始日期"), method="filter_at_after")
-    at_before = django_filters.DateFilter(label=_("结束日期"), method="filter_at_before")
+    at_after = BoundedDateFilter(label=_("开始日期"), method="filter_at_after")
+    at_before = BoundedDateFilter(label=_("结束日期"), method="filter_at_before")
     ip = IPAddressFilter(label=_("来源地址"), field_name="ip_address")
     ordering = StableOrderingFilter(
         label=_("排序"),

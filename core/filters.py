@@ -1,5 +1,7 @@
 """Filters shared by every FilterSet."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.forms.utils import pretty_name
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import BaseCSVField
 
 
 class StrictBooleanField(forms.Field):
@@ -29,11 +32,41 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class BoundedDateField(forms.DateField):
+    """A date within years 1900–2999: a whole day turned into a time range in the local zone stays
+    representable (0001-01-01 less 8 hours is before year 1, 9999-12-31 plus a day after 9999)."""
+
+    FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not self.FIRST <= value <= self.LAST:
+            raise ValidationError(
+                _("日期应在 %(first)s 到 %(last)s 之间。"),
+                code="date_out_of_range",
+                params={"first": self.FIRST.isoformat(), "last": self.LAST.isoformat()},
+            )
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
+class NoEmptyItemsCSVField(BaseCSVField):
+    """A comma-separated value whose every item is given: "," or "a,,b" is an error, not ignored."""
+
+    def clean(self, value):
+        if value and any(item in ("", None) for item in value):
+            raise ValidationError(_("排序字段不能为空；多个字段用英文逗号分隔。"), code="empty_item")
+        return super().clean(value)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering on whitelisted columns, always ending with the primary key so pages are stable;
     the descending choices labelled in the project's catalogue (django-filter has no Chinese one)."""
 
     descending_label = _("{}（降序）")
+    base_field_class = NoEmptyItemsCSVField
 
     def build_choices(self, fields, labels):
         # django-filter formats the descending labels once, at import, in whatever language is

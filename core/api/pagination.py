@@ -12,8 +12,12 @@ class StandardPagination(PageNumberPagination):
     invalid_page_message = _("页码无效：{page_number}。请使用 1 到总页数之间的整数。")
 
     def get_page_number(self, request, paginator):
-        if len(request.query_params.getlist(self.page_query_param)) > 1:
+        values = request.query_params.getlist(self.page_query_param)
+        if len(values) > 1:
             raise ValidationError({self.page_query_param: [_("只能给出一个页码。")]})
+        if values and not values[0].strip():
+            # `page=` is not page 1: like any other page number that is not one, it is refused.
+            raise ValidationError({self.page_query_param: [_("页码应为正整数。")]})
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):

@@ -78,3 +78,34 @@ def test_every_operation_documents_its_error_answers(schema):
                 assert "400" in codes, (method, path)
     detail = schema["paths"]["/api/v1/regions/{code}/"]["get"]["responses"]["404"]
     assert detail["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_regions_have_no_search_parameter_that_answers_a_bare_list(api_for, users, schema):
+    # `search` (DRF's SearchFilter, which had no fields here) answered a null character with a
+    # bare JSON list; searching is the FilterSet's `q`
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/regions/"]["get"]["parameters"]}
+    assert "search" not in parameters and "q" in parameters
+    response = api_for(users.township_staff).get("/api/v1/regions/", {"q": "\x00"})
+    assert response.status_code == 400 and isinstance(response.json(), dict)
+
+
+@pytest.mark.parametrize("query", ["at_after=0001-01-01", "at_before=9999-12-31", "at_after=1899-12-31"])
+def test_audit_dates_out_of_range_are_refused_not_a_server_error(api_for, users, query):
+    response = api_for(users.auditor).get(f"/api/v1/audit-events/?{query}")
+    assert response.status_code == 400
+    field = query.split("=")[0]
+    assert response.json() == {field: ["日期应在 1900-01-01 到 2999-12-31 之间。"]}
+    assert api_for(users.auditor).get("/api/v1/audit-events/?at_after=1900-01-01").status_code == 200
+
+
+@pytest.mark.parametrize("ordering", [",", "registered_on,", ",,-registered_on"])
+def test_an_ordering_with_an_empty_item_is_refused(api_for, users, ordering):
+    response = api_for(users.township_staff).get("/api/v1/hardship-households/", {"ordering": ordering})
+    assert response.status_code == 400
+    assert response.json() == {"ordering": ["排序字段不能为空；多个字段用英文逗号分隔。"]}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats/", "/api/v1/regions/", "/api/v1/livelihood-appeals/"])
+def test_an_empty_page_number_is_refused_not_read_as_page_one(api_for, users, path):
+    response = api_for(users.township_staff).get(f"{path}?page=")
+    assert (response.status_code, response.json()) == (400, {"page": ["页码应为正整数。"]})
