@@ -22,6 +22,7 @@ from ledgers.models import LivelihoodAppeal, StabilityMatter
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import restrict, scope_prefixes
+from reports.aggregation import monthly_min_level
 from reports.choices import TOTAL_PERIOD
 from reports.metrics import Figure, Metric, figure, get_metric, load_sources, stored_keys_for
 from reports.models import Summary, SummarySeal, SummaryState
@@ -180,6 +181,14 @@ def rankings(children: list[Region], values: dict, *, metrics=RANKED, min_sample
     return out
 
 
+def with_region_names(items: list) -> list:
+    """Sets `region_name` on each item of a short list from its `region_id`, in one query."""
+    names = region_names({item.region_id for item in items}) if items else {}
+    for item in items:
+        item.region_name = names.get(item.region_id, item.region_id)
+    return items
+
+
 def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[LivelihoodAppeal]:
     """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope."""
     # Province and prefecture: one ordered, limited index scan on (status, promised_date) per open
@@ -198,11 +207,7 @@ def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
             "id", "title", "status", "promised_date", "region_id"
         )
         found += list(queryset.order_by("promised_date", "id")[:limit])
-    found = sorted(found, key=lambda appeal: (appeal.promised_date, appeal.pk))[:limit]
-    names = region_names({appeal.region_id for appeal in found}) if found else {}
-    for appeal in found:
-        appeal.region_name = names.get(appeal.region_id, appeal.region_id)
-    return found
+    return with_region_names(sorted(found, key=lambda appeal: (appeal.promised_date, appeal.pk))[:limit])
 
 
 def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[StabilityMatter]:
@@ -210,21 +215,13 @@ def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
     through the matter's own scope. Matters are far fewer than appeals (a partial index on open
     matters by region and deadline serves it): one query at every level."""
     queryset = restrict(StabilityMatter.objects.overdue(), user).filter(region__code__startswith=region.code)
-    found = list(
-        queryset.only("id", "title", "status", "risk_level", "deadline", "region_id").order_by("deadline", "id")[:limit]
+    return with_region_names(
+        list(
+            queryset.only("id", "title", "status", "risk_level", "deadline", "region_id").order_by("deadline", "id")[
+                :limit
+            ]
+        )
     )
-    names = region_names({matter.region_id for matter in found}) if found else {}
-    for matter in found:
-        matter.region_name = names.get(matter.region_id, matter.region_id)
-    return found
-
-
-def dashboard(*, user, region: Region) -> dict:
-    """Everything a dashboard page shows, from the summaries (plus the bounded overdue list)."""
-    data = dashboard_figures(user=user, region=region)
-    data["overdue"] = overdue_appeals(user=user, region=region)
-    data["overdue_matters"] = overdue_matters(user=user, region=region)
-    return data
 
 
 def dashboard_cache_key(*, region: Region, state: SummaryState | None) -> str:
@@ -295,9 +292,9 @@ def dashboard_figures(*, user, region: Region, state: SummaryState | None = None
     }
 
 
-def monthly_report(*, user, region: Region, month: str) -> dict:
+def monthly_report(*, user, region: Region, month: str, state: SummaryState | None = None) -> dict:
     """A month's figures for the region and its children (monthly metrics, from township up)."""
-    state = summary_state()
+    state = state if state is not None else summary_state()
     children = child_regions(user=user, region=region)
     monthly = [m for m in load_sources().metrics.values() if m.is_stored and m.monthly]
     derived = [get_metric(k) for k in ("problems_registered", "problems_resolved", "satisfaction_rate")]
@@ -310,7 +307,7 @@ def monthly_report(*, user, region: Region, month: str) -> dict:
         state=state,
     )
     columns = [*derived, *monthly]
-    monthly_level = int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP))
+    monthly_level = monthly_min_level()
     return {
         "state": state,
         "month": month,
@@ -325,7 +322,7 @@ def monthly_report(*, user, region: Region, month: str) -> dict:
         ),
         "columns": columns,
         "child_rows": [(child, figures(columns, values.get((child.code, month), {}))) for child in children],
-        "children_have_months": region.level + 1 <= int(getattr(settings, "REPORTS_MONTHLY_MIN_LEVEL", Level.TOWNSHIP)),
+        "children_have_months": region.level + 1 <= monthly_level,
         "months": sorted(
             summary_queryset(user=user, state=state)
             .filter(region_code=region.code, metric="appeals_registered")

@@ -296,10 +296,15 @@ class MonthlyReportView(RegionDashboardMixin, TemplateView):
             context["printed_at"] = timezone.localtime()
             return context
         data = selectors.monthly_report(
-            user=self.request.user, region=self.region, month=month or timezone.localdate().strftime("%Y-%m")
+            user=self.request.user,
+            region=self.region,
+            month=month or timezone.localdate().strftime("%Y-%m"),
+            state=state,
         )
         if not month and data["months"]:
-            data = selectors.monthly_report(user=self.request.user, region=self.region, month=data["months"][0])
+            data = selectors.monthly_report(
+                user=self.request.user, region=self.region, month=data["months"][0], state=state
+            )
         context.update(data)
         context["printed_at"] = timezone.localtime()
         return context
