@@ -86,6 +86,21 @@ def _ledger_kinds_after_flush(request):
 
 
 @pytest.fixture
+def eager_tasks(request):
+    """Run Celery tasks in this process (as on the embedded default) even when REDIS_URL is
+    set, except in the test that drives a real worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
 def tree(db):
     province = RegionFactory(code="51", name="四川省", level=Level.PROVINCE, path_name="四川省")
     prefecture = RegionFactory(code="5101", name="成都市", level=Level.PREFECTURE, parent=province)

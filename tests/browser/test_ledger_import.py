@@ -10,7 +10,11 @@ from openpyxl import Workbook
 from ledgers.models import LivelihoodAppeal
 from ledgers.services.imports import APPEAL_COLUMNS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("eager_tasks"),
+]
 
 
 @pytest.fixture
@@ -86,18 +90,3 @@ def test_staff_imports_the_valid_rows_of_a_file(ledger_kinds, page, live_server,
     )
     assert sorted(LivelihoodAppeal.objects.values_list("title", flat=True)) == ["三组自来水管破裂", "路灯不亮"]
     shot(page, "import-03-result")
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks(request):
-    """Run the import task in this process (as on the embedded default) even when REDIS_URL is
-    set, except in the test that drives a real worker."""
-    from config.celery import app
-
-    if request.node.get_closest_marker("celery_worker"):
-        yield
-        return
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -30,6 +30,8 @@ from ledgers.models import (
 from ledgers.services import appeal_create, import_batch_prepare, import_batch_start, import_template, imports
 from ledgers.tasks import import_batch_run
 
+pytestmark = pytest.mark.usefixtures("eager_tasks")
+
 APPEAL_HEADERS = [c.header for c in imports.APPEAL_COLUMNS]
 HOUSEHOLD_HEADERS = [c.header for c in imports.HOUSEHOLD_COLUMNS]
 MATTER_HEADERS = [c.header for c in imports.MATTER_COLUMNS]
@@ -658,18 +660,3 @@ def ledger_kinds(db):
     from django.apps import apps
 
     importlib.import_module("ledgers.migrations.0002_ledger_kinds").create_kinds(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks(request):
-    """Run the import task in this process (as on the embedded default) even when REDIS_URL is
-    set, except in the test that drives a real worker."""
-    from config.celery import app
-
-    if request.node.get_closest_marker("celery_worker"):
-        yield
-        return
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
