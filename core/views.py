@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.workbench import cards_for
 from regions.selectors import scope_roots
 
 
@@ -23,6 +24,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             post.opens_region = role_grants(post.role, "regions.view_region")
         context["posts"] = posts
         context["roots"] = scope_roots(user=self.request.user)
+        context["cards"] = cards_for(self.request.user)
         return context
 
 

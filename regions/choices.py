@@ -22,20 +22,26 @@ class Role(models.TextChoices):
     COUNTY_LEADER = "county_leader", _("县级领导干部")
     PREFECTURE_LEADER = "prefecture_leader", _("市（州）级领导干部")
     PROVINCIAL_OFFICE = "provincial_office", _("省级工作部门")
+    # Petition offices (信访工作机构) of a township, county or prefecture.
+    PETITION_STAFF = "petition_staff", _("信访工作人员")
+    # The Party branch of an urban community (社区党组织): double reporting and service orders.
+    COMMUNITY_BRANCH = "community_branch", _("社区党组织工作人员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDITOR = "auditor", _("安全审计员")
 
 
-# The level of region a post of each role is held at.
-ROLE_LEVEL = {
-    Role.VILLAGE_CADRE: Level.VILLAGE,
-    Role.TOWNSHIP_STAFF: Level.TOWNSHIP,
-    Role.TOWNSHIP_LEADER: Level.TOWNSHIP,
-    Role.COUNTY_LEADER: Level.COUNTY,
-    Role.PREFECTURE_LEADER: Level.PREFECTURE,
-    Role.PROVINCIAL_OFFICE: Level.PROVINCE,
-    Role.SYSTEM_ADMIN: Level.PROVINCE,
-    Role.SECURITY_ADMIN: Level.PROVINCE,
-    Role.AUDITOR: Level.PROVINCE,
+# The levels of region a post of each role may be held at (the first is the usual one).
+ROLE_LEVELS = {
+    Role.VILLAGE_CADRE: (Level.VILLAGE,),
+    Role.TOWNSHIP_STAFF: (Level.TOWNSHIP,),
+    Role.TOWNSHIP_LEADER: (Level.TOWNSHIP,),
+    Role.COUNTY_LEADER: (Level.COUNTY,),
+    Role.PREFECTURE_LEADER: (Level.PREFECTURE,),
+    Role.PROVINCIAL_OFFICE: (Level.PROVINCE,),
+    Role.PETITION_STAFF: (Level.TOWNSHIP, Level.COUNTY, Level.PREFECTURE),
+    Role.COMMUNITY_BRANCH: (Level.VILLAGE,),
+    Role.SYSTEM_ADMIN: (Level.PROVINCE,),
+    Role.SECURITY_ADMIN: (Level.PROVINCE,),
+    Role.AUDITOR: (Level.PROVINCE,),
 }

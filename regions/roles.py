@@ -40,6 +40,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.COUNTY_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.PREFECTURE_LEADER: (*_BUSINESS_READ, "ledgers.export_*", "reports.export_*", "petitions.*"),
     Role.PROVINCIAL_OFFICE: (*_BUSINESS_READ, "ledgers.export_*", "reports.*"),
+    # Petition offices register, route and track the cases of their region (refined by the petitions app).
+    Role.PETITION_STAFF: (*_BUSINESS_READ, "petitions.*"),
+    # A community's Party branch: double reporting and the three-order service (the community app).
+    Role.COMMUNITY_BRANCH: (*_BUSINESS_READ, "community.*"),
     # 三员分立: the three administrators' duties do not overlap, and none reads case data (nor the
     # region tree). System administrator: ordinary users and their business posts. Security
     # administrator: locks, second factors, the administrator posts. Enforced in accounts.services.

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
-from regions.choices import CODE_LENGTH, ROLE_LEVEL, Level
+from regions.choices import CODE_LENGTH, ROLE_LEVELS, Level
 from regions.models import Post, Region
 
 # The 32 Tibetan-area counties: all of Aba (5132), all of Garzê (5133), and Muli (513422).
@@ -108,12 +108,13 @@ def regions_load(*, province_code: str | None = None, source: Path | None = None
 
 
 def post_grant(*, user, region: Region, role: str, title: str = "") -> Post:
-    """Give `user` a post. The role must be held at its level (a township staff post is a township)."""
-    if ROLE_LEVEL[role] != region.level:
+    """Give `user` a post. The role must be held at one of its levels (a township staff post is a township)."""
+    levels = ROLE_LEVELS[role]
+    if region.level not in levels:
         raise ServiceError(
             _("该角色须任职于%(level)s一级。"),
             code="role_level",
-            params={"level": Level(ROLE_LEVEL[role]).label},
+            params={"level": "、".join(str(Level(level).label) for level in levels)},
         )
     post, _created = Post.objects.update_or_create(
         user=user, region=region, role=role, defaults={"title": title, "is_active": True}

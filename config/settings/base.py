@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ledgers",
     "petitions",
     "pairings",
+    "community",
     "reports",
     "audit",
 ]
