@@ -53,3 +53,11 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(_("系统繁忙，请稍后再试"))}, status=500)
     return render(request, "error.html", {"status": 500, "title": _("系统繁忙，请稍后再试")}, status=500)
+
+
+class BarePageView(LoginRequiredMixin, TemplateView):
+    """The base template for the signed-in user and nothing else: the yardstick `make bench` sets
+    every page's latency beside (a request's fixed cost: session, user, middleware, navigation).
+    Served only where JICENG_BARE_PAGE is on (the benchmark's server), see core/urls.py."""
+
+    template_name = "core/bare.html"

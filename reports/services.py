@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
 from regions.scoping import ensure_region
-from reports.aggregation import fold_deltas, write_full
+from reports.aggregation import fold_deltas, generation_table, generation_tables, write_full
 from reports.choices import RUN_ACTIVE_STATUSES, RunKind, RunStatus
 from reports.models import RefreshRun, Summary, SummarySeal, SummaryState
 from reports.sql import Dialect, install_triggers, trigger_digest, triggers_current
@@ -174,31 +174,34 @@ def _refresh(kind: str, *, actor=None, run_id: int | None = None, wait_if_busy: 
             raise
         if run.kind == RunKind.FULL:
             summary_prune()
-            _maintain(full=True)
+            _maintain(full=True, generation=run.generation)
         else:
-            _maintain(full=False)
+            _maintain(full=False, generation=run.generation)
     return run
 
 
-def _maintain(*, full: bool) -> None:
-    """After the refresh committed (PostgreSQL): reclaim the rows it deleted, and after a full
-    refresh collect fresh planner statistics for the new generation (without them PostgreSQL scans
-    the whole province's range of codes for a dashboard: 3 s instead of 0.2 ms at seed scale).
+def _maintain(*, full: bool, generation: int | None) -> None:
+    """After the refresh committed (PostgreSQL): reclaim the change-log rows it deleted, and after
+    a full refresh vacuum and analyze the new generation's table (fresh planner statistics: without
+    them PostgreSQL scans the whole province's range of codes for a dashboard, 3 s instead of 0.2 ms
+    at seed scale; and the visibility map and hint bits set once here rather than by the first
+    fold or dashboards).
 
-    Autovacuum may be off (it is on the benchmark machine): without this the change log and the
-    summaries only grow (423 MB of dead change-log rows made a 34k-row fold read 54k pages, and the
-    upserts into a bloated summary table took 4 s). Inside an outer transaction (tests) VACUUM is
-    not allowed: statistics only."""
+    Autovacuum may be off (it is on the benchmark machine): without this the change log only grows
+    (423 MB of dead change-log rows made a 34k-row fold read 54k pages). Inside an outer
+    transaction (tests) VACUUM is not allowed: statistics only."""
     if connection.vendor != "postgresql":
         return
+    table = generation_table(generation) if generation is not None else None
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
-            if full:
-                cursor.execute("ANALYZE reports_summary")
+            if full and table:
+                cursor.execute(f"ANALYZE {table}")
             return
-        cursor.execute(
-            "VACUUM (ANALYZE) reports_summary, reports_summarydelta" if full else "VACUUM reports_summarydelta"
-        )
+        if full and table:
+            cursor.execute(f"VACUUM (ANALYZE) {table}, reports_summarydelta")
+        else:
+            cursor.execute("VACUUM reports_summarydelta")
 
 
 def summary_refresh_full(*, actor=None, run_id: int | None = None, wait_if_busy: bool = False) -> RefreshRun:
@@ -215,12 +218,26 @@ def summary_refresh_incremental(*, actor=None, run_id: int | None = None, wait_i
 
 
 def summary_prune() -> int:
-    """Delete the summary rows of generations that are no longer active."""
+    """Remove the summary rows of generations that are no longer active. On PostgreSQL each
+    generation is its own partition: detached (concurrently when not inside a transaction, so
+    readers never wait) and dropped, no rows deleted one by one. Returns the tables (PostgreSQL) or
+    rows (SQLite) removed."""
     state = SummaryState.objects.filter(pk=1).first()
     if state is None or state.active_generation is None:
         return 0
-    deleted, _detail = Summary.objects.exclude(generation=state.active_generation).delete()
-    return deleted
+    if connection.vendor != "postgresql":
+        deleted, _detail = Summary.objects.exclude(generation=state.active_generation).delete()
+        return deleted
+    removed = 0
+    concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
+    for generation, table in sorted(generation_tables(connection).items()):
+        if generation == state.active_generation:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {Summary._meta.db_table} DETACH PARTITION {table}{concurrently}")
+            cursor.execute(f"DROP TABLE {table}")
+        removed += 1
+    return removed
 
 
 def summary_refresh_request(*, actor, kind: str = RunKind.FULL) -> RefreshRun:

@@ -325,3 +325,6 @@ from django.contrib.messages import constants as message_constants  # noqa: E402
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 JICENG_SITE_NAME = _("基层工作信息系统")
+
+# `make bench` only: serve /bare/, the base template for the signed-in user (the latency yardstick).
+JICENG_BARE_PAGE = env_bool("JICENG_BARE_PAGE", False)

@@ -298,14 +298,37 @@ def test_summaries_are_unlogged_on_postgresql_and_the_change_log_is_not(db, on_p
         pytest.skip("unlogged tables are a PostgreSQL feature")
     from django.db import connection
 
+    from reports.aggregation import generation_table
+
+    # given a full refresh: its generation is its own partition of the summaries
+    run = summary_refresh_full()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, relpersistence FROM pg_class WHERE relname IN "
-            "('reports_summary', 'reports_summaryseal', 'reports_summarydelta') AND relkind = 'r'"
+            "(%s, 'reports_summaryseal', 'reports_summarydelta') AND relkind = 'r'",
+            [generation_table(run.generation)],
         )
         persistence = dict(cursor.fetchall())
     # derived figures skip the WAL; the change log, which nothing else could rebuild incrementally, keeps it
-    assert persistence == {"reports_summary": "u", "reports_summaryseal": "u", "reports_summarydelta": "p"}
+    assert persistence == {
+        generation_table(run.generation): "u",
+        "reports_summaryseal": "u",
+        "reports_summarydelta": "p",
+    }
+
+
+def test_a_full_refresh_drops_the_previous_generations_table_on_postgresql(db, on_postgres):
+    if not on_postgres:
+        pytest.skip("partitions are a PostgreSQL feature")
+    from django.db import connection
+
+    from reports.aggregation import generation_tables
+
+    first = summary_refresh_full()
+    second = summary_refresh_full()
+    # only the active generation keeps a table: no dead rows of old generations anywhere
+    assert generation_tables(connection) == {second.generation: f"reports_summary_g{second.generation}"}
+    assert first.generation != second.generation
 
 
 def _lose_the_unlogged_tables():
