@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 
 from audit.choices import Action
 from audit.services import audit_record
+from core.dbrouter import replica_reads
 from core.exceptions import ServiceError
 from regions.choices import Level
 from regions.scoping import ScopedViewMixin, can_at_region
@@ -74,7 +75,9 @@ class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.region = selectors.dashboard_region_get(user=request.user, code=kwargs["code"])
-        return super().dispatch(request, *args, **kwargs)
+        # Read-only pages and exports of the summaries: their summary reads may go to a replica.
+        with replica_reads():
+            return super().dispatch(request, *args, **kwargs)
 
     def base_context(self) -> dict:
         return {

@@ -328,3 +328,12 @@ JICENG_SITE_NAME = _("基层工作信息系统")
 
 # `make bench` only: serve /bare/, the base template for the signed-in user (the latency yardstick).
 JICENG_BARE_PAGE = env_bool("JICENG_BARE_PAGE", False)
+
+# A PostgreSQL streaming replica for read-only summary and export queries (core/dbrouter.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]

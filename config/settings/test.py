@@ -10,3 +10,7 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["*"]
 REPORTS_REFRESH_BUSY_RETRY_SECONDS = 1  # the worker tests wait for a held refresh lock
+# The replica alias points at the primary (core/dbrouter.py); off unless a test turns it on.
+if "replica" not in DATABASES and DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+JICENG_REPLICA_OFF = True

@@ -11,6 +11,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
+from core.dbrouter import replica_reads
 from core.paginator import count_cap
 from regions.choices import LEVEL_BY_LENGTH
 from regions.scoping import ScopedViewSetMixin
@@ -59,6 +60,10 @@ class StatViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         return queryset.filter(generation=state.visible_generation)
 
     def list(self, request, *args, **kwargs):
+        with replica_reads():  # read-only: the summary reads may go to a replica
+            return self._list(request)
+
+    def _list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         requested = [k for k in request.query_params.get("metric", "").split(",") if k.strip()]
         metrics = [get_metric(k.strip()) for k in requested] or [m for m in all_metrics() if not m.breakdown]
