@@ -337,3 +337,15 @@ if DATABASE_REPLICA_URL:
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+JICENG_REPLICA_OFF = env_bool("JICENG_REPLICA_OFF", False)
+
+# One Celery queue per kind of work when JICENG_CELERY_QUEUES is on (README "Growing past one
+# machine"): start workers with `-Q refresh`, `-Q imports`, `-Q exports`, `-Q notifications` (and
+# one on the default `celery` queue for the rest). Off by default: one worker consumes everything.
+if env_bool("JICENG_CELERY_QUEUES", False):
+    CELERY_TASK_ROUTES = {
+        "reports.tasks.*": {"queue": "refresh"},
+        "*.tasks.import_*": {"queue": "imports"},
+        "*.tasks.*export*": {"queue": "exports"},
+        "*.tasks.*notif*": {"queue": "notifications"},
+    }
