@@ -394,23 +394,53 @@ class Sample:
     seconds: float
     load_before: float
     load_after: float
+    cpu: float | None = None  # CPU seconds of this process and its database backend
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(function) -> tuple[Sample, object]:
+    """Wall time of `function()`, with the load before and after, and the CPU time it cost (this
+    process plus its PostgreSQL backend): on a shared machine the wall time is the figure, the
+    CPU time says how much of it was waiting for a core."""
     before = load1()
+    backend, own = _backend_cpu(), _own_cpu()
     t0 = time.perf_counter()
     result = function()
     seconds = time.perf_counter() - t0
-    return Sample(seconds, before, load1()), result
+    backend_after = _backend_cpu()
+    cpu = None
+    if backend is not None and backend_after is not None:
+        cpu = backend_after - backend + _own_cpu() - own
+    return Sample(seconds, before, load1(), cpu), result
 
 
 def spread(samples: list[Sample], scale: float = 1.0, unit: str = "s") -> str:
     values = sorted(s.seconds * scale for s in samples)
     loads = [x for s in samples for x in (s.load_before, s.load_after)]
     fmt = "{:.3f}" if unit == "s" else "{:.0f}"
+    cpus = [s.cpu for s in samples if s.cpu is not None]
+    cpu = f"; CPU (Python + backend) median {statistics.median(cpus):.3f} s" if cpus else ""
     return (
         f"median of {len(values)}: " + ", ".join(fmt.format(v) for v in values) + f" {unit}; "
-        f"load {min(loads):.1f}–{max(loads):.1f}"
+        f"load {min(loads):.1f}–{max(loads):.1f}{cpu}"
     )
 
 
