@@ -29,7 +29,7 @@ def test_the_router_sends_summary_reads_to_the_replica_only_inside_replica_reads
     assert router.allow_migrate(REPLICA, "reports") is False
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 def test_dashboard_and_stats_api_read_the_summaries_from_the_replica(tree, users, client_for, api_for, settings):
     cache.clear()
     build_dataset(tree, seed=3, appeals=14, households=5, matters=6)
