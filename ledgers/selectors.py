@@ -42,11 +42,17 @@ from regions.scoping import restrict
 
 def _list(model, filterset_class, *, user, filters, prefetch=()):
     queryset = restrict(model.objects.all(), user)
-    filterset = filterset_class(filters if filters is not None else {}, queryset=queryset)
+    # The FilterSet sees the user as the API's does (`request.user`), for filters such as `mine`.
+    filterset = filterset_class(filters if filters is not None else {}, queryset=queryset, request=_Requester(user))
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     # The regions of the page's rows are fetched afterwards (two small queries), not joined:
     # a join before ORDER BY ... LIMIT would join every matching row of a county, not 20.
     return filterset, rows.prefetch_related(*_REGION, *prefetch)
+
+
+class _Requester:
+    def __init__(self, user):
+        self.user = user
 
 
 def _get(queryset, *, user, pk, label):
