@@ -17,11 +17,12 @@ import datetime
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.models import SummaryDelta, SummaryState
 from reports.services import summary_refresh_full, summary_refresh_incremental
+from reports.sql import Dialect, install_triggers, trigger_sql
 
 DEMO_COUNTY = "510121"  # 金堂县: the demo users' county (accounts.demo)
 DEMO_SCALE = 0.03  # of the source text's province: ~16,000 appeals, ~9,000 households, ~1,800 matters
@@ -69,6 +70,14 @@ def seed_demo_province(
     generators = load_generators()
     rows: dict[str, int] = {}
     with transaction.atomic():
+        if connection.vendor == "sqlite":
+            # The row triggers would log every generated row to the change log, which the full
+            # refresh below discards anyway: off for the load, back on before it commits (as the
+            # generator does on PostgreSQL). A third less time on SQLite.
+            drops, _creates = trigger_sql(Dialect(connection.vendor))
+            with connection.cursor() as cursor:
+                for statement in drops:
+                    cursor.execute(statement)
         for villages, townships, pass_scale, seed in _passes(province, county, scale, county_scale):
             writer = BulkWriter()
             ctx = GenerationContext(
@@ -88,6 +97,8 @@ def seed_demo_province(
                 writer.finish()
             finally:
                 writer.close()
+        if connection.vendor == "sqlite":
+            install_triggers(connection)
     if not rows:
         return "跳过演示省份数据：区划表为空 / skipped the demo province: no regions loaded"
     generated = time.monotonic() - started
