@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.selectors import object_history
+from core.money import format_money
 from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
@@ -177,7 +178,7 @@ def _display(field, value):
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if field is not None and field.name.endswith("_fen") and isinstance(value, int):
-        return _("%(yuan)s 元") % {"yuan": f"{value / 100:,.2f}"}
+        return format_money(value)
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     if field is not None and field.get_internal_type() == "DateTimeField" and isinstance(value, str):

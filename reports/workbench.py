@@ -56,7 +56,14 @@ def _headline_items(user) -> list[CardItem]:
     for metric in metrics:
         fig = figure(metric, own)
         items.append(
-            CardItem(str(metric.label), 0, dashboard, "primary", str(metric.definition), text=format_figure(fig))
+            CardItem(
+                str(metric.label),
+                0,
+                dashboard,
+                "primary",
+                str(metric.definition),
+                text=format_figure(fig, headline=True),
+            )
         )
     as_of = timezone.localtime(state.data_as_of).strftime("%Y-%m-%d %H:%M") if state.data_as_of else "—"
     items.append(CardItem(_("数据截至"), 0, dashboard, "secondary", _("最近一次统计刷新开始的时间"), text=as_of))

@@ -17,7 +17,7 @@ stop() {
 if [ -z "${REDIS_URL:-}" ] && [ "${JICENG_LOCAL_WORKER:-1}" = "1" ]; then
   export JICENG_LOCAL_WORKER=1
   dir=${JICENG_CELERY_DIR:-var/celery}
-  mkdir -p "$dir/queue" "$dir/processed" "$dir/results"
+  mkdir -p "$dir/queue" "$dir/processed" "$dir/results" "$dir/control"
   # One process: SQLite has one writer at a time anyway. Beat's schedule is kept in the database.
   "$(dirname "$PY")/celery" -A config worker --beat --concurrency 1 --loglevel warning \
     --logfile "$dir/worker.log" &

@@ -323,6 +323,7 @@ if JICENG_LOCAL_WORKER:
         "data_folder_in": str(JICENG_CELERY_DIR / "queue"),
         "data_folder_out": str(JICENG_CELERY_DIR / "queue"),
         "processed_folder": str(JICENG_CELERY_DIR / "processed"),
+        "control_folder": str(JICENG_CELERY_DIR / "control"),  # else ./control in the working directory
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{JICENG_CELERY_DIR / 'results'}"

@@ -25,7 +25,7 @@ def local_env(tmp_path, **extra) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings.local",
         **extra,
     )
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (tmp_path / "celery" / sub).mkdir(parents=True, exist_ok=True)
     return env
 
