@@ -30,10 +30,8 @@ def test_staff_see_no_refresh_button(refreshed, users, client_for):
 
 
 def test_leader_refresh_is_incremental_audited_and_throttled(
-    refreshed, users, tree, client_for, settings, django_capture_on_commit_callbacks
+    refreshed, users, tree, client_for, eager_tasks, django_capture_on_commit_callbacks
 ):
-    if settings.REDIS_URL:
-        pytest.skip("runs the task eagerly: embedded default only")
     client = client_for(users.county_leader)
     make_appeal(users.superuser, tree.village2)
     # when the county leader presses "refresh now" on the county's board
