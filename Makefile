@@ -37,9 +37,9 @@ setup: install
 
 run: setup serve
 
+# On the embedded default also a Celery worker with beat on the filesystem broker (scripts/serve.sh).
 serve:
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) ./scripts/serve.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

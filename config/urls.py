@@ -4,10 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from core.api.root import ApiRootView
+
 admin.site.site_header = _("基层工作信息系统 · 管理后台")
 admin.site.site_title = _("基层工作信息系统")
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),  # first: every app's router lists here (core/api/root.py)
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("regions.api.urls")),
     path("", include("ledgers.api.urls")),

@@ -19,7 +19,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("行政区划"), "regions:region_list", "diagram-3", "regions.view_region"),
     NavEntry(_("民生诉求"), "ledgers:livelihoodappeal_list", "chat-square-text", "ledgers.view_livelihoodappeal"),
     NavEntry(_("困难群众"), "ledgers:hardshiphousehold_list", "people", "ledgers.view_hardshiphousehold"),
-    NavEntry(_("稳定工作"), "ledgers:stabilitymatter_list", "shield-check", "ledgers.view_stabilitymatter"),
+    NavEntry(_("稳定事项"), "ledgers:stabilitymatter_list", "shield-check", "ledgers.view_stabilitymatter"),
     NavEntry(_("四个知晓"), "ledgers:villageprofile_list", "journal-text", "ledgers.view_villageprofile"),
     NavEntry(_("统计看板"), "reports:dashboard", "bar-chart", "reports.view_summary"),
     NavEntry(_("审计日志"), "audit:event_list", "clipboard-data", "audit.view_auditevent"),

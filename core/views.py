@@ -1,6 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -26,6 +27,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["roots"] = scope_roots(user=self.request.user)
         context["cards"] = cards_for(self.request.user)
         return context
+
+
+def favicon(request):
+    """/favicon.ico: the site's icon (a static SVG, also linked from every page's head)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def _error(request, status, title, exception=None):

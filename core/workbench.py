@@ -36,6 +36,7 @@ class CardItem:
     url: str = ""
     tone: str = "secondary"  # Bootstrap colour: danger (overdue), warning (due soon), info, success, secondary
     help: str = ""  # the definition, shown as the line's title
+    text: str = ""  # shown instead of the count: a rate, an amount, a time ("92.9%", "数据截至 …")
 
     @property
     def over_cap(self) -> bool:
@@ -43,6 +44,8 @@ class CardItem:
 
     @property
     def display(self) -> str:
+        if self.text:
+            return self.text
         cap = count_cap()
         return f"{cap:,}+" if self.count > cap else f"{self.count:,}"
 

@@ -8,6 +8,7 @@ Every FilterSet narrows a queryset that the selector has already restricted to t
 scope, so the `region` filter only narrows further: an out-of-scope code simply gives nothing.
 """
 
+import datetime
 import operator
 from functools import reduce
 
@@ -43,6 +44,8 @@ from ledgers.models import (
 from regions.filters import code_validator
 
 SEARCH_MAX_LENGTH = 100
+# "即将到期": open entries due today or within this many days (the workbench counts them too).
+DUE_SOON_DAYS = 3
 
 
 class LedgerFilterForm(forms.Form):
@@ -121,9 +124,18 @@ class LedgerEntryFilterSet(SearchFilterSet):
     region = RegionPrefixFilter()
     registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
     registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+    # "我登记的": the entries the requesting user entered (the workbench links here).
+    mine = StrictBooleanFilter(label=_("我登记的"), method="filter_mine")
 
     class Meta:
         form = LedgerFilterForm
+
+    def filter_mine(self, queryset, name, value):
+        if value is None:
+            return queryset
+        user = getattr(self.request, "user", None)
+        mine = Q(created_by_id=getattr(user, "pk", None))
+        return queryset.filter(mine) if value else queryset.exclude(mine)
 
 
 class DeadlineEntryFilterSet(LedgerEntryFilterSet):
@@ -134,12 +146,27 @@ class DeadlineEntryFilterSet(LedgerEntryFilterSet):
     due_field = ""
 
     overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
+    due_soon = StrictBooleanFilter(label=_("即将到期"), method="filter_due_soon")
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
         overdue = Q(status__in=self.open_statuses, **{f"{self.due_field}__lt": timezone.localdate()})
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_due_soon(self, queryset, name, value):
+        """Still open and due today or within DUE_SOON_DAYS days (not yet overdue)."""
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        soon = Q(
+            status__in=self.open_statuses,
+            **{
+                f"{self.due_field}__gte": today,
+                f"{self.due_field}__lte": today + datetime.timedelta(days=DUE_SOON_DAYS),
+            },
+        )
+        return queryset.filter(soon) if value else queryset.exclude(soon)
 
 
 class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
@@ -174,9 +201,11 @@ class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
             "triage",
             "region",
             "overdue",
+            "due_soon",
             "registered_after",
             "registered_before",
             "promised_before",
+            "mine",
             "ordering",
         ]
 
@@ -243,6 +272,7 @@ class HardshipHouseholdFilterSet(LedgerEntryFilterSet):
             "is_sensitive",
             "registered_after",
             "registered_before",
+            "mine",
             "ordering",
         ]
 
@@ -288,9 +318,11 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
             "status",
             "region",
             "overdue",
+            "due_soon",
             "registered_after",
             "registered_before",
             "deadline_before",
+            "mine",
             "ordering",
         ]
 

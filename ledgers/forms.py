@@ -104,8 +104,15 @@ class BootstrapFormMixin:
         self.style_widgets()
 
     def style_widgets(self):
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
+            # Phones bring up the phone keypad, whole numbers the numeric one.
+            if name.endswith("phone") and isinstance(widget, forms.TextInput):
+                widget.input_type = "tel"
+                widget.attrs.setdefault("inputmode", "tel")
+                widget.attrs.setdefault("autocomplete", "off")
+            elif isinstance(widget, forms.NumberInput):
+                widget.attrs.setdefault("inputmode", "numeric")
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.selectors import object_history
+from core.money import format_money
 from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
@@ -42,11 +43,17 @@ from regions.scoping import restrict
 
 def _list(model, filterset_class, *, user, filters, prefetch=()):
     queryset = restrict(model.objects.all(), user)
-    filterset = filterset_class(filters if filters is not None else {}, queryset=queryset)
+    # The FilterSet sees the user as the API's does (`request.user`), for filters such as `mine`.
+    filterset = filterset_class(filters if filters is not None else {}, queryset=queryset, request=_Requester(user))
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     # The regions of the page's rows are fetched afterwards (two small queries), not joined:
     # a join before ORDER BY ... LIMIT would join every matching row of a county, not 20.
     return filterset, rows.prefetch_related(*_REGION, *prefetch)
+
+
+class _Requester:
+    def __init__(self, user):
+        self.user = user
 
 
 def _get(queryset, *, user, pk, label):
@@ -171,7 +178,7 @@ def _display(field, value):
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if field is not None and field.name.endswith("_fen") and isinstance(value, int):
-        return _("%(yuan)s 元") % {"yuan": f"{value / 100:,.2f}"}
+        return format_money(value)
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     if field is not None and field.get_internal_type() == "DateTimeField" and isinstance(value, str):

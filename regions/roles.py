@@ -52,6 +52,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.AUDITOR: ("audit.view_auditevent", "audit.export_auditevent"),
 }
 
+# Leaders may press "立即刷新" on their own region's dashboard (an incremental refresh, throttled and
+# audited: reports.services.summary_refresh_request); the full refresh stays with the province.
+for _leader in (Role.TOWNSHIP_LEADER, Role.COUNTY_LEADER, Role.PREFECTURE_LEADER):
+    ROLE_PERMISSIONS[_leader] = (*ROLE_PERMISSIONS[_leader], "reports.refresh_summary")
+
 
 @lru_cache(maxsize=4096)
 def role_grants(role: str, permission: str) -> bool:

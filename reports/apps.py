@@ -28,4 +28,7 @@ class ReportsConfig(AppConfig):
         from reports.metrics import load_sources
 
         load_sources()
+        from reports.workbench import register_cards
+
+        register_cards()
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="reports_install_triggers")

@@ -240,13 +240,27 @@ def summary_prune() -> int:
     return removed
 
 
-def summary_refresh_request(*, actor, kind: str = RunKind.FULL) -> RefreshRun:
-    """The "refresh now" button: queue a refresh (or return the one already queued or running)."""
+def summary_refresh_request(*, actor, kind: str = RunKind.FULL, region_code: str | None = None) -> RefreshRun:
+    """The "refresh now" button: queue a refresh (or return the one already queued or running).
+
+    The provincial office (the refresh permission at the province) may ask for a full refresh. A
+    leader (the permission in their own region, `region_code`) gets the incremental one: it folds
+    every change logged so far, so their region's figures are current within seconds, and it is
+    cheap; a leader may ask at most once per REPORTS_REFRESH_THROTTLE_SECONDS. Every request is
+    in the audit trail."""
+    from audit.choices import Action
+    from audit.services import audit_record
+    from regions.scoping import can_at_region
     from reports.tasks import refresh_summaries_full, refresh_summaries_incremental
 
-    ensure_region(actor, "reports.refresh_summary", settings.JICENG_PROVINCE_CODE)
+    province = settings.JICENG_PROVINCE_CODE
+    code = region_code or province
+    ensure_region(actor, "reports.refresh_summary", code)
     if kind not in RunKind.values:
         raise ServiceError(_("刷新类型无效。"), code="bad_kind")
+    whole_province = can_at_region(actor, "reports.refresh_summary", province)
+    if not whole_province:
+        kind = RunKind.INCREMENTAL
     with transaction.atomic():
         # A run queued or running longer than the task time limit died with its worker: not pending.
         pending = (
@@ -256,7 +270,22 @@ def summary_refresh_request(*, actor, kind: str = RunKind.FULL) -> RefreshRun:
         )
         if pending is not None:
             return pending
+        throttle = int(getattr(settings, "REPORTS_REFRESH_THROTTLE_SECONDS", 60))
+        if (
+            not whole_province
+            and RefreshRun.objects.filter(
+                requested_by=actor, created_at__gte=timezone.now() - datetime.timedelta(seconds=throttle)
+            ).exists()
+        ):
+            raise ServiceError(_("刚刚已刷新过，请 %(seconds)s 秒后再试。") % {"seconds": throttle}, code="throttled")
         run = RefreshRun.objects.create(kind=kind, requested_by=actor, status=RunStatus.QUEUED)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            region_code=code,
+            object_type="reports.refreshrun",
+            message=_("立即刷新统计数据（%(kind)s #%(run)s）") % {"kind": run.get_kind_display(), "run": run.pk},
+        )
         task = refresh_summaries_full if kind == RunKind.FULL else refresh_summaries_incremental
         task.delay_on_commit(run_id=run.pk)
     return run

@@ -24,10 +24,10 @@ from audit.services import audit_record
 from core.dbrouter import replica_reads
 from core.exceptions import ServiceError
 from regions.choices import Level
-from regions.scoping import ScopedViewMixin, can_at_region
+from regions.scoping import ScopedViewMixin, can_at_region, scope_prefixes
 from regions.selectors import region_ancestors
 from reports import selectors
-from reports.choices import RUN_ACTIVE_STATUSES, RunKind, Unit
+from reports.choices import RUN_ACTIVE_STATUSES, RunKind, RunStatus, Unit
 from reports.metrics import figure
 from reports.models import RefreshRun, Summary
 from reports.services import summary_refresh_request
@@ -53,8 +53,14 @@ def appeal_url(pk) -> str | None:
     return record_url("ledgers:livelihoodappeal_detail", pk)
 
 
-def can_refresh(user) -> bool:
-    return can_at_region(user, REFRESH_PERMISSION, settings.JICENG_PROVINCE_CODE)
+def can_refresh(user, region_code: str | None = None) -> bool:
+    """May `user` press "立即刷新" for `region_code` (default: the province)? The provincial office
+    everywhere; leaders in their own region (an incremental refresh, see summary_refresh_request)."""
+    return can_at_region(user, REFRESH_PERMISSION, region_code or settings.JICENG_PROVINCE_CODE)
+
+
+def can_follow_runs(user) -> bool:
+    return scope_prefixes(user, REFRESH_PERMISSION) != []
 
 
 class DashboardRedirectView(LoginRequiredMixin, View):
@@ -89,7 +95,7 @@ class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
             ],
             "drillable": self.region.level < Level.VILLAGE,
             "can_export": can_at_region(self.request.user, EXPORT_PERMISSION, self.region.code),
-            "can_refresh": can_refresh(self.request.user),
+            "can_refresh": can_refresh(self.request.user, self.region.code),
             "min_sample": selectors.ranking_min_sample(),
         }
 
@@ -314,36 +320,54 @@ class MonthlyReportView(RegionDashboardMixin, TemplateView):
 
 
 class RefreshView(LoginRequiredMixin, View):
-    """ "Refresh now": queue a full refresh (provincial office only) and show its progress."""
+    """ "Refresh now": queue a refresh and show its progress. The provincial office refreshes in full;
+    a leader, for their own region (`region`), folds the latest changes (throttled, audited). When the
+    run ends, the polling status answers `HX-Refresh`, so the page reloads with the new figures and
+    the new "数据截至" by itself."""
 
     def post(self, request):
-        if not can_refresh(request.user):
-            raise PermissionDenied(_("只有省级工作部门可以刷新统计数据。"))
+        region = request.POST.get("region", "").strip() or None
+        if region is not None and not region.isdigit():
+            raise BadRequest(_("区划代码无效。"))
+        if not can_refresh(request.user, region):
+            raise PermissionDenied(_("只有省级工作部门和本辖区领导干部可以刷新统计数据。"))
         kind = request.POST.get("kind", RunKind.FULL)
         try:
-            run = summary_refresh_request(actor=request.user, kind=kind)
+            run = summary_refresh_request(actor=request.user, kind=kind, region_code=region)
         except ServiceError as exc:
-            raise BadRequest(" ".join(str(m) for m in exc.messages))
+            text = " ".join(str(m) for m in exc.messages)
+            if getattr(exc, "code", "") != "throttled":
+                raise BadRequest(text)
+            if request.htmx:
+                latest = RefreshRun.objects.order_by("-id").first()
+                return render(request, "reports/includes/run_status.html", {"run": latest, "notice": text})
+            messages.warning(request, text)
+            return redirect(self._target(request))
         if request.htmx:
             return render(request, "reports/includes/run_status.html", {"run": run, "polling": True})
         messages.info(request, _("已提交刷新，稍后数据将更新。"))
+        return redirect(self._target(request))
+
+    @staticmethod
+    def _target(request) -> str:
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             target = reverse("reports:dashboard")  # only back to a page of this site
-        return redirect(target)
+        return target
 
 
 class RunStatusView(LoginRequiredMixin, View):
-    """A refresh run's progress, polled by htmx while it is queued or running."""
+    """A refresh run's progress, polled by htmx while it is queued or running. Once it has succeeded,
+    a poll (an htmx request) answers `HX-Refresh: true`: the page reloads itself with the new figures."""
 
     def get(self, request, pk):
-        if not can_refresh(request.user):
-            raise PermissionDenied(_("只有省级工作部门可以查看刷新记录。"))
+        if not can_follow_runs(request.user):
+            raise PermissionDenied(_("只有省级工作部门和领导干部可以查看刷新记录。"))
         run = get_object_or_404(RefreshRun, pk=pk)
-        return render(
-            request,
-            "reports/includes/run_status.html",
-            {"run": run, "polling": run.status in RUN_ACTIVE_STATUSES},
-        )
+        polling = run.status in RUN_ACTIVE_STATUSES
+        response = render(request, "reports/includes/run_status.html", {"run": run, "polling": polling})
+        if request.htmx and run.status == RunStatus.SUCCEEDED:
+            response["HX-Refresh"] = "true"
+        return response

@@ -25,4 +25,4 @@ class VillageProfile(VersionedModel):
         ordering = ["region_id"]
 
     def __str__(self):
-        return f"{self.region.name} · 四个知晓"
+        return f"{self.region.name} · {_('四个知晓')}"

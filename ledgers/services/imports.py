@@ -55,6 +55,7 @@ from ledgers.services.households import household_create
 from ledgers.services.matters import matter_create
 from regions.choices import Level
 from regions.models import Region
+from regions.names import everyday_name, name_variants
 from regions.scoping import restrict, scope_prefixes
 
 IMPORT_MAX_ROWS = DEFAULT_MAX_ROWS
@@ -550,10 +551,12 @@ class VillageResolver:
         names = {v for v in raw_values if not v.isdigit()}
         self.in_scope = {r.code: r for r in allowed.filter(code__in=codes)} if codes else {}
         self.known_codes = set(Region.objects.filter(code__in=codes).values_list("code", flat=True)) if codes else set()
+        # By everyday name: "八棵松村" finds "八棵松村村委会" (and the full name still works).
         self.by_name: dict[str, list[Region]] = {}
         if names:
-            for region in allowed.filter(name__in=names).select_related("parent"):
-                self.by_name.setdefault(region.name, []).append(region)
+            variants = {variant for name in names for variant in name_variants(name)}
+            for region in allowed.filter(name__in=variants).select_related("parent"):
+                self.by_name.setdefault(everyday_name(region.name), []).append(region)
 
     def resolve(self, value: str) -> Region:
         if value.isdigit():
@@ -566,7 +569,7 @@ class VillageResolver:
                     _("村（社区）“%(value)s”不在您的管辖范围内，或您没有在此导入的权限。") % {"value": value}
                 )
             raise CellError(_("区划代码“%(value)s”不存在。") % {"value": value})
-        matches = self.by_name.get(value, [])
+        matches = self.by_name.get(everyday_name(value), [])
         if not matches:
             raise CellError(_("在您的管辖范围内找不到村（社区）“%(value)s”。") % {"value": value[:40]})
         if len(matches) > 1:
@@ -669,9 +672,20 @@ def validate_rows(*, actor, spec: ImportSpec, rows: list[tuple[int, dict]], excl
 
 
 # --- Template -----------------------------------------------------------------------------------
-def import_template(kind: str) -> tuple[str, list[Sheet]]:
-    """(file name, sheets) of the blank import workbook for `kind`."""
+def example_village(user, spec) -> str:
+    """The everyday name of a village the user may import into: the template's example."""
+    if user is None:
+        return ""
+    allowed = restrict(Region.objects.filter(level=Level.VILLAGE), user, spec.import_permission)
+    first = allowed.order_by("code").values_list("name", flat=True).first()
+    return everyday_name(first) if first else ""
+
+
+def import_template(kind: str, user=None) -> tuple[str, list[Sheet]]:
+    """(file name, sheets) of the blank import workbook for `kind`; the village example is one of
+    `user`'s own villages."""
     spec = import_spec(kind)
+    own_village = example_village(user, spec)
     headers = [c.header + ("*" if c.required else "") for c in spec.columns]
     comments, choices, widths = {}, {}, {}
     for column, header in zip(spec.columns, headers, strict=True):
@@ -698,7 +712,7 @@ def import_template(kind: str) -> tuple[str, list[Sheet]]:
             c.header,
             _("是") if c.required else _("否"),
             str(c.hint) or (_("可选：%(names)s") % {"names": _choice_names(c.choices)} if c.choices else ""),
-            c.example,
+            (own_village or c.example) if c.parse == "village" else c.example,
         ]
         for c in spec.columns
     ]

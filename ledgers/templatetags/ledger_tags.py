@@ -2,6 +2,7 @@
 
 from django import template
 
+from core.money import format_yuan
 from core.validators import mask_id_number, mask_phone
 
 register = template.Library()
@@ -20,11 +21,8 @@ def masked_phone(value):
 
 @register.filter
 def yuan(fen):
-    """Integer fen shown as yuan with two decimals and thousands separators."""
-    try:
-        return f"{int(fen or 0) / 100:,.2f}"
-    except (TypeError, ValueError):
-        return ""
+    """Integer fen shown as yuan with two decimals and thousands separators (core.money)."""
+    return format_yuan(fen)
 
 
 @register.filter

@@ -292,7 +292,10 @@ class RatingLinkCreateView(LoginRequiredMixin, ScopedViewMixin, SingleObjectMixi
         except NoReverseMatch:
             detail_url = ""
         context.update(
-            appeal=appeal, detail_url=detail_url, can_rate=appeal.status in (AppealStatus.DISCLOSED, AppealStatus.RATED)
+            appeal=appeal,
+            detail_url=detail_url,
+            can_rate=appeal.status in (AppealStatus.DISCLOSED, AppealStatus.RATED),
+            invitation_count=appeal.rating_invitations.count(),
         )
         template = (
             "ledgers/public/rating_link_panel.html"

@@ -102,7 +102,7 @@ class ImportView(ImportKindMixin, TemplateView):
             recent=import_batch_recent(user=self.request.user, kind=self.kind),
             max_rows=IMPORT_MAX_ROWS,
             max_mb=IMPORT_MAX_BYTES // 1048576,
-            columns=spec.columns,
+            columns=[(column, _column_label(spec.model, column)) for column in spec.columns],
         )
         return context
 
@@ -119,9 +119,19 @@ class ImportView(ImportKindMixin, TemplateView):
         return redirect("ledgers:importbatch_detail", pk=batch.pk)
 
 
+def _column_label(model, column) -> str:
+    """The column's field in the page's language (the header itself is the file's fixed Chinese name)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return str(model._meta.get_field(column.field).verbose_name)
+    except FieldDoesNotExist:
+        return ""
+
+
 class ImportTemplateView(ImportKindMixin, View):
     def get(self, request, *args, **kwargs):
-        filename, sheets = import_template(self.kind)
+        filename, sheets = import_template(self.kind, request.user)
         return workbook_response(filename=filename, sheets=sheets)
 
 

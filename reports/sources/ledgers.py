@@ -258,7 +258,9 @@ METRICS = [
     Metric(
         "funds_invested_fen",
         _("投入资金"),
-        _("民生诉求登记的投入资金 + 困难群众帮扶记录的金额之和（以分为单位存储，按万元、亿元显示）。"),
+        _(
+            "民生诉求登记的投入资金 + 困难群众帮扶记录的金额之和（以分为单位存储；表格按元显示，概览卡片按万元、亿元显示）。"
+        ),
         unit=Unit.FEN,
         source=SOURCE,
         parts=("appeal_funds_fen", "help_funds_fen"),

@@ -1,11 +1,9 @@
-"""Showing figures: counts as plain integers (the Chinese locale has no thousands separator), money in
-万元 / 亿元, rates as percentages."""
-
-from decimal import ROUND_HALF_UP, Decimal
+"""Showing figures: counts as plain integers (the Chinese locale has no thousands separator), money as
+yuan with thousands separators (万元 / 亿元 on headline cards only, core.money), rates as percentages."""
 
 from django import template
-from django.utils.translation import gettext as _
 
+from core.money import format_headline, format_money
 from reports.choices import Unit
 
 register = template.Library()
@@ -13,21 +11,19 @@ NO_VALUE = "—"
 
 
 def format_fen(fen) -> str:
-    yuan = Decimal(int(fen or 0)) / 100
-    if abs(yuan) >= Decimal(100_000_000):
-        return _("%(amount)s 亿元") % {"amount": (yuan / 100_000_000).quantize(Decimal("0.01"), ROUND_HALF_UP)}
-    if abs(yuan) >= Decimal(10_000):
-        return _("%(amount)s 万元") % {"amount": (yuan / 10_000).quantize(Decimal("0.01"), ROUND_HALF_UP)}
-    return _("%(amount)s 元") % {"amount": yuan.quantize(Decimal("0.01"), ROUND_HALF_UP)}
+    """A headline amount: 万元 / 亿元 (core.money.format_headline)."""
+    return format_headline(fen)
 
 
-def format_figure(fig) -> str:
+def format_figure(fig, *, headline: bool = False) -> str:
+    """Counts as plain integers, rates as percentages, money as yuan with thousands separators
+    ("12,000.50 元"), or in 万元 / 亿元 on a headline card (`headline`)."""
     if fig is None or fig.value is None:
         return NO_VALUE
     if fig.metric.unit == Unit.RATE:
         return f"{fig.percent}%"
     if fig.metric.unit == Unit.FEN:
-        return format_fen(fig.value)
+        return format_headline(fig.value) if headline else format_money(fig.value)
     # What intcomma gave for the Chinese locale (zh_Hans formats: no thousands separator), without
     # its per-call locale lookups (a dashboard shows hundreds of figures).
     return str(int(fig.value))
@@ -36,6 +32,12 @@ def format_figure(fig) -> str:
 @register.filter
 def show(fig) -> str:
     return format_figure(fig)
+
+
+@register.filter
+def headline(fig) -> str:
+    """A headline card's figure: money in 万元 / 亿元."""
+    return format_figure(fig, headline=True)
 
 
 @register.filter

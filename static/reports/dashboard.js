@@ -17,7 +17,8 @@
       legend: { top: 0 },
       grid: { left: 50, right: 50, top: 36, bottom: 30 },
       xAxis: { type: "category", data: data.trend.months },
-      yAxis: [{ type: "value" }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
+      // Counts are whole numbers: no 0.2, 0.4 ... ticks on a count axis.
+      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
       series: data.trend.series.map(function (s) {
         return { name: s.name, type: s.rate ? "line" : "bar", yAxisIndex: s.rate ? 1 : 0, data: s.values, connectNulls: false };
       })
@@ -31,7 +32,7 @@
     chart.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 110, right: 20, top: 10, bottom: 20 },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: b.labels, inverse: true },
       series: [{ type: "bar", data: b.values, name: b.title }]
     });

@@ -192,7 +192,7 @@ def test_sidebar_and_ledger_list_render_in_english(compiled_catalogue, users, cl
         html = response.content.decode()
         assert '<html lang="en">' in html
         nav = text_of(sidebar(html))
-        for word in ("Workbench", "Livelihood appeals", "Households in difficulty", "Stability work"):
+        for word in ("Workbench", "Livelihood appeals", "Households in difficulty", "Stability matters"):
             assert word in nav
         assert CJK.findall(nav) == []
         assert "Sign out" in html

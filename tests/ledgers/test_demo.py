@@ -21,6 +21,10 @@ def test_demo_ledgers_are_created_once(tree):
     assert seed_demo_ledgers() == "已创建竹篙镇台账演示数据 / demo ledger items created in 竹篙镇"
     assert counts() == [5, 2, 2, 2]
     assert LivelihoodAppeal.objects.overdue().count() == 1
+    # the resolved demo appeals were resolved within their promised dates (on-time rate not 0 %)
+    resolved = LivelihoodAppeal.objects.filter(resolved_at__isnull=False)
+    assert resolved.count() == 2
+    assert all(a.resolved_at.date() <= a.promised_date for a in resolved)
     assert seed_demo_ledgers() == "台账演示数据已存在 / demo ledger items already present"
     assert counts() == [5, 2, 2, 2]
 

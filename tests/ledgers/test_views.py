@@ -784,7 +784,7 @@ def test_profile_page_shows_the_village_ledgers_at_a_glance(client_for, users, t
         .content.decode()
     )
     overview = page[page.index('data-testid="ledger-overview"') : page.index('data-testid="entry-fields"')]
-    assert "1 件，办理中 1 件" in overview and "1 户，帮扶中 1 户" in overview and "1 件，未化解 1 件" in overview
+    assert "1 件，未办结 1 件" in overview and "1 户，帮扶中 1 户" in overview and "1 件，未化解 1 件" in overview
     assert f"/ledgers/appeals/?region={tree.village.code}" in overview
 
 

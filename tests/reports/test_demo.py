@@ -11,3 +11,47 @@ def test_demo_seeder_summarises_the_demo_data_and_reruns_do_nothing(tree):
     add_appeal(dataset.rng, dataset.actor, tree.village)
     assert "增量刷新" in seed_demo_summaries()
     assert summary_rows() == direct_counts()
+
+
+def test_demo_province_fills_every_county_once_and_leaves_hand_entered_places_alone(tree, users):
+    import datetime
+
+    from django.utils import timezone
+
+    from ledgers.models import LivelihoodAppeal
+    from regions.choices import Level
+    from reports.demo import seed_demo_province
+    from reports.models import SummaryState
+    from tests.factories import RegionFactory
+    from tests.ledgers.test_views import make_appeal
+
+    # given a second county beside the demo county (金堂县), and one village with a hand-entered appeal
+    other = RegionFactory(code="510122", name="双流区", level=Level.COUNTY, parent=tree.prefecture)
+    town = RegionFactory(code="510122001", name="东升街道", level=Level.TOWNSHIP, parent=other)
+    RegionFactory(code="510122001001", name="白河社区", level=Level.VILLAGE, parent=town, is_community=True)
+    RegionFactory(code="510122001002", name="红石村", level=Level.VILLAGE, parent=town)
+    hand = make_appeal(users.township_staff, tree.village2)
+    # when the demo province is generated
+    message = seed_demo_province(scale=0.0005, county_scale=0.001)
+    # then every county has generated figures, none in the hand-entered village, dates in the last 24 months
+    assert message.startswith("演示省份数据已生成")
+    generated = LivelihoodAppeal.objects.filter(created_by__isnull=True)
+    assert generated.filter(region__code__startswith="510122").count() > 100
+    assert generated.filter(region__code__startswith="510121").count() > 300
+    assert not generated.filter(region=tree.village2).exists()
+    assert LivelihoodAppeal.objects.filter(region=tree.village2).get() == hand
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    oldest = generated.order_by("registered_on").first().registered_on
+    assert (
+        yesterday - datetime.timedelta(days=730) <= oldest
+        and generated.latest("registered_on").registered_on <= yesterday
+    )
+    # resolved appeals mostly on time (plausible on-time rate), and the summaries computed
+    resolved = generated.filter(resolved_at__isnull=False)
+    on_time = sum(1 for a in resolved if timezone.localtime(a.resolved_at).date() <= a.promised_date)
+    assert 0.6 < on_time / resolved.count() < 1
+    assert SummaryState.objects.get(pk=1).visible_generation is not None
+    # and a second run changes nothing
+    count = LivelihoodAppeal.objects.count()
+    assert seed_demo_province(scale=0.0005, county_scale=0.001) == ""
+    assert LivelihoodAppeal.objects.count() == count

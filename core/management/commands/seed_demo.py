@@ -6,7 +6,13 @@ from accounts.demo import DEMO_PASSWORD, seed_demo_users
 
 # Each app that has demo records contributes one function; all are idempotent.
 # The reports seeder runs last: it summarises what the others created.
-DEMO_SEEDERS: list[str] = ["ledgers.demo.seed_demo_ledgers", "reports.demo.seed_demo_summaries"]
+# The generated province comes first: hand-entered demo rows (through the services) follow it, in
+# places it leaves alone when they keep a ledger already.
+DEMO_SEEDERS: list[str] = [
+    "reports.demo.seed_demo_province",
+    "ledgers.demo.seed_demo_ledgers",
+    "reports.demo.seed_demo_summaries",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,25 @@
+"""Names people read instead of code names: `{{ "ledgers.livelihoodappeal"|model_label }}` is "民生诉求"."""
+
+from django import template
+from django.apps import apps
+
+register = template.Library()
+
+
+@register.filter
+def model_label(label_lower: str) -> str:
+    """A model's verbose name from "app_label.modelname"; anything else as it is."""
+    if not label_lower or "." not in label_lower:
+        return label_lower
+    try:
+        return str(apps.get_model(label_lower)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label_lower
+
+
+@register.filter
+def committee(region) -> str:
+    """Who signs for a village or community: "八棵松村村委会" -> "八棵松村村民委员会"."""
+    from regions.names import committee_name
+
+    return committee_name(region.name, is_community=region.is_community)

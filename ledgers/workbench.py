@@ -1,0 +1,217 @@
+"""The ledgers' cards on the workbench (工作台), registered from `LedgersConfig.ready()`.
+
+- Township staff and village cadres (who enter and update items): their own scope's overdue items,
+  items due within `DUE_SOON_DAYS` days, appeals a resident rated "not resolved" (reopened), what
+  they registered this week, and their import batches still waiting.
+- Leaders (who read their region): the region's overdue and due-soon items.
+
+Every count goes through `regions.scoping.restrict` and `core.paginator.bounded_count` (one
+bounded query each), and links to the list page filtered the same way (the list's FilterSet has
+each filter: `overdue`, `due_soon`, `status`, `mine`, `registered_after`), so the number on the
+card is the number the list shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core.paginator import bounded_count
+from core.workbench import Card, CardItem, register
+from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, AppealStatus
+from ledgers.filters import DUE_SOON_DAYS
+from ledgers.models import HardshipHousehold, ImportBatch, ImportStatus, LivelihoodAppeal, StabilityMatter
+from regions.choices import Role
+from regions.scoping import restrict, user_posts
+
+LEADER_ROLES = (Role.TOWNSHIP_LEADER, Role.COUNTY_LEADER, Role.PREFECTURE_LEADER)
+WAITING_IMPORTS = (ImportStatus.VALIDATED, ImportStatus.QUEUED, ImportStatus.RUNNING)
+IMPORT_URLS = {
+    "appeals": "ledgers:livelihoodappeal_import",
+    "households": "ledgers:hardshiphousehold_import",
+    "matters": "ledgers:stabilitymatter_import",
+}
+
+
+def _url(name: str, **query) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def week_start(today: datetime.date | None = None) -> datetime.date:
+    """Monday of this week: "本周" on the workbench."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=today.weekday())
+
+
+def _soon(field: str, statuses, today: datetime.date) -> dict:
+    return {
+        "status__in": statuses,
+        f"{field}__gte": today,
+        f"{field}__lte": today + datetime.timedelta(days=DUE_SOON_DAYS),
+    }
+
+
+def _appeal_items(user, *, mine: bool) -> list[CardItem]:
+    today = timezone.localdate()
+    appeals = restrict(LivelihoodAppeal.objects.all(), user)
+    name = "ledgers:livelihoodappeal_list"
+    items = [
+        CardItem(
+            _("已逾期"),
+            bounded_count(appeals.overdue(today)),
+            _url(name, overdue="true"),
+            "danger",
+            _("未办结且已过承诺办结日期的民生诉求"),
+        ),
+        CardItem(
+            _("3 天内到期"),
+            bounded_count(appeals.filter(**_soon("promised_date", APPEAL_OPEN_STATUSES, today))),
+            _url(name, due_soon="true"),
+            "warning",
+            _("未办结、承诺办结日期在今天到 3 天后之间的民生诉求"),
+        ),
+        CardItem(
+            _("群众评价“未解决”，待重新办理"),
+            bounded_count(appeals.filter(status=AppealStatus.REOPENED)),
+            _url(name, status=AppealStatus.REOPENED),
+            "info",
+            _("群众通过评价链接认为未解决、已转为重新办理的民生诉求"),
+        ),
+    ]
+    if mine:
+        monday = week_start(today)
+        items.append(
+            CardItem(
+                _("本周我登记的"),
+                bounded_count(appeals.filter(created_by_id=user.pk, registered_on__gte=monday)),
+                _url(name, mine="true", registered_after=monday.isoformat()),
+                "secondary",
+                _("由我录入、登记日期在本周（周一起）的民生诉求"),
+            )
+        )
+    return items
+
+
+def _matter_items(user, *, mine: bool) -> list[CardItem]:
+    today = timezone.localdate()
+    matters = restrict(StabilityMatter.objects.all(), user)
+    name = "ledgers:stabilitymatter_list"
+    items = [
+        CardItem(
+            _("已超过化解期限"),
+            bounded_count(matters.overdue(today)),
+            _url(name, overdue="true"),
+            "danger",
+            _("未化解且已过化解期限的稳定事项"),
+        ),
+        CardItem(
+            _("3 天内到期"),
+            bounded_count(matters.filter(**_soon("deadline", MATTER_OPEN_STATUSES, today))),
+            _url(name, due_soon="true"),
+            "warning",
+            _("未化解、化解期限在今天到 3 天后之间的稳定事项"),
+        ),
+    ]
+    if mine:
+        monday = week_start(today)
+        items.append(
+            CardItem(
+                _("本周我登记的"),
+                bounded_count(matters.filter(created_by_id=user.pk, registered_on__gte=monday)),
+                _url(name, mine="true", registered_after=monday.isoformat()),
+                "secondary",
+                _("由我录入、登记日期在本周（周一起）的稳定事项"),
+            )
+        )
+    return items
+
+
+def _my_work_items(user) -> list[CardItem]:
+    monday = week_start()
+    households = restrict(HardshipHousehold.objects.all(), user)
+    # Import batches are visible to their uploader only (they hold the file's raw rows).
+    waiting = ImportBatch.objects.filter(created_by_id=user.pk, status__in=WAITING_IMPORTS)
+    batches = list(waiting.order_by("-created_at", "-id").values_list("kind", flat=True)[:21])
+    count = len(batches)
+    return [
+        CardItem(
+            _("本周我登记的困难户"),
+            bounded_count(households.filter(created_by_id=user.pk, registered_on__gte=monday)),
+            _url("ledgers:hardshiphousehold_list", mine="true", registered_after=monday.isoformat()),
+            "secondary",
+            _("由我录入、登记日期在本周（周一起）的困难群众"),
+        ),
+        CardItem(
+            _("待处理的导入批次"),
+            count,
+            reverse(IMPORT_URLS.get(batches[0], IMPORT_URLS["appeals"])) if batches else "",
+            "warning",
+            _("已校验但尚未选择导入方式，或正在排队、正在导入的批次（只含我上传的）"),
+            text="20+" if count > 20 else "",
+        ),
+    ]
+
+
+def is_leader(user) -> bool:
+    return any(post.role in LEADER_ROLES for post in user_posts(user))
+
+
+def register_cards() -> None:
+    register(
+        Card(
+            key="ledgers.appeals",
+            title=_("民生诉求待办"),
+            permission="ledgers.change_livelihoodappeal",
+            items=lambda user: _appeal_items(user, mine=True),
+            order=10,
+            icon="chat-square-text",
+        )
+    )
+    register(
+        Card(
+            key="ledgers.matters",
+            title=_("稳定事项待办"),
+            permission="ledgers.change_stabilitymatter",
+            items=lambda user: _matter_items(user, mine=True),
+            order=11,
+            icon="shield-check",
+        )
+    )
+    register(
+        Card(
+            key="ledgers.mine",
+            title=_("我的登记与导入"),
+            permission="ledgers.change_hardshiphousehold",
+            items=_my_work_items,
+            order=12,
+            icon="person-check",
+        )
+    )
+    # Leaders read their region: its overdue and due-soon items (they do not enter items).
+    register(
+        Card(
+            key="ledgers.region",
+            title=_("辖区民生诉求"),
+            permission="ledgers.view_livelihoodappeal",
+            items=lambda user: _appeal_items(user, mine=False),
+            order=20,
+            icon="chat-square-text",
+            applies=is_leader,
+        )
+    )
+    register(
+        Card(
+            key="ledgers.region_matters",
+            title=_("辖区稳定事项"),
+            permission="ledgers.view_stabilitymatter",
+            items=lambda user: _matter_items(user, mine=False),
+            order=21,
+            icon="shield-check",
+            applies=is_leader,
+        )
+    )
