@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import keyed_hash
+from core.crypto import keyed_hashes
 from core.filters import StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.choices import (
@@ -188,10 +188,11 @@ def looks_like_id_number(value: str) -> bool:
 
 def id_number_q(value: str) -> Q:
     """Exact match on a head's or a member's ID number through the keyed hash: the encrypted
-    column is never searched (it cannot be: every value is encrypted with a random IV)."""
-    digest = keyed_hash(normalize_id_number(value))
-    members = HouseholdMember.objects.filter(id_hash=digest).values("household_id")
-    return Q(head_id_hash=digest) | Q(pk__in=members)
+    column is never searched (it cannot be: every value is encrypted with a random IV). The
+    digest under every configured key, so rows not yet moved to the newest key are found."""
+    digests = keyed_hashes(normalize_id_number(value))
+    members = HouseholdMember.objects.filter(id_hash__in=digests).values("household_id")
+    return Q(head_id_hash__in=digests) | Q(pk__in=members)
 
 
 class IdNumberField(forms.CharField):

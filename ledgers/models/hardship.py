@@ -18,7 +18,7 @@ class HardshipHousehold(LedgerEntry):
     ledger_kind_code = LedgerKindCode.HARDSHIP
 
     head_name = models.CharField(_("户主姓名"), max_length=50)
-    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True)
+    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True, hash_field="head_id_hash")
     head_id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     phone = EncryptedTextField(_("联系电话"), blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
@@ -78,7 +78,7 @@ class HouseholdMember(models.Model):
     household = models.ForeignKey(HardshipHousehold, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
-    id_number = EncryptedTextField(_("身份证号"), blank=True)
+    id_number = EncryptedTextField(_("身份证号"), blank=True, hash_field="id_hash")
     id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     health_note = EncryptedTextField(_("健康状况"), blank=True)

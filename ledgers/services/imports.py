@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from audit.choices import Action, Outcome
 from audit.services import audit_record
-from core.crypto import decrypt, encrypt, keyed_hash
+from core.crypto import decrypt, encrypt, keyed_hashes
 from core.exceptions import ServiceError
 from core.validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number
 from core.xlsx import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Sheet, read_all
@@ -242,7 +242,8 @@ def _appeal_key(region_code, data, extra):
 
 def _household_key(region_code, data, extra):
     if data.get("head_id_number"):
-        return ("id", keyed_hash(data["head_id_number"]))
+        # Every configured key's digest: a household stored before a key rotation is still found.
+        return ("id", tuple(keyed_hashes(data["head_id_number"])))
     return ("name", region_code, data["head_name"], data.get("address", ""))
 
 
@@ -260,10 +261,10 @@ def _existing_appeals(keys):
 
 
 def _existing_households(keys):
-    hashes = {k[1] for k in keys if k[0] == "id"}
+    by_hash = {digest: k for k in keys if k[0] == "id" for digest in k[1]}
     found = {
-        ("id", h)
-        for h in HardshipHousehold.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True)
+        by_hash[h]
+        for h in HardshipHousehold.objects.filter(head_id_hash__in=by_hash).values_list("head_id_hash", flat=True)
     }
     named = [k for k in keys if k[0] == "name"]
     if named:
