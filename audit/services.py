@@ -9,7 +9,6 @@
 
 import datetime
 import logging
-import re
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -21,7 +20,8 @@ from audit.choices import Action, Outcome
 from audit.models import AuditEvent
 from core.exceptions import OutOfScope, ServiceError
 from core.requestlocal import current_ip
-from core.validators import mask_id_number, mask_phone
+from core.sensitive import personal_data_by_name
+from core.validators import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -39,36 +39,27 @@ def _plain(value):
     return str(value)
 
 
-# Personal data never enters the trail in clear: ID numbers and phones masked, the rest hidden.
-_MASKED = {
-    "head_id_number": mask_id_number,
-    "id_number": mask_id_number,
-    "phone": mask_phone,
-    "raiser_phone": mask_phone,
-}
-_HIDDEN = {"health_note", "head_id_hash", "id_hash"}
-
-
+# Personal data never enters the trail in clear: what each model declares in `personal_data`
+# (core.sensitive) is masked (ID and phone numbers) or hidden (health notes, search hashes).
 def _safe(name, value):
-    value = _plain(value)
-    if value in (None, ""):
-        return value
-    if name in _MASKED:
-        return _MASKED[name](str(value))
-    if name in _HIDDEN:
-        return "***"
+    return personal_data_by_name().safe(name, _plain(value))
+
+
+def _scrub_changes(value):
+    """Every text inside `changes` masked like a message (a filter typed into a search, a label)."""
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, list):
+        return [_scrub_changes(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_changes(item) for key, item in value.items()}
     return value
 
 
-# Free text (messages, labels, reasons typed by users) may carry a number by accident.
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
 def scrub_text(text: str) -> str:
-    """Mask anything in free text that looks like a resident ID or a mobile number."""
-    text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), str(text))
-    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
+    """Mask anything in free text (messages, labels, reasons typed by users, filters) that is or
+    normalises to a resident ID or a mobile number: "510121 19640728 0476" and full-width digits too."""
+    return mask_personal_numbers(text)
 
 
 def diff_fields(before: dict, after: dict) -> dict:
@@ -112,7 +103,7 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=scrub_text(str(obj))[:200] if obj is not None else "",
         region_code=region_code,
-        changes=changes or {},
+        changes=_scrub_changes(changes or {}),
         message=scrub_text(message)[:500],
     )
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.selectors import object_history
+from core.sensitive import personal_data_of
 from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
@@ -158,7 +159,7 @@ EXTRA_CHANGE_LABELS = {
 }
 
 
-# Lookup digests: recorded as "***", meaningless to a reader.
+# Lookup digests and other hidden personal fields (the model's `personal_data`): not listed.
 HIDDEN_CHANGES = {"head_id_hash", "id_hash"}
 
 
@@ -202,7 +203,7 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
     for event in object_history(obj=obj).select_related("actor")[:limit]:
         changes = []
         for name, pair in (event.changes or {}).items():
-            if name in HIDDEN_CHANGES:
+            if name in HIDDEN_CHANGES or name in personal_data_of(model).hidden:
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             field = fields.get(name)

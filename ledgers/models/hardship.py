@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.sensitive import PersonalData
+from core.validators import mask_id_number, mask_phone
 from ledgers.choices import HardshipType, HelpKind, HouseholdStatus, LedgerKindCode, Relation
 from ledgers.models.base import LedgerEntry
 from ledgers.querysets import HardshipHouseholdQuerySet
@@ -33,6 +35,13 @@ class HardshipHousehold(LedgerEntry):
     is_sensitive = models.BooleanField(_("含敏感信息"), default=False)
 
     objects = HardshipHouseholdQuerySet.as_manager()
+
+    personal_data = PersonalData(
+        masked={"head_id_number": mask_id_number, "phone": mask_phone},
+        hidden={"head_id_hash"},
+        reveal={"head_id_number": "ledgers.reveal_hardshiphousehold"},
+        personal={"head_name", "address", "needs", "exit_reason"},
+    )
 
     class Meta:
         verbose_name = _("困难群众")
@@ -85,6 +94,11 @@ class HouseholdMember(models.Model):
     hardship_types = models.CharField(_("个人困难类型"), max_length=200, blank=True)
 
     scoping = ScopeSpec(region_field="household__region")
+    personal_data = PersonalData(
+        masked={"id_number": mask_id_number},
+        hidden={"id_hash", "health_note"},
+        personal={"name", "birth_date"},
+    )
 
     class Meta:
         verbose_name = _("家庭成员")
