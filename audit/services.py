@@ -1,6 +1,8 @@
-"""Writing the audit trail. Every service that changes a record calls `audit_record`.
+"""Writing the audit trail and the records' change history. Every service that changes a record
+calls `audit_record`.
 
-- `audit_record`: append one event (the only writer of the trail);
+- `audit_record`: append one event (the only writer of the trail); for a change to a case
+  record, also the entry of the record's change history that holds the values;
 - `audit_sensitive_read`: record that a user saw a full ID or phone number, and refuse the
   read (raise) when that record cannot be written;
 - `audit_retention_purge`: remove events past the retention period (never younger than
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action, Outcome
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChangeRecord
 from core.exceptions import OutOfScope, ServiceError
 from core.requestlocal import current_ip
 from core.sensitive import personal_data_by_name
@@ -75,6 +77,33 @@ def snapshot(instance, fields) -> dict:
     return {name: getattr(instance, name) for name in fields}
 
 
+# Actions that change a record's content. On a record of a scoped model (a ledger item, a case, a
+# pair) the values go to the record's change history (ChangeRecord), and the audit trail names the
+# fields that changed, never their values, nor the record's title or name (三员分立: the auditor
+# audits who did what, when, from where, with which outcome, without reading case content).
+HISTORY_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.TRANSITION, Action.DELETE, Action.RATE})
+
+
+def keeps_history(obj, action) -> bool:
+    from regions.scoping import is_scoped_model
+
+    return obj is not None and action in HISTORY_ACTIONS and is_scoped_model(type(obj))
+
+
+def record_label(obj) -> str:
+    """How the audit trail names a record it must not describe: "民生诉求 #12" (in the default
+    language whatever the request's, like the rest of the trail)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{obj._meta.verbose_name} #{obj.pk}"
+
+
+def changed_fields(changes: dict) -> dict:
+    """What the audit trail keeps of a change: the names of the fields, in the order recorded."""
+    return {"fields": list(changes)} if changes else {}
+
+
 def audit_record(
     *,
     actor,
@@ -87,25 +116,48 @@ def audit_record(
     object_type: str = "",
 ) -> AuditEvent:
     """Append one event. An event tied to no place (sign-in, an export over several regions)
-    belongs to the whole province, so the provincial auditor sees it."""
+    belongs to the whole province, so the provincial auditor sees it.
+
+    A change to a case record (`keeps_history`) is split: the event names the record by type and
+    number and the fields that changed; the values and `message` (text that came with the change)
+    go to the record's change history (`ChangeRecord`, scoped like the record)."""
     if obj is not None and not region_code:
         from regions.scoping import is_scoped_model, region_code_of
 
         region_code = (region_code_of(obj) or "") if is_scoped_model(type(obj)) else ""
     region_code = region_code or settings.JICENG_PROVINCE_CODE
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_name=(str(actor) if getattr(actor, "is_authenticated", False) else "")[:150],
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor_name = (str(actor) if actor is not None else "")[:150]
+    changes = _scrub_changes(changes or {})
+    message = scrub_text(message)[:500]
+    history = keeps_history(obj, action)
+    event = AuditEvent.objects.create(
+        actor=actor,
+        actor_name=actor_name,
         ip_address=current_ip(),
         action=action,
         outcome=outcome,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=scrub_text(str(obj))[:200] if obj is not None else "",
+        object_repr=(record_label(obj) if history else scrub_text(str(obj))[:200]) if obj is not None else "",
         region_code=region_code,
-        changes=_scrub_changes(changes or {}),
-        message=scrub_text(message)[:500],
+        changes=changed_fields(changes) if history else changes,
+        message="" if history else message,
     )
+    if history:
+        ChangeRecord.objects.create(
+            at=event.at,
+            actor=actor,
+            actor_name=actor_name,
+            action=action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            region_code=region_code,
+            changes=changes,
+            message=message,
+            audit_event_id=event.pk,
+        )
+    return event
 
 
 # --- Sensitive reads --------------------------------------------------------------------------

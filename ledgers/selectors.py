@@ -159,10 +159,6 @@ EXTRA_CHANGE_LABELS = {
 }
 
 
-# Lookup digests and other hidden personal fields (the model's `personal_data`): not listed.
-HIDDEN_CHANGES = {"head_id_hash", "id_hash"}
-
-
 def _display(field, value):
     if value in (None, ""):
         return "—"
@@ -203,7 +199,7 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
     for event in object_history(obj=obj).select_related("actor")[:limit]:
         changes = []
         for name, pair in (event.changes or {}).items():
-            if name in HIDDEN_CHANGES or name in personal_data_of(model).hidden:
+            if name in personal_data_of(model).hidden:  # lookup digests, health notes: not listed
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             field = fields.get(name)

@@ -18,12 +18,16 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from audit.models import AuditEvent
+from core.crypto import EncryptedTextField
+from core.sensitive import personal_data_of
 from ledgers.choices import AppealStatus
+from ledgers.models import HardshipHousehold
 from ledgers.services import appeal_transition
 from tests.security.records import HEAD_IDS, ID_NUMBERS, PHONES, create_records, import_household
 
@@ -233,6 +237,23 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
     assert "ledgers_hardshiphousehold" in caplog.text
     assert any(url.startswith("/audit/") for _who, url, _status in visited)
     assert any("q=enc" in line for line in access_log)
+
+
+def test_every_encrypted_column_and_its_hash_is_declared_personal():
+    """The leak scan's premise: what is stored encrypted is declared masked or hidden on its model,
+    so the audit trail, the history, serializers and exports treat it as personal data."""
+    undeclared = []
+    for model in apps.get_models():
+        spec = personal_data_of(model)
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                names = [field.name] + ([field.hash_field] if field.hash_field else [])
+                undeclared += [
+                    f"{model._meta.label}.{n}" for n in names if n not in set(spec.masked) | set(spec.hidden)
+                ]
+    assert undeclared == []
+    reveal = personal_data_of(HardshipHousehold).reveal
+    assert reveal == {"head_id_number": "ledgers.reveal_hardshiphousehold"}
 
 
 def test_the_scan_finds_a_number_where_there_is_one():
