@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import ThrottleKind
 from core.crypto import EncryptedTextField
+from core.sensitive import PersonalData
 
 
 class User(AbstractUser):
@@ -23,6 +24,8 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(_("动态口令启用时间"), null=True, blank=True)
     # The last accepted time step, so a code cannot be replayed within its 30 seconds.
     totp_last_step = models.BigIntegerField(_("动态口令最后时间片"), default=0)
+
+    personal_data = PersonalData(hidden={"totp_secret"})
 
     class Meta:
         verbose_name = _("用户")

@@ -1,13 +1,14 @@
 """Reads of the audit trail, always through the user's scope."""
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChangeRecord
 from regions.scoping import restrict
 
 
 def object_history(*, obj):
-    """Change history of one record, newest first. The caller has already fetched `obj` through
-    the scope, so its history is visible to whoever may see the record itself."""
-    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-at", "-id")
+    """Change history of one record (ChangeRecord: the values), newest first. The caller has
+    already fetched `obj` through the scope, so its history is visible to whoever may see the
+    record itself; the audit trail holds only the names of the fields."""
+    return ChangeRecord.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-at", "-id")
 
 
 def audit_event_list(*, user, filters=None):
@@ -42,7 +43,11 @@ def changes_table(event: AuditEvent) -> list[dict]:
         except LookupError:
             model = None
     rows = []
-    for name, value in (event.changes or {}).items():
+    changes = event.changes or {}
+    if set(changes) == {"fields"} and isinstance(changes["fields"], list):
+        # A change to a case record: the fields that changed, their values in the record's history.
+        changes = dict.fromkeys(changes["fields"])
+    for name, value in changes.items():
         label = name
         if model is not None:
             try:

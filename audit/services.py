@@ -1,6 +1,8 @@
-"""Writing the audit trail. Every service that changes a record calls `audit_record`.
+"""Writing the audit trail and the records' change history. Every service that changes a record
+calls `audit_record`.
 
-- `audit_record`: append one event (the only writer of the trail);
+- `audit_record`: append one event (the only writer of the trail); for a change to a case
+  record, also the entry of the record's change history that holds the values;
 - `audit_sensitive_read`: record that a user saw a full ID or phone number, and refuse the
   read (raise) when that record cannot be written;
 - `audit_retention_purge`: remove events past the retention period (never younger than
@@ -9,7 +11,6 @@
 
 import datetime
 import logging
-import re
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action, Outcome
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChangeRecord
 from core.exceptions import OutOfScope, ServiceError
 from core.requestlocal import current_ip
-from core.validators import mask_id_number, mask_phone
+from core.sensitive import personal_data_by_name
+from core.validators import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -39,36 +41,27 @@ def _plain(value):
     return str(value)
 
 
-# Personal data never enters the trail in clear: ID numbers and phones masked, the rest hidden.
-_MASKED = {
-    "head_id_number": mask_id_number,
-    "id_number": mask_id_number,
-    "phone": mask_phone,
-    "raiser_phone": mask_phone,
-}
-_HIDDEN = {"health_note", "head_id_hash", "id_hash"}
-
-
+# Personal data never enters the trail in clear: what each model declares in `personal_data`
+# (core.sensitive) is masked (ID and phone numbers) or hidden (health notes, search hashes).
 def _safe(name, value):
-    value = _plain(value)
-    if value in (None, ""):
-        return value
-    if name in _MASKED:
-        return _MASKED[name](str(value))
-    if name in _HIDDEN:
-        return "***"
+    return personal_data_by_name().safe(name, _plain(value))
+
+
+def _scrub_changes(value):
+    """Every text inside `changes` masked like a message (a filter typed into a search, a label)."""
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, list):
+        return [_scrub_changes(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_changes(item) for key, item in value.items()}
     return value
 
 
-# Free text (messages, labels, reasons typed by users) may carry a number by accident.
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
 def scrub_text(text: str) -> str:
-    """Mask anything in free text that looks like a resident ID or a mobile number."""
-    text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), str(text))
-    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
+    """Mask anything in free text (messages, labels, reasons typed by users, filters) that is or
+    normalises to a resident ID or a mobile number: "510121 19640728 0476" and full-width digits too."""
+    return mask_personal_numbers(text)
 
 
 def diff_fields(before: dict, after: dict) -> dict:
@@ -84,6 +77,33 @@ def snapshot(instance, fields) -> dict:
     return {name: getattr(instance, name) for name in fields}
 
 
+# Actions that change a record's content. On a record of a scoped model (a ledger item, a case, a
+# pair) the values go to the record's change history (ChangeRecord), and the audit trail names the
+# fields that changed, never their values, nor the record's title or name (三员分立: the auditor
+# audits who did what, when, from where, with which outcome, without reading case content).
+HISTORY_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.TRANSITION, Action.DELETE, Action.RATE})
+
+
+def keeps_history(obj, action) -> bool:
+    from regions.scoping import is_scoped_model
+
+    return obj is not None and action in HISTORY_ACTIONS and is_scoped_model(type(obj))
+
+
+def record_label(obj) -> str:
+    """How the audit trail names a record it must not describe: "民生诉求 #12" (in the default
+    language whatever the request's, like the rest of the trail)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{obj._meta.verbose_name} #{obj.pk}"
+
+
+def changed_fields(changes: dict) -> dict:
+    """What the audit trail keeps of a change: the names of the fields, in the order recorded."""
+    return {"fields": list(changes)} if changes else {}
+
+
 def audit_record(
     *,
     actor,
@@ -96,25 +116,48 @@ def audit_record(
     object_type: str = "",
 ) -> AuditEvent:
     """Append one event. An event tied to no place (sign-in, an export over several regions)
-    belongs to the whole province, so the provincial auditor sees it."""
+    belongs to the whole province, so the provincial auditor sees it.
+
+    A change to a case record (`keeps_history`) is split: the event names the record by type and
+    number and the fields that changed; the values and `message` (text that came with the change)
+    go to the record's change history (`ChangeRecord`, scoped like the record)."""
     if obj is not None and not region_code:
         from regions.scoping import is_scoped_model, region_code_of
 
         region_code = (region_code_of(obj) or "") if is_scoped_model(type(obj)) else ""
     region_code = region_code or settings.JICENG_PROVINCE_CODE
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_name=(str(actor) if getattr(actor, "is_authenticated", False) else "")[:150],
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor_name = (str(actor) if actor is not None else "")[:150]
+    changes = _scrub_changes(changes or {})
+    message = scrub_text(message)[:500]
+    history = keeps_history(obj, action)
+    event = AuditEvent.objects.create(
+        actor=actor,
+        actor_name=actor_name,
         ip_address=current_ip(),
         action=action,
         outcome=outcome,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=scrub_text(str(obj))[:200] if obj is not None else "",
+        object_repr=(record_label(obj) if history else scrub_text(str(obj))[:200]) if obj is not None else "",
         region_code=region_code,
-        changes=changes or {},
-        message=scrub_text(message)[:500],
+        changes=changed_fields(changes) if history else changes,
+        message="" if history else message,
     )
+    if history:
+        ChangeRecord.objects.create(
+            at=event.at,
+            actor=actor,
+            actor_name=actor_name,
+            action=action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            region_code=region_code,
+            changes=changes,
+            message=message,
+            audit_event_id=event.pk,
+        )
+    return event
 
 
 # --- Sensitive reads --------------------------------------------------------------------------

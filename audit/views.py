@@ -155,7 +155,10 @@ class AuditEventExportView(LoginRequiredMixin, PermissionRequiredMixin, ScopedVi
 
 
 def _export_row(event: AuditEvent):
-    changes = "；".join(f"{row['label']}: {row['old']} → {row['new']}" for row in changes_table(event))
+    changes = "；".join(
+        row["label"] if row["old"] is None and row["new"] is None else f"{row['label']}: {row['old']} → {row['new']}"
+        for row in changes_table(event)
+    )
     return (
         event.pk,
         event.at,

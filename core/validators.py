@@ -1,10 +1,12 @@
 """Resident ID numbers (居民身份证号码, GB 11643-1999)."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -14,7 +16,8 @@ def id_number_check_digit(first17: str) -> str:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+    """Spaces (full-width too) removed, full-width digits and X made ASCII, X upper-case."""
+    return re.sub(r"\s+", "", (value or "")).translate(_FULL_WIDTH).upper()
 
 
 def validate_id_number(value: str) -> None:
@@ -50,3 +53,35 @@ def mask_phone(value: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+# --- Numbers in free text ----------------------------------------------------------------------
+# Unbroken: 18-character ID numbers and mainland mobiles, as typed.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Broken up: digits (ASCII or full-width) with spaces, '+' or '%20' (a URL-encoded space) or
+# full-width spaces between them, as in "q=510121+19640728+0476" or "１３８ ０００ ０１２３４".
+# (Not hyphens: dates would run together.)
+_SEPARATOR = r"(?:[\s+\u3000]|%20|%2[Bb]|%E3%80%80)"
+_RUN_IN_TEXT = re.compile(rf"[0-9\uff10-\uff19](?:{_SEPARATOR}*[0-9\uff10-\uff19XxＸｘ])*")
+_SEPARATORS = re.compile(_SEPARATOR)
+
+
+def _mask_run(match) -> str:
+    text = match.group(0)
+    number = _SEPARATORS.sub("", text).translate(_FULL_WIDTH).upper()
+    if re.fullmatch(r"[1-9][0-9]{16}[0-9X]", number):
+        return mask_id_number(number)
+    if re.fullmatch(r"1[3-9][0-9]{9}", number):
+        return mask_phone(number)
+    if re.fullmatch(r"[0-9]{15,}X?", number):
+        return mask_id_number(number)  # a cut-off ID number (a quoted cell), or another long number
+    return text
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Mask anything in free text that is, or normalises to, an 18-character resident ID number or
+    an 11-digit mobile number (spaces, '+', hyphens or full-width digits included)."""
+    text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), str(text))
+    text = _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
+    return _RUN_IN_TEXT.sub(_mask_run, text)

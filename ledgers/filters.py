@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import keyed_hash
+from core.crypto import decrypt, encrypt, keyed_hashes
 from core.filters import StableOrderingFilter, StrictBooleanFilter
-from core.validators import normalize_id_number
+from core.validators import mask_personal_numbers, normalize_id_number
 from ledgers.choices import (
     APPEAL_OPEN_STATUSES,
     MATTER_OPEN_STATUSES,
@@ -217,10 +217,39 @@ def looks_like_id_number(value: str) -> bool:
 
 def id_number_q(value: str) -> Q:
     """Exact match on a head's or a member's ID number through the keyed hash: the encrypted
-    column is never searched (it cannot be: every value is encrypted with a random IV)."""
-    digest = keyed_hash(normalize_id_number(value))
-    members = HouseholdMember.objects.filter(id_hash=digest).values("household_id")
-    return Q(head_id_hash=digest) | Q(pk__in=members)
+    column is never searched (it cannot be: every value is encrypted with a random IV). The
+    digest under every configured key, so rows not yet moved to the newest key are found."""
+    digests = keyed_hashes(normalize_id_number(value))
+    members = HouseholdMember.objects.filter(id_hash__in=digests).values("household_id")
+    return Q(head_id_hash__in=digests) | Q(pk__in=members)
+
+
+# --- A searched ID or phone number never in a URL ------------------------------------------------
+# The list pages' filter form is POSTed; a keyword holding an ID or phone number comes back in the
+# redirect's URL as an encrypted token ("enc:…", any configured field key reads it), so the number
+# is in no access log, browser history, Referer or link, and the page shows it masked.
+SEALED_SEARCH_PREFIX = "enc:"
+
+
+def seal_search(params):
+    """`params` (a QueryDict) with a keyword that holds an ID or phone number sealed."""
+    q = params.get("q", "")
+    if q and not q.startswith(SEALED_SEARCH_PREFIX) and mask_personal_numbers(q) != q:
+        params = params.copy()
+        params["q"] = SEALED_SEARCH_PREFIX + encrypt(q)
+    return params
+
+
+def unseal_search(params):
+    """(the filters to apply, with the keyword in clear; the keyword as the page may show it)."""
+    q = params.get("q", "")
+    if q.startswith(SEALED_SEARCH_PREFIX):
+        params = params.copy()
+        try:
+            params["q"] = decrypt(q[len(SEALED_SEARCH_PREFIX) :])
+        except ValueError:
+            params["q"] = q[: SEARCH_MAX_LENGTH + 1]  # not ours: refused by the filter as too long
+    return params, mask_personal_numbers(params.get("q", ""))
 
 
 class IdNumberField(forms.CharField):

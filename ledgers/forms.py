@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import mask_id_number, mask_phone, validate_id_number
+from core.validators import validate_id_number
 from ledgers.choices import (
     AppealStatus,
     HardshipType,
@@ -201,7 +201,7 @@ class LedgerEntryForm(BootstrapFormMixin, VersionedFormMixin, SensitiveNumberMix
 class LivelihoodAppealForm(LedgerEntryForm):
     service_fields = tuple(f for f in APPEAL_EDITABLE_FIELDS if f != "responsible_user")
     add_permission = "ledgers.add_livelihoodappeal"
-    sensitive_fields = {"raiser_phone": mask_phone}
+    sensitive_fields = LivelihoodAppeal.personal_data.masked
 
     funds_spent_fen = YuanField(label=_("投入资金（元）"), required=False)
     raiser_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
@@ -241,7 +241,7 @@ class LivelihoodAppealForm(LedgerEntryForm):
 class HardshipHouseholdForm(LedgerEntryForm):
     service_fields = HOUSEHOLD_EDITABLE_FIELDS
     add_permission = "ledgers.add_hardshiphousehold"
-    sensitive_fields = {"head_id_number": mask_id_number, "phone": mask_phone}
+    sensitive_fields = HardshipHousehold.personal_data.masked
 
     head_id_number = forms.CharField(
         label=_("户主身份证号"), max_length=18, required=False, validators=[validate_id_number]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.selectors import object_history
 from core.money import format_money
+from core.sensitive import personal_data_of
 from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
@@ -165,10 +166,6 @@ EXTRA_CHANGE_LABELS = {
 }
 
 
-# Lookup digests: recorded as "***", meaningless to a reader.
-HIDDEN_CHANGES = {"head_id_hash", "id_hash"}
-
-
 def _display(field, value):
     if value in (None, ""):
         return "—"
@@ -209,7 +206,7 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
     for event in object_history(obj=obj).select_related("actor")[:limit]:
         changes = []
         for name, pair in (event.changes or {}).items():
-            if name in HIDDEN_CHANGES:
+            if name in personal_data_of(model).hidden:  # lookup digests, health notes: not listed
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             field = fields.get(name)

@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 JICENG_PROVINCE_CODE = os.environ.get("JICENG_PROVINCE_CODE", "51")
 # Key for encrypted personal data (ID and phone numbers); see core/crypto.py.
 JICENG_FIELD_KEY = os.environ.get("JICENG_FIELD_KEY", "")
+# Several keys while rotating, newest first (comma-separated); when set, JICENG_FIELD_KEY is not read.
+# Without either, local use and the tests derive a development key from SECRET_KEY; production refuses.
+JICENG_FIELD_KEYS = env_list("JICENG_FIELD_KEYS")
 # List pages count matching rows up to this many (core/paginator.py); past it they say "超过 N 条".
 JICENG_LIST_COUNT_CAP = int(os.environ.get("JICENG_LIST_COUNT_CAP", "10000"))
 # Audit events are kept this many days (at least 184; a smaller value fails `manage.py check`).

@@ -10,7 +10,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, env_bool
+from .base import DATABASE_URL, JICENG_FIELD_KEY, JICENG_FIELD_KEYS, REDIS_URL, env_bool
 
 # Never a debug page in production, whatever DJANGO_DEBUG says: errors show the Chinese error
 # pages (templates/error.html) and go to the log.
@@ -21,6 +21,20 @@ if "DJANGO_SECRET_KEY" not in os.environ:
     raise ImproperlyConfigured("Production needs DJANGO_SECRET_KEY.")
 if len(os.environ["DJANGO_SECRET_KEY"]) < 50 or len(set(os.environ["DJANGO_SECRET_KEY"])) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters.")
+# The key of the encrypted ID and phone numbers: never derived from SECRET_KEY here (rotating the
+# secret key would make every stored number unreadable). See README "Rotating the field key".
+_field_keys = JICENG_FIELD_KEYS or ([JICENG_FIELD_KEY] if JICENG_FIELD_KEY else [])
+if not _field_keys:
+    raise ImproperlyConfigured(
+        "Production needs JICENG_FIELD_KEY (or JICENG_FIELD_KEYS, newest first): the key of the "
+        "encrypted ID and phone numbers; it is never derived from DJANGO_SECRET_KEY in production."
+    )
+if any(len(key) < 32 or len(set(key)) < 5 for key in _field_keys):
+    raise ImproperlyConfigured(
+        "Each field key (JICENG_FIELD_KEY / JICENG_FIELD_KEYS) must be at least 32 random characters."
+    )
+if len(set(_field_keys)) != len(_field_keys):
+    raise ImproperlyConfigured("JICENG_FIELD_KEYS lists the same key twice.")
 
 # HTTPS only: redirect plain HTTP, and tell browsers to use HTTPS for a year (HSTS).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

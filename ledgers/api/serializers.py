@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number
+from core.validators import normalize_id_number, validate_id_number
 from ledgers.choices import (
     APPEAL_OPEN_STATUSES,
     MATTER_OPEN_STATUSES,
@@ -149,7 +149,7 @@ class LivelihoodAppealSerializer(LedgerEntrySerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_raiser_phone_masked(self, obj) -> str:
-        return mask_phone(obj.raiser_phone)
+        return LivelihoodAppeal.personal_data.mask("raiser_phone", obj.raiser_phone)
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_overdue(self, obj) -> bool:
@@ -240,11 +240,11 @@ class HardshipHouseholdSerializer(LedgerEntrySerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_head_id_number_masked(self, obj) -> str:
-        return mask_id_number(obj.head_id_number) if obj.head_id_number else ""
+        return HardshipHousehold.personal_data.mask("head_id_number", obj.head_id_number)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone_masked(self, obj) -> str:
-        return mask_phone(obj.phone)
+        return HardshipHousehold.personal_data.mask("phone", obj.phone)
 
 
 class HouseholdExitSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.sensitive import PersonalData
+from core.validators import mask_phone
 from ledgers.choices import (
     APPEAL_OPEN_STATUSES,
     AppealCategory,
@@ -49,6 +51,10 @@ class LivelihoodAppeal(LedgerEntry):
     reopen_count = models.PositiveSmallIntegerField(_("重新办理次数"), default=0)
 
     objects = LivelihoodAppealQuerySet.as_manager()
+
+    personal_data = PersonalData(
+        masked={"raiser_phone": mask_phone}, personal={"raiser_name", "description", "resolution"}
+    )
 
     class Meta:
         verbose_name = _("民生诉求")

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.sensitive import PersonalData
+from core.validators import mask_id_number, mask_phone
 from ledgers.choices import HardshipType, HelpKind, HouseholdStatus, LedgerKindCode, Relation
 from ledgers.models.base import LedgerEntry
 from ledgers.querysets import HardshipHouseholdQuerySet
@@ -18,7 +20,7 @@ class HardshipHousehold(LedgerEntry):
     ledger_kind_code = LedgerKindCode.HARDSHIP
 
     head_name = models.CharField(_("户主姓名"), max_length=50)
-    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True)
+    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True, hash_field="head_id_hash")
     head_id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     phone = EncryptedTextField(_("联系电话"), blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
@@ -33,6 +35,13 @@ class HardshipHousehold(LedgerEntry):
     is_sensitive = models.BooleanField(_("含敏感信息"), default=False)
 
     objects = HardshipHouseholdQuerySet.as_manager()
+
+    personal_data = PersonalData(
+        masked={"head_id_number": mask_id_number, "phone": mask_phone},
+        hidden={"head_id_hash"},
+        reveal={"head_id_number": "ledgers.reveal_hardshiphousehold"},
+        personal={"head_name", "address", "needs", "exit_reason"},
+    )
 
     class Meta:
         verbose_name = _("困难群众")
@@ -78,13 +87,18 @@ class HouseholdMember(models.Model):
     household = models.ForeignKey(HardshipHousehold, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
-    id_number = EncryptedTextField(_("身份证号"), blank=True)
+    id_number = EncryptedTextField(_("身份证号"), blank=True, hash_field="id_hash")
     id_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     health_note = EncryptedTextField(_("健康状况"), blank=True)
     hardship_types = models.CharField(_("个人困难类型"), max_length=200, blank=True)
 
     scoping = ScopeSpec(region_field="household__region")
+    personal_data = PersonalData(
+        masked={"id_number": mask_id_number},
+        hidden={"id_hash", "health_note"},
+        personal={"name", "birth_date"},
+    )
 
     class Meta:
         verbose_name = _("家庭成员")

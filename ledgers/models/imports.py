@@ -91,6 +91,9 @@ class ImportRow(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ImportRowStatus.choices)
     object_id = models.BigIntegerField(_("已建记录编号"), null=True, blank=True)
 
+    # ID and phone cells are stored as {"enc": token} (imports.seal_values): rotate_field_key rewrites them.
+    sealed_json_fields = ("values",)
+
     class Meta:
         verbose_name = _("导入行")
         verbose_name_plural = _("导入行")

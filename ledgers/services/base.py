@@ -48,8 +48,16 @@ def _entry_create(model, *, actor, region: Region, data: dict):
     instance = model(ledger=ledger, region=region, created_by=actor, **data)
     instance.full_clean(exclude=["ledger", "region", "created_by"])
     instance.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=instance, changes=diff_fields({}, data))
+    audit_record(actor=actor, action=Action.CREATE, obj=instance, changes=diff_fields({}, _created_values(instance)))
     return instance
+
+
+def _created_values(instance) -> dict:
+    """A creation entry of the history: every field the record was created with (defaults
+    included), not only those the caller passed."""
+    skip = {"ledger", "region", "created_by"}
+    names = [f.name for f in instance._meta.concrete_fields if f.editable and not f.primary_key and f.name not in skip]
+    return {name: value for name, value in snapshot(instance, names).items() if value not in (None, "")}
 
 
 def _entry_update(instance, *, actor, expected_version: int, data: dict):

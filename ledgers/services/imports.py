@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from urllib.parse import unquote_plus
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -34,9 +35,15 @@ from django.utils.translation import gettext as _
 
 from audit.choices import Action, Outcome
 from audit.services import audit_record
-from core.crypto import decrypt, encrypt, keyed_hash
+from core.crypto import decrypt, encrypt, keyed_hashes
 from core.exceptions import ServiceError
-from core.validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number
+from core.validators import (
+    mask_id_number,
+    mask_personal_numbers,
+    mask_phone,
+    normalize_id_number,
+    validate_id_number,
+)
 from core.xlsx import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Sheet, read_all
 from ledgers.choices import AppealCategory, HardshipType, MatterType, RaisedBy, RiskLevel, Triage
 from ledgers.models import (
@@ -243,7 +250,8 @@ def _appeal_key(region_code, data, extra):
 
 def _household_key(region_code, data, extra):
     if data.get("head_id_number"):
-        return ("id", keyed_hash(data["head_id_number"]))
+        # Every configured key's digest: a household stored before a key rotation is still found.
+        return ("id", tuple(keyed_hashes(data["head_id_number"])))
     return ("name", region_code, data["head_name"], data.get("address", ""))
 
 
@@ -261,10 +269,10 @@ def _existing_appeals(keys):
 
 
 def _existing_households(keys):
-    hashes = {k[1] for k in keys if k[0] == "id"}
+    by_hash = {digest: k for k in keys if k[0] == "id" for digest in k[1]}
     found = {
-        ("id", h)
-        for h in HardshipHousehold.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True)
+        by_hash[h]
+        for h in HardshipHousehold.objects.filter(head_id_hash__in=by_hash).values_list("head_id_hash", flat=True)
     }
     named = [k for k in keys if k[0] == "name"]
     if named:
@@ -503,7 +511,9 @@ class ParsedRow:
     key: tuple | None = None
 
     def error(self, column: str, message) -> None:
-        self.errors.append({"column": str(column), "message": str(message)})
+        # A message may quote the cell ("联系电话“…”格式不正确"): an ID or phone number typed in the
+        # wrong column must not be stored, nor shown on the batch page, in clear.
+        self.errors.append({"column": str(column), "message": mask_personal_numbers(str(message))})
 
 
 def _json_value(value):
@@ -1162,6 +1172,12 @@ def ledger_export_audit(*, actor, model, count: int, filters: str) -> None:
         action=Action.EXPORT,
         object_type=model._meta.label_lower,
         region_code=region_code,
+        # The filters as typed (URL-decoded), then masked by audit_record like every message: an ID
+        # number searched with spaces or full-width digits never reaches the trail in clear.
         message=_("导出%(label)s %(count)s 行；筛选条件：%(filters)s")
-        % {"label": model._meta.verbose_name, "count": count, "filters": filters[:300] or _("无")},
+        % {
+            "label": model._meta.verbose_name,
+            "count": count,
+            "filters": mask_personal_numbers(unquote_plus(filters))[:300] or _("无"),
+        },
     )

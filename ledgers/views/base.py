@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
 from core.paginator import BoundedPaginator, bounded_count
+from ledgers.filters import seal_search, unseal_search
 from ledgers.selectors import entry_history
 from ledgers.services import bulk_apply
 from regions.scoping import ScopedViewMixin, can, scope_prefixes
@@ -110,11 +111,24 @@ class LedgerListView(LedgerViewMixin, TemplateView):
     bulk_targets: tuple = ()  # (status, label) offered for bulk change
     counts_overdue = False
 
+    def post(self, request, *args, **kwargs):
+        """The filter form, sent as a POST so that a searched ID or phone number never sits in a
+        URL: answered with a redirect to the list, the keyword sealed (ledgers.filters.seal_search)."""
+        params = request.POST.copy()
+        params.pop("csrfmiddlewaretoken", None)
+        sealed = params.pop("q_sealed", [""])[-1]
+        if sealed and "*" in params.get("q", ""):
+            params["q"] = sealed  # the masked keyword sent back unchanged: the same search
+        return redirect(f"{request.path}?{seal_search(params).urlencode()}")
+
     def get(self, request, *args, **kwargs):
         params = request.GET.copy()
         for key in NON_FILTER_KEYS:
             params.pop(key, None)
-        filterset, rows = type(self).selector(user=request.user, filters=params)
+        # Links (pages, sorting, export) carry the sealed keyword; the FilterSet gets it in clear.
+        params = seal_search(params)
+        filters, search_display = unseal_search(params)
+        filterset, rows = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size = DEFAULT_PAGE_SIZE
         raw_size = request.GET.get("page_size", "")
@@ -148,6 +162,8 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             page_sizes=PAGE_SIZES,
             sort_links=self.sort_links(keep),
             current_ordering=params.get("ordering", ""),
+            search_display=search_display,
+            sealed_search=params.get("q", "") if params.get("q", "") != filters.get("q", "") else "",
             can_add=has_permission_somewhere(request.user, self.perm("add")),
             can_bulk=bool(self.bulk_targets) and has_permission_somewhere(request.user, self.perm("transition")),
             can_export=has_permission_somewhere(request.user, self.perm("export")),

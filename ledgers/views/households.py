@@ -64,7 +64,7 @@ class HardshipHouseholdDetailView(HouseholdMixin, LedgerDetailView):
         }
 
 
-REVEAL_PERMISSION = "ledgers.reveal_hardshiphousehold"
+REVEAL_PERMISSION = HardshipHousehold.personal_data.reveal["head_id_number"]
 
 
 class HardshipHouseholdRevealView(HardshipHouseholdDetailView):

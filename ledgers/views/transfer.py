@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.validators import mask_id_number, mask_phone
+from core.validators import mask_id_number, mask_personal_numbers, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.choices import APPEAL_OPEN_STATUSES as OPEN_APPEALS
 from ledgers.choices import MATTER_OPEN_STATUSES as OPEN_MATTERS
+from ledgers.filters import unseal_search
 from ledgers.models import (
     HardshipHousehold,
     HouseholdHardship,
@@ -148,6 +149,11 @@ def _report_cells(spec, values):
     return cells
 
 
+def _report_errors(errors):
+    """Row problems as stored, masked again: rows checked before the messages were masked on storing."""
+    return [{**error, "message": mask_personal_numbers(error.get("message", ""))} for error in errors or []]
+
+
 class ImportBatchView(LoginRequiredMixin, TemplateView):
     """The dry-run report of one upload (the uploader's own), the choice, and the result."""
 
@@ -178,7 +184,8 @@ class ImportBatchView(LoginRequiredMixin, TemplateView):
             spec=spec,
             page_obj=page_obj,
             report_rows=[
-                {"row": r, "cells": _report_cells(spec, unseal_values(r.values))} for r in page_obj.object_list
+                {"row": r, "cells": _report_cells(spec, unseal_values(r.values)), "errors": _report_errors(r.errors)}
+                for r in page_obj.object_list
             ],
             headers=spec.headers,
             show=show,
@@ -229,7 +236,7 @@ def _appeal_rows(rows, today):
             category.get(a.category, a.category),
             raised_by.get(a.raised_by, a.raised_by),
             a.raiser_name,
-            mask_phone(a.raiser_phone),
+            LivelihoodAppeal.personal_data.mask("raiser_phone", a.raiser_phone),
             a.title,
             a.description,
             triage.get(a.triage, a.triage),
@@ -256,8 +263,8 @@ def _household_rows(rows, today):
             h.region_id,
             h.registered_on,
             h.head_name,
-            mask_id_number(h.head_id_number) if h.head_id_number else "",
-            mask_phone(h.phone),
+            HardshipHousehold.personal_data.mask("head_id_number", h.head_id_number),
+            HardshipHousehold.personal_data.mask("phone", h.phone),
             h.address,
             h.member_count,
             "、".join(hardship.get(x.type, x.type) for x in h.hardships.all()),
@@ -387,6 +394,7 @@ class ExportView(LoginRequiredMixin, View):
         params = request.GET.copy()
         for key in NON_FILTER_KEYS:
             params.pop(key, None)
+        params, _shown = unseal_search(params)
         filterset, rows = export["selector"](user=request.user, filters=params)
         if not filterset.is_valid():
             messages = [f"{filterset.form.fields[name].label if name in filterset.form.fields else name}：{e}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.choices import Action
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChangeRecord
 from core.exceptions import ConcurrentEditError, ServiceError, TransitionNotAllowed
 from ledgers.choices import AppealCategory, AppealStatus
 from ledgers.models import LivelihoodAppeal, RatingInvitation
@@ -108,8 +108,16 @@ def test_sixteen_simultaneous_edits_of_one_version_one_wins_none_is_lost(users, 
         assert stored.title == winners[0].title
         assert stored.version == round_number + 1
 
+    # The audit trail names the field of each edit; the values are in the record's change history
+    # (issue 9, item 5: they were in the audit event's changes).
+    assert (
+        list(
+            AuditEvent.objects.filter(object_id=str(appeal.pk), action=Action.UPDATE).values_list("changes", flat=True)
+        )
+        == [{"fields": ["title"]}] * rounds
+    )
     updates = list(
-        AuditEvent.objects.filter(object_id=str(appeal.pk), action=Action.UPDATE)
+        ChangeRecord.objects.filter(object_id=str(appeal.pk), action=Action.UPDATE)
         .order_by("at", "id")
         .values_list("changes", flat=True)
     )

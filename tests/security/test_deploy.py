@@ -15,10 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _production_env(**extra):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST", "JICENG_FIELD_KEY"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        JICENG_FIELD_KEY=secrets.token_urlsafe(40),
         # Never connected to: the deploy checks read settings only.
         DATABASE_URL="postgres://jiceng@127.0.0.1:1/jiceng",
         REDIS_URL="redis://127.0.0.1:1/0",
@@ -60,6 +63,36 @@ def test_production_refuses_a_weak_secret_key(key):
     result = _run(["manage.py", "check"], _production_env(DJANGO_SECRET_KEY=key))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be at least 50 random characters" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_field_key():
+    """Never the SECRET_KEY-derived development key in production (issue 9, item 7)."""
+    env = _production_env()
+    del env["JICENG_FIELD_KEY"]
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Production needs JICENG_FIELD_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"JICENG_FIELD_KEY": "short"},
+        {"JICENG_FIELD_KEY": "", "JICENG_FIELD_KEYS": secrets.token_urlsafe(40) + ",too-short"},
+    ],
+)
+def test_production_refuses_a_weak_field_key(extra):
+    result = _run(["manage.py", "check"], _production_env(**extra))
+    assert result.returncode != 0
+    assert "must be at least 32 random characters" in result.stderr
+
+
+def test_production_starts_with_several_field_keys_newest_first():
+    new, old = secrets.token_urlsafe(40), secrets.token_urlsafe(40)
+    code = "import django; django.setup(); from core.crypto import configured_keys; print(len(configured_keys()))"
+    result = _run(["-c", code], _production_env(JICENG_FIELD_KEY="", JICENG_FIELD_KEYS=f"{new}, {old}"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2"]
 
 
 def test_production_refuses_to_start_without_postgres_and_redis():

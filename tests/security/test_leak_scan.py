@@ -1,6 +1,7 @@
 """Leak scan: after entering households, members and appeals with known ID and phone numbers through
-the services (and one household through an .xlsx import), none of those full numbers appears in a database dump, the logs (SQL included),
-Redis, the audit trail, or any rendered page, export or API response.
+the services (and one household through an .xlsx import), and a search and an export by ID number,
+none of those full numbers appears in a database dump, the logs (SQL included), Redis, the audit
+trail, the server's access log (every request line), or any rendered page, export or API response.
 
 Runs in both CI runs: pg_dump on PostgreSQL, iterdump on SQLite; Redis only when REDIS_URL is set.
 Pages that do not exist (NoReverseMatch or 404) are skipped; the dump, log and audit parts always run.
@@ -14,16 +15,21 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from audit.models import AuditEvent
+from core.crypto import EncryptedTextField
+from core.sensitive import personal_data_of
 from ledgers.choices import AppealStatus
+from ledgers.models import HardshipHousehold
 from ledgers.services import appeal_transition
-from tests.security.records import ID_NUMBERS, PHONES, create_records, import_household
+from tests.security.records import HEAD_IDS, ID_NUMBERS, PHONES, create_records, import_household
 
 
 def _needles() -> dict[str, str]:
@@ -156,6 +162,26 @@ def _pages(records, tree) -> list[str]:
     return [url for url in urls if url]
 
 
+def _search_and_export_by_id_number(client, records, found) -> list[str]:
+    """The list page's search form POSTs the keyword; the redirect and every link carry it sealed."""
+    number = HEAD_IDS[0]
+    typed = f"{number[:6]} {number[6:14]} {number[14:]}"
+    list_url = reverse("ledgers:hardshiphousehold_list")
+    log = []
+    response = client.post(list_url, {"q": typed})
+    log.append(f"POST {list_url}")
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    log.append(f"GET {page.wsgi_request.get_full_path()}")
+    assert [row.pk for row in page.context["rows"]] == [records.households[0].pk]
+    _scan("search page", _response_text(page), found)
+    export = client.get(f"{reverse('ledgers:hardshiphousehold_export')}?{page.context['filter_querystring']}")
+    log.append(f"GET {export.wsgi_request.get_full_path()}")
+    assert export.status_code == 200
+    _scan("export by ID number", _response_text(export), found)
+    return log
+
+
 # Transactional, so that pg_dump (another connection) sees the committed rows.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, client_for, caplog):
@@ -176,16 +202,20 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
             appeal = appeal_transition(actor=users.township_staff, appeal=appeal, target=target, **extra)
 
         found: dict = {}
-        # ... and every user who may look opens every page, export and API response
-        visited = []
+        # ... and every user who may look opens every page, export and API response (each request
+        # line written to an access log as a server would: method and full path with query string)
+        visited, access_log = [], []
         for who in ("township_staff", "county_leader", "province", "auditor", "superuser"):
             client = client_for(getattr(users, who))
             for url in _pages(records, tree):
                 response = client.get(url)
+                access_log.append(f"GET {response.wsgi_request.get_full_path()}")
                 if response.status_code == 404:
                     continue
                 visited.append((who, url, response.status_code))
                 _scan(f"{who} GET {url}", _response_text(response), found)
+        # ... and staff search the households by an ID number typed with spaces and export the result
+        access_log += _search_and_export_by_id_number(client_for(users.township_staff), records, found)
         anonymous = client_for(None)
         for name in ("ledgers:public_disclosure", "ledgers:public_notice"):
             url = _url(name, tree.village.code)
@@ -198,6 +228,7 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
     _scan("database dump", _database_dump(), found)
     _scan("logs", caplog.text + "\n".join(str(record.args) for record in caplog.records), found)
     _scan("audit trail", "\n".join(str(row) for row in AuditEvent.objects.values()), found)
+    _scan("access log", unquote_plus("\n".join(access_log)), found)
     if settings.REDIS_URL:
         _scan("redis", _redis_contents(), found)
     assert found == {}
@@ -205,6 +236,24 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
     assert AuditEvent.objects.count() >= 10
     assert "ledgers_hardshiphousehold" in caplog.text
     assert any(url.startswith("/audit/") for _who, url, _status in visited)
+    assert any("q=enc" in line for line in access_log)
+
+
+def test_every_encrypted_column_and_its_hash_is_declared_personal():
+    """The leak scan's premise: what is stored encrypted is declared masked or hidden on its model,
+    so the audit trail, the history, serializers and exports treat it as personal data."""
+    undeclared = []
+    for model in apps.get_models():
+        spec = personal_data_of(model)
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                names = [field.name] + ([field.hash_field] if field.hash_field else [])
+                undeclared += [
+                    f"{model._meta.label}.{n}" for n in names if n not in set(spec.masked) | set(spec.hidden)
+                ]
+    assert undeclared == []
+    reveal = personal_data_of(HardshipHousehold).reveal
+    assert reveal == {"head_id_number": "ledgers.reveal_hardshiphousehold"}
 
 
 def test_the_scan_finds_a_number_where_there_is_one():
