@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ledgers.tasks.import_batches_purge_stale",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Pairings: owed must-visits past their due day become overdue. Daily, idempotent.
+    "pairings-owed-visits-overdue": {
+        "task": "pairings.tasks.owed_visits_mark_overdue",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 # --- Reports ------------------------------------------------------------------------------

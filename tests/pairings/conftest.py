@@ -38,3 +38,33 @@ def cadres(tree, units, cadre_user):
         other=make_cadre(units.town, "李认亲", tree.town),
         sibling=make_cadre(units.sibling, "王五凤", tree.sibling_town),
     )
+
+
+@pytest.fixture
+def households(tree):
+    from pairings.models import Household
+
+    return SimpleNamespace(
+        own=Household.objects.create(region=tree.village, head_name="陈一户", member_count=3),
+        other=Household.objects.create(region=tree.village, head_name="刘二户"),
+        sibling=Household.objects.create(region=tree.sibling_village, head_name="黄三户"),
+    )
+
+
+@pytest.fixture
+def pairs(tree, cadres, households):
+    import datetime
+
+    from pairings.models import Pair
+
+    start = datetime.date(2026, 1, 1)
+
+    def make(cadre, household):
+        return Pair.objects.create(cadre=cadre, household=household, region=household.region, started_on=start)
+
+    return SimpleNamespace(
+        own=make(cadres.own, households.own),
+        other=make(cadres.other, households.own),  # the household has two cadres
+        own_second=make(cadres.own, households.other),
+        sibling=make(cadres.sibling, households.sibling),
+    )
