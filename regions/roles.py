@@ -52,6 +52,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.AUDITOR: ("audit.view_auditevent", "audit.export_auditevent"),
 }
 
+# Pairings: the staff and leaders who export ledgers also export pairings (masked, audited).
+for _role in (
+    Role.TOWNSHIP_STAFF,
+    Role.TOWNSHIP_LEADER,
+    Role.COUNTY_LEADER,
+    Role.PREFECTURE_LEADER,
+    Role.PROVINCIAL_OFFICE,
+):
+    ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], "pairings.export_*")
+
 
 @lru_cache(maxsize=4096)
 def role_grants(role: str, permission: str) -> bool:
