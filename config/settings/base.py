@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MatterOutcomeEnum": "ledgers.choices.MatterOutcome",
         "AuditOutcomeEnum": "audit.choices.Outcome",
+        "UnitKindEnum": "pairings.choices.UnitKind",
+        "PairKindEnum": "pairings.choices.PairKind",
+        "VisitKindEnum": "pairings.choices.VisitKind",
+        "MustVisitKindEnum": "pairings.choices.MustVisitKind",
+        "PairTargetKindEnum": "pairings.choices.TargetKind",
     },
     # Every operation documents the error answers it can give (400/401/403/404), once, here.
     "POSTPROCESSING_HOOKS": [
