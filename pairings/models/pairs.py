@@ -33,6 +33,9 @@ class Household(VersionedModel):
     phone = EncryptedTextField(_("联系电话"), blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     member_count = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    # Kept by the pair services, like Cadre's: what "households paired" counts.
+    active_pairs = models.PositiveIntegerField(_("结对中干部数"), default=0, editable=False)
+    active_kin_pairs = models.PositiveIntegerField(_("结对认亲干部数"), default=0, editable=False)
 
     scoping = ScopeSpec(region_field="region")
 

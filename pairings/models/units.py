@@ -71,6 +71,10 @@ class Cadre(VersionedModel):
         related_name="cadre",
     )
     is_active = models.BooleanField(_("在岗"), default=True)
+    # Kept by the pair services (recounted from the pairs, set-based): what "cadres paired" and
+    # "kin-pair cadres" count, as columns of this row so the figures' change-log triggers see them.
+    active_pairs = models.PositiveIntegerField(_("结对中户数"), default=0, editable=False)
+    active_kin_pairs = models.PositiveIntegerField(_("结对认亲户数"), default=0, editable=False)
 
     scoping = ScopeSpec(region_field="home_region", owner_fields=("user",))
 

@@ -32,6 +32,8 @@ class Visit(TimeStampedModel):
     help_service = models.CharField(_("帮扶服务"), max_length=200, blank=True)
     follow_up_needed = models.BooleanField(_("需要跟进"), default=False)
     follow_up = models.CharField(_("跟进事项"), max_length=300, blank=True)
+    # The pair's first Warm Winter visit of its season (Spring Festival year): what coverage counts.
+    first_of_season = models.BooleanField(_("本季首次暖冬走访"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("录入人"),

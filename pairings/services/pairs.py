@@ -4,6 +4,8 @@ bulk pairing of a unit's cadres with a village's households."""
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,23 @@ from pairings.services.common import clean_id_number, clean_phone, full_clean, v
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import ensure, ensure_region, restrict
+
+
+def pair_counters_refresh(*, cadre_ids, household_ids) -> None:
+    """Recount the active (and active kin) pairs of these cadres and households from the pairs:
+    two set-based UPDATEs with correlated subqueries, whatever the number of rows."""
+
+    def counted(owner, **extra):
+        rows = Pair.objects.filter(status=PairStatus.ACTIVE, **{owner: OuterRef("pk")}, **extra)
+        return Coalesce(Subquery(rows.values(owner).annotate(n=Count("pk")).values("n")[:1]), Value(0))
+
+    for model, owner, ids in ((Cadre, "cadre", cadre_ids), (Household, "household", household_ids)):
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 5000):
+            model.objects.filter(pk__in=ids[start : start + 5000]).update(
+                active_pairs=counted(owner), active_kin_pairs=counted(owner, kind=PairKind.KIN)
+            )
+
 
 HOUSEHOLD_EDITABLE_FIELDS = ("kind", "head_name", "head_id_number", "phone", "address", "member_count")
 
@@ -123,6 +142,7 @@ def pair_create(*, actor, cadre: Cadre, household: Household, kind: str, started
             )
     except IntegrityError:
         raise ServiceError({"household": [_("该干部与该户已有进行中的结对。")]}, code="pair_duplicate")
+    pair_counters_refresh(cadre_ids=[cadre.pk], household_ids=[household.pk])
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -148,6 +168,7 @@ def pair_end(*, actor, pair: Pair, ended_on: datetime.date, reason: str, expecte
     before = snapshot(locked, ["status", "ended_on", "end_reason"])
     locked.status, locked.ended_on, locked.end_reason = PairStatus.ENDED, ended_on, reason.strip()
     save_versioned(locked, expected_version=expected_version, fields=["status", "ended_on", "end_reason"])
+    pair_counters_refresh(cadre_ids=[locked.cadre_id], household_ids=[locked.household_id])
     audit_record(
         actor=actor, action=Action.TRANSITION, obj=locked, changes=diff_fields(before, snapshot(locked, before))
     )
@@ -177,6 +198,9 @@ def pair_bulk_create_rows(*, actor, rows: list[dict], started_on_default=None) -
     try:
         with transaction.atomic():
             created = Pair.objects.bulk_create(objects, batch_size=1000)
+            pair_counters_refresh(
+                cadre_ids=[p.cadre_id for p in objects], household_ids=[p.household_id for p in objects]
+            )
     except IntegrityError:
         raise ServiceError(_("部分结对与已有进行中的结对重复，本批未写入，请重新检查。"), code="pair_duplicate")
     audit_record(

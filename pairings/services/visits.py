@@ -47,6 +47,12 @@ VISIT_FIELDS = (
 MAX_FEN = 10**13
 
 
+def warm_winter_season(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The Warm Winter season a day belongs to: 1 July to 30 June around one Spring Festival."""
+    year = day.year if day.month >= 7 else day.year - 1
+    return datetime.date(year, 7, 1), datetime.date(year + 1, 6, 30)
+
+
 def must_visit_due_days(kind: str) -> int:
     configured = getattr(settings, "JICENG_MUST_VISIT_DUE_DAYS", {}) or {}
     return int(configured.get(kind, MUST_VISIT_DUE_DAYS_DEFAULT[kind]))
@@ -92,6 +98,11 @@ def visit_record(*, actor, pair: Pair, data: dict) -> Visit:
         **data,
     )
     full_clean(visit, exclude=["pair", "cadre", "household", "region", "created_by"])
+    if visit.kind == VisitKind.WARM_WINTER:
+        start, end = warm_winter_season(visit.visited_on)
+        visit.first_of_season = not Visit.objects.filter(
+            pair=locked, kind=VisitKind.WARM_WINTER, visited_on__range=(start, end)
+        ).exists()
     visit.save()
     fulfilled = 0
     if visit.kind == VisitKind.MUST_VISIT:
