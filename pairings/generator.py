@@ -118,15 +118,15 @@ class PairingGenerator(SourceGenerator):
                                              "hardship_household", "head_name", "head_id_number", "head_id_hash",
                                              "phone", "address", "member_count", "active_pairs", "active_kin_pairs")),
             "pairs": w.sink(Pair, ("id", "created_at", "updated_at", "version", "created_by", "cadre", "household",
-                                   "region", "kind", "status", "started_on", "ended_on", "end_reason")),
+                                   "region", "kind", "status", "started_on", "ended_on", "end_reason", "cadre_user")),
             "visits": w.sink(Visit, ("id", "created_at", "updated_at", "pair", "cadre", "household", "region",
                                      "visited_on", "kind", "found", "help_money_fen", "help_goods", "help_service",
-                                     "follow_up_needed", "follow_up", "first_of_season", "created_by")),
+                                     "follow_up_needed", "follow_up", "first_of_season", "created_by", "cadre_user")),
             "events": w.sink(MustVisitEvent, ("id", "created_at", "updated_at", "household", "region", "kind",
                                               "occurred_on", "note", "source_hardship", "source_matter",
                                               "recorded_by")),
             "owed": w.sink(OwedVisit, ("id", "event", "pair", "cadre", "household", "region", "kind", "event_on",
-                                       "due_on", "status", "visit", "fulfilled_on", "on_time", "created_at")),
+                                       "due_on", "status", "visit", "fulfilled_on", "on_time", "created_at", "cadre_user")),
         }  # fmt: skip
         self.ids = {name: w.next_id(model) for name, model in (("cadres", Cadre), ("households", Household),
                     ("pairs", Pair), ("visits", Visit), ("events", MustVisitEvent), ("owed", OwedVisit))}  # fmt: skip
@@ -291,7 +291,7 @@ class PairingGenerator(SourceGenerator):
             self.ids["pairs"] += 1
             started = self.as_of - 450 - int(r() * 1100)
             self.sinks["pairs"].add((pair_id, self.created, self.created, 1, None, cadre["id"], household_id,
-                                     village.code, pair_kind, PairStatus.ACTIVE, self.clock.day(started), None, ""))  # fmt: skip
+                                     village.code, pair_kind, PairStatus.ACTIVE, self.clock.day(started), None, "", None))  # fmt: skip
             self.counts["pairs"] += 1
             cadre["active"] += 1
             cadre["kin"] += int(kin)
@@ -306,7 +306,7 @@ class PairingGenerator(SourceGenerator):
         begun = started - 400 - int(self.rng.random() * 300)
         self.sinks["pairs"].add((pair_id, self.created, self.created, 2, None, cadres[0]["id"], household_id,
                                  village.code, pair_kind, PairStatus.ENDED, self.clock.day(begun),
-                                 self.clock.day(started - 1), "工作调动"))  # fmt: skip
+                                 self.clock.day(started - 1), "工作调动", None))  # fmt: skip
         self.counts["pairs"] += 1
 
     # --- visits, events, owed visits -------------------------------------------------------------------
@@ -326,7 +326,7 @@ class PairingGenerator(SourceGenerator):
         money = 50_000 if kind == VisitKind.WARM_WINTER else 0
         goods = "米、油、棉被" if kind == VisitKind.WARM_WINTER else ""
         self.sinks["visits"].add((visit_id, moment, moment, pair_id, cadre_id, household_id, code, self.clock.day(day),
-                                  kind, "", money, goods, "", False, "", first, None))  # fmt: skip
+                                  kind, "", money, goods, "", False, "", first, None, None))  # fmt: skip
         self.counts["visits"] += 1
         return visit_id
 
@@ -370,7 +370,7 @@ class PairingGenerator(SourceGenerator):
                 status = OwedStatus.OVERDUE if due < self.as_of else OwedStatus.OWED
             self.sinks["owed"].add((owed_id, event_id, pair_id, cadre_id, household_id, village.code, kind,
                                     self.clock.day(occurred), self.clock.day(due), status, visit_id, fulfilled,
-                                    on_time, moment))  # fmt: skip
+                                    on_time, moment, None))  # fmt: skip
             self.counts["owed"] += 1
 
     def _campaign(self) -> int:

@@ -19,7 +19,7 @@ def _is_cadre(user) -> bool:
 
 
 def _my_owed(user):
-    owed = OwedVisit.objects.filter(cadre__user_id=user.pk)
+    owed = OwedVisit.objects.filter(cadre_user_id=user.pk)
     home = reverse("pairings:home")
     return [
         CardItem(

@@ -139,6 +139,7 @@ def pair_create(*, actor, cadre: Cadre, household: Household, kind: str, started
                 kind=kind,
                 started_on=started_on,
                 created_by=actor,
+                cadre_user_id=cadre.user_id,
             )
     except IntegrityError:
         raise ServiceError({"household": [_("该干部与该户已有进行中的结对。")]}, code="pair_duplicate")
@@ -187,6 +188,7 @@ def pair_bulk_create_rows(*, actor, rows: list[dict], started_on_default=None) -
     objects = [
         Pair(
             cadre=row["cadre"],
+            cadre_user_id=row["cadre"].user_id,
             household=row["household"],
             region_id=row["household"].region_id,
             kind=row["kind"],

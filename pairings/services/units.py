@@ -121,7 +121,8 @@ def cadre_update(*, actor, cadre: Cadre, expected_version: int, data: dict) -> C
     if "home_region" in data and data["home_region"].pk != cadre.home_region_id:
         ensure_region(actor, "pairings.add_cadre", data["home_region"].code)
     _check_cadre(actor, data, instance=cadre)
-    return versioned_update(
+    previous_user = cadre.user_id
+    updated = versioned_update(
         cadre,
         actor=actor,
         expected_version=expected_version,
@@ -129,3 +130,10 @@ def cadre_update(*, actor, cadre: Cadre, expected_version: int, data: dict) -> C
         audited_fields=_CADRE_AUDITED,
         clean_exclude=["created_by", "id_hash", "phone_hash"],
     )
+    if updated.user_id != previous_user:
+        # "A cadre sees their own" reads the account repeated on their pairs, visits and owed visits.
+        from pairings.models import OwedVisit, Pair, Visit
+
+        for model in (Pair, Visit, OwedVisit):
+            model.objects.filter(cadre=updated).update(cadre_user_id=updated.user_id)
+    return updated

@@ -94,6 +94,7 @@ def visit_record(*, actor, pair: Pair, data: dict) -> Visit:
         cadre_id=locked.cadre_id,
         household_id=locked.household_id,
         region_id=locked.region_id,
+        cadre_user_id=locked.cadre_user_id,
         created_by=actor,
         **data,
     )
@@ -173,13 +174,16 @@ def must_visit_event_record(
         raise ServiceError({"kind": [duplicate]}, code="mustvisit_duplicate")
     due_on = occurred_on + datetime.timedelta(days=must_visit_due_days(kind))
     status = OwedStatus.OVERDUE if due_on < today else OwedStatus.OWED
-    pairs = Pair.objects.filter(household=household, status=PairStatus.ACTIVE).values_list("pk", "cadre_id")
+    pairs = Pair.objects.filter(household=household, status=PairStatus.ACTIVE).values_list(
+        "pk", "cadre_id", "cadre_user_id"
+    )
     OwedVisit.objects.bulk_create(
         [
             OwedVisit(
                 event=event,
                 pair_id=pair_id,
                 cadre_id=cadre_id,
+                cadre_user_id=cadre_user_id,
                 household_id=household.pk,
                 region_id=household.region_id,
                 kind=kind,
@@ -187,7 +191,7 @@ def must_visit_event_record(
                 due_on=due_on,
                 status=status,
             )
-            for pair_id, cadre_id in pairs
+            for pair_id, cadre_id, cadre_user_id in pairs
         ]
     )
     audit_record(

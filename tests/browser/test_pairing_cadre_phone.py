@@ -33,7 +33,7 @@ def test_cadre_records_an_owed_must_visit_on_a_phone(phone, live_server, users, 
     sick = Household.objects.create(region=tree.village, head_name="陈一户")
     other = Household.objects.create(region=tree.village, head_name="刘二户")
     for household in (sick, other):
-        Pair.objects.create(cadre=cadre, household=household, region=tree.village, started_on=today)
+        Pair.objects.create(cadre=cadre, household=household, region=tree.village, started_on=today, cadre_user=account)
     # given a death in 刘二户 three days ago (overdue) and an illness in 陈一户 today (owed)
     must_visit_event_record(actor=users.township_staff, household=sick, kind="illness", occurred_on=today)
     must_visit_event_record(

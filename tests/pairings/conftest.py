@@ -60,7 +60,9 @@ def pairs(tree, cadres, households):
     start = datetime.date(2026, 1, 1)
 
     def make(cadre, household):
-        return Pair.objects.create(cadre=cadre, household=household, region=household.region, started_on=start)
+        return Pair.objects.create(
+            cadre=cadre, household=household, region=household.region, started_on=start, cadre_user=cadre.user
+        )
 
     return SimpleNamespace(
         own=make(cadres.own, households.own),

@@ -123,3 +123,18 @@ def test_bulk_write_rolls_back_entirely_on_a_duplicate(tree, users, cadres, hous
 def test_bulk_out_of_scope_refused(tree, users, units):
     with pytest.raises(OutOfScope):
         pair_bulk_plan(actor=users.sibling_staff, unit=units.county, village=tree.village, kind="help", started_on=DAY)
+
+
+def test_linking_a_user_later_shows_them_their_pairs_visits_and_owed_visits(tree, users, cadres, households, pairs):
+    from pairings.selectors import owed_visit_list, pair_list, visit_list
+    from pairings.services import cadre_update, must_visit_event_record, visit_record
+    from tests.factories import UserFactory
+
+    visit_record(actor=users.township_staff, pair=pairs.other, data={"visited_on": DAY, "kind": "routine"})
+    must_visit_event_record(actor=users.township_staff, household=households.own, kind="illness", occurred_on=DAY)
+    account = UserFactory(username="late")
+    assert list(pair_list(user=account)) == []
+    cadre_update(actor=users.township_staff, cadre=cadres.other, expected_version=1, data={"user": account})
+    assert list(pair_list(user=account)) == [pairs.other]
+    assert visit_list(user=account).count() == 1
+    assert [o.cadre for o in owed_visit_list(user=account)] == [cadres.other]
