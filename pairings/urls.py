@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("households/<int:pk>/event/", pages.HouseholdEventView.as_view(), name="household_event"),
     path("hardship/<int:pk>/pairing/", pages.HardshipPairingView.as_view(), name="hardship_pairing"),
     path("hardship/<int:pk>/event/", pages.HardshipEventView.as_view(), name="hardship_event"),
+    path("matter/<int:pk>/event/", pages.MatterEventView.as_view(), name="matter_event"),
     path("pairs/", lists.PairListView.as_view(), name="pair_list"),
     path("pairs/bulk/", bulk.BulkPairView.as_view(), name="pair_bulk"),
     path("pairs/import/", bulk.ImportView.as_view(kind="pair", permission="pairings.add_pair"), name="pair_import"),

@@ -81,6 +81,8 @@ class Pair(VersionedModel):
             models.Index(fields=["region", "status", "kind"], name="pair_region_status_kind"),
             models.Index(fields=["cadre", "status"], name="pair_cadre_status"),
             models.Index(fields=["household", "status"], name="pair_household_status"),
+            # The lists' default order (newest first): a county's first page walks this index.
+            models.Index(fields=["-started_on", "-id"], name="pair_started_desc"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -9,6 +9,7 @@ from pairings.services.pairs import (
     household_update,
     pair_bulk_create_rows,
     pair_bulk_plan,
+    pair_counters_refresh,
     pair_create,
     pair_end,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "owed_visits_mark_overdue",
     "pair_bulk_create_rows",
     "pair_bulk_plan",
+    "pair_counters_refresh",
     "pair_create",
     "pair_end",
     "visit_record",

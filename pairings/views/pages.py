@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from ledgers.selectors import entry_history
+from ledgers.selectors import entry_history, matter_get
 from ledgers.selectors import household_get as hardship_get
 from ledgers.views.base import apply_service_error, has_permission_somewhere
 from pairings import selectors, services
@@ -333,6 +333,46 @@ class HardshipEventView(PairingPageMixin, TemplateView):
             return redirect(back)
         try:
             event = services.must_visit_event_from_hardship(actor=request.user, hardship=hardship, **form.cleaned_data)
+        except ServiceError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(back)
+        messages.success(request, _("已登记必访事件。"))
+        return redirect("pairings:event_detail", pk=event.pk)
+
+
+class MatterEventView(PairingPageMixin, TemplateView):
+    """The explicit staff action on a stability matter's ledger page: a must-visit event on a
+    paired household of the matter's village, linked both ways (event.source_matter)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        matter = matter_get(user=request.user, pk=kwargs["pk"])
+        back = reverse("ledgers:stabilitymatter_detail", args=[matter.pk])
+        if not can(request.user, "change", matter):
+            raise PermissionDenied(_("您没有权限进行此操作。"))
+        form = MustVisitEventForm(request.POST, prefix="event")
+        household = (
+            selectors.household_list(user=request.user)
+            .filter(
+                pk=request.POST.get("household") if str(request.POST.get("household", "")).isdigit() else None,
+                region_id=matter.region_id,
+            )
+            .first()
+        )
+        if household is None:
+            messages.error(request, _("请选择该村（社区）的结对对象。"))
+            return redirect(back)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(back)
+        try:
+            event = services.must_visit_event_record(
+                actor=request.user, household=household, source_matter=matter, **form.cleaned_data
+            )
         except ServiceError as exc:
             for message in exc.messages:
                 messages.error(request, message)

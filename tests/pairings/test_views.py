@@ -314,3 +314,30 @@ def test_hardship_ledger_page_shows_pairs_and_raises_an_event(client_for, users,
         {"event-kind": "death", "event-occurred_on": TODAY.isoformat()},
     )
     assert denied.status_code == 302 and MustVisitEvent.objects.count() == 1
+
+
+def test_event_raised_from_a_stability_matter(client_for, users, tree, cadres, households, pairs):
+    from ledgers.services import matter_create
+    from pairings.services import pair_counters_refresh
+
+    pair_counters_refresh(cadre_ids=[cadres.own.pk], household_ids=[households.own.pk])
+    matter = matter_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data={"matter_type": "neighbour", "title": "纠纷", "parties": "甲、乙"},
+    )
+    client = client_for(users.township_staff)
+    page = client.get(reverse("ledgers:stabilitymatter_detail", args=[matter.pk])).content.decode()
+    assert 'data-testid="matter-event-form"' in page and "陈一户" in page
+    data = {"household": households.own.pk, "event-kind": "thinking", "event-occurred_on": TODAY.isoformat()}
+    response = client.post(reverse("pairings:matter_event", args=[matter.pk]), data)
+    event = MustVisitEvent.objects.get()
+    assert response.status_code == 302 and event.source_matter == matter and event.owed_visits.count() == 2
+    assert "matter-events" in client.get(reverse("ledgers:stabilitymatter_detail", args=[matter.pk])).content.decode()
+    # A household of another village, or a leader who only reads: refused, nothing written.
+    client.post(reverse("pairings:matter_event", args=[matter.pk]), dict(data, household=households.sibling.pk))
+    assert (
+        client_for(users.county_leader).post(reverse("pairings:matter_event", args=[matter.pk]), data).status_code
+        == 403
+    )
+    assert MustVisitEvent.objects.count() == 1
