@@ -79,6 +79,10 @@ def import_template(kind: str) -> tuple[str, list[Sheet]]:
 
 
 def _read(upload, headers, required):
+    from core.uploads import validate_xlsx_upload
+
+    validate_xlsx_upload(upload)  # the one gate for uploaded workbooks (macros, zip bombs, ...)
+    upload.seek(0)
     return read_all(upload, expected_headers=headers, required_headers=required, max_rows=MAX_ROWS)
 
 

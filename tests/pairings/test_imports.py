@@ -67,3 +67,16 @@ def test_cadre_import(tree, users, units):
     assert result.written == 1
     cadre = Cadre.objects.get()
     assert cadre.is_party_member and cadre.id_number == "11010519491231002X"
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_with_a_clear_message(tree, users):
+    from django.core.exceptions import ValidationError
+
+    bad = SimpleUploadedFile("x.xlsx", b"MZ not a workbook")
+    try:
+        pair_import(actor=users.township_staff, upload=bad, write=True)
+    except ValidationError as exc:
+        assert exc.messages and all(any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in exc.messages)
+    else:
+        raise AssertionError("accepted a file that is not a workbook")
+    assert Pair.objects.count() == 0
