@@ -163,7 +163,7 @@ def campaign_coverage(*, user, campaign: Campaign, region_code: str | None = Non
     code = region_code or campaign.region_id
     pairs = restrict(Pair.objects.all(), user).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=campaign.starts_on),
-        region_id__startswith=code,
+        region__code__startswith=code,
         started_on__lte=campaign.ends_on,
     )
     total = pairs.count()

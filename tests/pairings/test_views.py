@@ -341,3 +341,82 @@ def test_event_raised_from_a_stability_matter(client_for, users, tree, cadres, h
         == 403
     )
     assert MustVisitEvent.objects.count() == 1
+
+
+def test_campaign_create_and_coverage(client_for, users, tree, pairs, cadre_user):
+    from pairings.models import Campaign
+    from pairings.services import visit_record
+
+    start = TODAY - datetime.timedelta(days=10)
+    client = client_for(users.township_staff)
+    response = client.post(
+        reverse("pairings:campaign_create"),
+        {"name": "春节暖冬", "region": tree.town.code, "starts_on": start.isoformat(), "ends_on": TODAY.isoformat()},
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302
+    visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "warm_winter"})
+    page = client.get(reverse("pairings:campaign_detail", args=[campaign.pk])).content.decode()
+    assert 'data-testid="coverage-rate">33%' in page  # 1 of the township's 3 active pairs
+    assert (
+        client_for(users.sibling_staff).get(reverse("pairings:campaign_detail", args=[campaign.pk])).status_code == 404
+    )
+    bad = client.post(
+        reverse("pairings:campaign_create"),
+        {"name": "x", "region": tree.town.code, "starts_on": TODAY.isoformat(), "ends_on": start.isoformat()},
+    )
+    assert bad.status_code == 400 and Campaign.objects.count() == 1
+
+
+def test_unit_and_cadre_forms(client_for, users, tree, units):
+    from pairings.models import Cadre
+
+    client = client_for(users.township_staff)
+    response = client.post(
+        reverse("pairings:cadre_create"),
+        {"name": "钱干部", "unit": units.county.pk, "region": tree.town.code, "phone": "13812345678",
+         "id_number": "11010519491231002X", "is_party_member": "on"},
+    )  # fmt: skip
+    cadre = Cadre.objects.get(name="钱干部")
+    assert response.status_code == 302 and cadre.is_party_member
+    detail = client.get(reverse("pairings:cadre_detail", args=[cadre.pk])).content.decode()
+    assert "138****5678" in detail and "13812345678" not in detail and "11010519491231002X" not in detail
+    edit = client.post(
+        reverse("pairings:cadre_update", args=[cadre.pk]),
+        {"name": "钱干部", "unit": units.county.pk, "post": "科长", "version": 1},
+    )
+    cadre.refresh_from_db()
+    assert edit.status_code == 302 and cadre.post == "科长" and cadre.phone == "13812345678"  # blank keeps
+    stale = client.post(
+        reverse("pairings:cadre_update", args=[cadre.pk]), {"name": "x", "unit": units.county.pk, "version": 1}
+    )
+    assert stale.status_code == 409
+    bad_id = client.post(
+        reverse("pairings:cadre_create"),
+        {"name": "孙", "unit": units.town.pk, "region": tree.town.code, "id_number": "110105194912310021"},
+    )
+    assert bad_id.status_code == 400 and not Cadre.objects.filter(name="孙").exists()
+    unit = client.post(
+        reverse("pairings:unit_update", args=[units.town.pk]),
+        {"name": "竹篙镇党委", "level": 4, "kind": "party_government", "version": 1},
+    )
+    assert unit.status_code == 302
+    assert client_for(users.sibling_staff).get(reverse("pairings:unit_update", args=[units.town.pk])).status_code == 404
+
+
+def test_cadre_home_query_count_is_bounded(client_for, users, cadre_user, tree, cadres, households, pairs):
+    from pairings.services import visit_record
+
+    client = client_for(cadre_user)
+    client.get(reverse("pairings:home"))
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("pairings:home")).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for household in (households.own, households.other):
+        must_visit_event_record(actor=users.township_staff, household=household, kind="illness", occurred_on=TODAY)
+    visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "routine"})
+    assert count() <= before
