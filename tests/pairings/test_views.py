@@ -420,3 +420,54 @@ def test_cadre_home_query_count_is_bounded(client_for, users, cadre_user, tree, 
         must_visit_event_record(actor=users.township_staff, household=household, kind="illness", occurred_on=TODAY)
     visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "routine"})
     assert count() <= before
+
+
+@pytest.mark.parametrize("name", ["unit", "cadre", "household", "pair", "visit", "event", "owedvisit"])
+def test_every_export_answers_and_is_audited(client_for, users, households, pairs, cadre_user, name):
+    from audit.models import AuditEvent
+    from pairings.services import visit_record
+
+    visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "routine", "help_money_fen": 100})
+    must_visit_event_record(actor=users.township_staff, household=households.own, kind="death", occurred_on=TODAY)
+    response = client_for(users.township_staff).get(reverse(f"pairings:{name}_export"))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert AuditEvent.objects.filter(action="export").count() == 1
+    bad = client_for(users.township_staff).get(reverse(f"pairings:{name}_export") + "?region=abc")
+    assert bad.status_code == 400
+
+
+def test_remaining_pages_render(client_for, users, cadre_user, tree, households, pairs):
+    from pairings.services import visit_record
+
+    visit = visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "sending"})
+    client = client_for(users.township_staff)
+    assert client.get(reverse("pairings:visit_detail", args=[visit.pk])).status_code == 200
+    assert client_for(users.sibling_staff).get(reverse("pairings:visit_detail", args=[visit.pk])).status_code == 404
+    created = client.post(
+        reverse("pairings:household_create"),
+        {"kind": "household", "head_name": "新户", "member_count": "2", "region": tree.village.code},
+    )
+    assert created.status_code == 302
+    refused = client.post(
+        reverse("pairings:household_create"),
+        {"kind": "household", "head_name": "外村户", "member_count": "2", "region": tree.sibling_village.code},
+    )
+    assert refused.status_code == 400
+    end = client.post(
+        reverse("pairings:pair_end", args=[pairs.own.pk]),
+        {"version": 1, "ended_on": TODAY.isoformat(), "end_reason": "调动"},
+    )
+    assert end.status_code == 302
+    stale = client.post(
+        reverse("pairings:pair_end", args=[pairs.other.pk]),
+        {"version": 9, "ended_on": TODAY.isoformat(), "end_reason": "调动"},
+    )
+    assert stale.status_code == 409
+    ended_visit = client_for(cadre_user).post(
+        reverse("pairings:visit_create", args=[pairs.own.pk]), {"visited_on": TODAY.isoformat(), "kind": "routine"}
+    )
+    assert ended_visit.status_code == 400 and "该结对已结束" in ended_visit.content.decode()
+    assert Visit.objects.count() == 1
+    assert client.get(reverse("pairings:owedvisit_list") + "?status=bogus").status_code == 400
+    assert client.get(reverse("pairings:pair_list") + "?ordering=-started_on&kind=help").status_code == 200
