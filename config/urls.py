@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("ledgers.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("pairings.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
+    path("pairings/", include("pairings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -21,6 +21,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("困难群众"), "ledgers:hardshiphousehold_list", "people", "ledgers.view_hardshiphousehold"),
     NavEntry(_("稳定事项"), "ledgers:stabilitymatter_list", "shield-check", "ledgers.view_stabilitymatter"),
     NavEntry(_("四个知晓"), "ledgers:villageprofile_list", "journal-text", "ledgers.view_villageprofile"),
+    NavEntry(_("结对帮扶"), "pairings:pair_list", "people-fill", "pairings.view_pair"),
+    NavEntry(_("我的结对"), "pairings:home", "person-heart"),
     NavEntry(_("统计看板"), "reports:dashboard", "bar-chart", "reports.view_summary"),
     NavEntry(_("审计日志"), "audit:event_list", "clipboard-data", "audit.view_auditevent"),
     NavEntry(_("用户管理"), "accounts:user_list", "person-gear", "accounts.view_user"),

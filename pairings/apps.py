@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PairingsConfig(AppConfig):
     name = "pairings"
     verbose_name = _("结对帮扶")
+
+    def ready(self):
+        from pairings.workbench import register_cards
+
+        register_cards()

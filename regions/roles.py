@@ -56,6 +56,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 # audited: reports.services.summary_refresh_request); the full refresh stays with the province.
 for _leader in (Role.TOWNSHIP_LEADER, Role.COUNTY_LEADER, Role.PREFECTURE_LEADER):
     ROLE_PERMISSIONS[_leader] = (*ROLE_PERMISSIONS[_leader], "reports.refresh_summary")
+# Pairings: the staff and leaders who export ledgers also export pairings (masked, audited).
+for _role in (
+    Role.TOWNSHIP_STAFF,
+    Role.TOWNSHIP_LEADER,
+    Role.COUNTY_LEADER,
+    Role.PREFECTURE_LEADER,
+    Role.PROVINCIAL_OFFICE,
+):
+    ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], "pairings.export_*")
 
 
 @lru_cache(maxsize=4096)

@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MatterOutcomeEnum": "ledgers.choices.MatterOutcome",
         "AuditOutcomeEnum": "audit.choices.Outcome",
+        "UnitKindEnum": "pairings.choices.UnitKind",
+        "PairKindEnum": "pairings.choices.PairKind",
+        "VisitKindEnum": "pairings.choices.VisitKind",
+        "MustVisitKindEnum": "pairings.choices.MustVisitKind",
+        "PairTargetKindEnum": "pairings.choices.TargetKind",
     },
     # Every operation documents the error answers it can give (400/401/403/404), once, here.
     "POSTPROCESSING_HOOKS": [
@@ -296,11 +301,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ledgers.tasks.import_batches_purge_stale",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Pairings: owed must-visits past their due day become overdue. Daily, idempotent.
+    "pairings-owed-visits-overdue": {
+        "task": "pairings.tasks.owed_visits_mark_overdue",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 # --- Reports ------------------------------------------------------------------------------
 # Modules that register a source of figures with reports.metrics (petitions, pairings add theirs).
 REPORTS_SOURCES = ["reports.sources.ledgers"]
+REPORTS_SOURCES += ["pairings.metrics"]
 # Rankings of child regions only include regions with at least this many items in the rate's denominator.
 REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
 # Monthly figures are kept from this level up (4 = township); village x month barely compresses.

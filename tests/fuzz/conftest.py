@@ -73,6 +73,43 @@ def _records(actor, village):
     return [appeal, resolved, household, matter, profile]
 
 
+def _pairing_records(actor, village):
+    """A unit, a cadre, a household, a pair, a visit, a must-visit event and its owed visit."""
+    import datetime
+
+    from pairings.services import (
+        cadre_create,
+        household_register,
+        must_visit_event_record,
+        pair_create,
+        unit_create,
+        visit_record,
+    )
+
+    town = village.parent
+    today = datetime.date.today()
+    unit = unit_create(
+        actor=actor, data={"name": f"{town.name}政府", "level": 4, "region": town, "kind": "party_government"}
+    )
+    cadre = cadre_create(
+        actor=actor, data={"name": "王帮扶", "unit": unit, "home_region": town, "phone": "13700001111"}
+    )
+    household = household_register(actor=actor, region=village, data={"head_name": "赵结对", "member_count": 3})
+    pair = pair_create(actor=actor, cadre=cadre, household=household, kind="help", started_on=today)
+    visit = visit_record(actor=actor, pair=pair, data={"visited_on": today, "kind": "routine"})
+    event = must_visit_event_record(actor=actor, household=household, kind="illness", occurred_on=today)
+    return [
+        {
+            "/api/v1/units/": unit.pk,
+            "/api/v1/cadres/": cadre.pk,
+            "/api/v1/pairs/": pair.pk,
+            "/api/v1/visits/": visit.pk,
+            "/api/v1/must-visit-events/": event.pk,
+            "/api/v1/owed-visits/": event.owed_visits.get().pk,
+        }
+    ]
+
+
 @pytest.fixture
 def wsgi_keeps_test_connection():
     """The real WSGI handler closes "old" connections around each request, and a connection inside
@@ -93,12 +130,16 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
     """Records in the staff's village and in the sibling township; summaries refreshed."""
     own = _records(users.township_staff, tree.village)
     other = _records(users.sibling_staff, tree.sibling_village)
+    pairing_ids = _pairing_records(users.township_staff, tree.village) + _pairing_records(
+        users.sibling_staff, tree.sibling_village
+    )
     summary_refresh_full()
     ids = {
         "/api/v1/livelihood-appeals/": [own[0].pk, own[1].pk, other[0].pk, other[1].pk],
         "/api/v1/hardship-households/": [own[2].pk, other[2].pk],
         "/api/v1/stability-matters/": [own[3].pk, other[3].pk],
         "/api/v1/village-profiles/": [own[4].pk, other[4].pk],
+        **{path: [row[path] for row in pairing_ids] for path in pairing_ids[0]},
         "/api/v1/audit-events/": list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[:10]),
     }
     return SimpleNamespace(

@@ -382,4 +382,5 @@ def test_change_log_triggers_are_back_on_after_the_load(tree):
     before = enabled()
     result = seed()
     assert enabled() == before
-    assert sorted(result.triggers_skipped) == sorted(name for _table, name, state in before if state != "D")
+    skipped = [name for name in result.triggers_skipped if "_ledgers_" in name]  # other sources' tables too
+    assert sorted(skipped) == sorted(name for _table, name, state in before if state != "D")

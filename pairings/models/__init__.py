@@ -1,0 +1,16 @@
+"""Models of cadre–household pairings (结对帮扶、结对认亲), re-exported from their modules."""
+
+from pairings.models.pairs import Household, Pair
+from pairings.models.units import Cadre, Unit
+from pairings.models.visits import Campaign, MustVisitEvent, OwedVisit, Visit
+
+__all__ = [
+    "Cadre",
+    "Campaign",
+    "Household",
+    "MustVisitEvent",
+    "OwedVisit",
+    "Pair",
+    "Unit",
+    "Visit",
+]

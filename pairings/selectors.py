@@ -1,0 +1,218 @@
+"""Reads of the pairings app: scope first (regions.scoping.restrict), then filters, then the
+joins a page needs, so a list runs a bounded number of queries whatever its size."""
+
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pairings.choices import OWED_OPEN_STATUSES, OwedStatus, PairStatus, VisitKind
+from pairings.models import Cadre, Campaign, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from regions.scoping import restrict, scope_q, user_posts
+
+
+def unit_list(*, user, filters=None):
+    queryset = restrict(Unit.objects.all(), user).select_related("region", "parent")
+    if filters is None:
+        return queryset
+    from pairings.filters import UnitFilterSet
+
+    return UnitFilterSet(filters, queryset=queryset, request=None)
+
+
+def unit_pickable(*, user):
+    """Units a user may register cadres of: those in their scope, and the units of the regions
+    above their posts (a township's staff record the cadres the county's departments send).
+    Unit names are public organs, not personal data, so seeing the ones above is harmless."""
+    queryset = Unit.objects.filter(is_active=True)
+    condition = scope_q(Unit, user, "view")
+    if condition is None:
+        return queryset
+    ancestors = {code for post in user_posts(user) for code in post.region.ancestor_codes}
+    return queryset.filter(condition | Q(region_id__in=ancestors))
+
+
+def unit_get(*, user, pk) -> Unit:
+    unit = restrict(Unit.objects.select_related("region", "parent"), user).filter(pk=pk).first()
+    if unit is None:
+        raise Http404(_("未找到该单位，或它不在您的管辖范围内。"))
+    return unit
+
+
+def cadre_list(*, user, filters=None):
+    queryset = restrict(Cadre.objects.all(), user).select_related("unit", "home_region")
+    if filters is None:
+        return queryset
+    from pairings.filters import CadreFilterSet
+
+    return CadreFilterSet(filters, queryset=queryset, request=None)
+
+
+def cadre_get(*, user, pk) -> Cadre:
+    cadre = restrict(Cadre.objects.select_related("unit", "home_region", "user"), user).filter(pk=pk).first()
+    if cadre is None:
+        raise Http404(_("未找到该干部，或其不在您的管辖范围内。"))
+    return cadre
+
+
+def cadre_of_user(user) -> Cadre | None:
+    """The cadre record linked to a signed-in user, if any (their own record: always visible)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Cadre.objects.filter(user=user).select_related("unit", "home_region").first()
+
+
+# --- Households, pairs, visits, events, owed visits -----------------------------------------------
+def _filtered(queryset, filterset_class, filters):
+    if filters is None:
+        return queryset
+    return filterset_class(filters, queryset=queryset, request=None)
+
+
+def household_list(*, user, filters=None):
+    from pairings.filters import HouseholdFilterSet
+
+    queryset = restrict(Household.objects.all(), user).select_related("region")
+    return _filtered(queryset, HouseholdFilterSet, filters)
+
+
+def household_get(*, user, pk) -> Household:
+    household = restrict(Household.objects.select_related("region", "hardship_household"), user).filter(pk=pk).first()
+    if household is None:
+        raise Http404(_("未找到该结对对象，或其不在您的管辖范围内。"))
+    return household
+
+
+def pair_list(*, user, filters=None):
+    from pairings.filters import PairFilterSet
+
+    queryset = restrict(Pair.objects.all(), user).select_related("cadre__unit", "household", "region")
+    return _filtered(queryset, PairFilterSet, filters)
+
+
+def pair_get(*, user, pk) -> Pair:
+    pair = (
+        restrict(Pair.objects.select_related("cadre__unit", "cadre__user", "household", "region"), user)
+        .filter(pk=pk)
+        .first()
+    )
+    if pair is None:
+        raise Http404(_("未找到该结对，或其不在您的管辖范围内。"))
+    return pair
+
+
+def visit_list(*, user, filters=None):
+    from pairings.filters import VisitFilterSet
+
+    queryset = restrict(Visit.objects.all(), user).select_related("cadre__unit", "household", "region")
+    return _filtered(queryset, VisitFilterSet, filters)
+
+
+def visit_get(*, user, pk) -> Visit:
+    visit = restrict(Visit.objects.select_related("cadre__unit", "household", "region", "pair"), user).filter(pk=pk)
+    visit = visit.first()
+    if visit is None:
+        raise Http404(_("未找到该走访记录，或其不在您的管辖范围内。"))
+    return visit
+
+
+def event_list(*, user, filters=None):
+    from pairings.filters import MustVisitEventFilterSet
+
+    queryset = restrict(MustVisitEvent.objects.all(), user).select_related("household", "region")
+    return _filtered(queryset, MustVisitEventFilterSet, filters)
+
+
+def event_get(*, user, pk) -> MustVisitEvent:
+    event = restrict(MustVisitEvent.objects.select_related("household", "region"), user).filter(pk=pk).first()
+    if event is None:
+        raise Http404(_("未找到该必访事件，或其不在您的管辖范围内。"))
+    return event
+
+
+OVERDUE_FIRST = Case(When(status=OwedStatus.OVERDUE, then=Value(0)), When(status=OwedStatus.OWED, then=Value(1)),
+                     default=Value(2), output_field=IntegerField())  # fmt: skip
+
+
+def owed_visit_list(*, user, filters=None):
+    """Owed visits in scope (and the cadre's own): overdue first, then by due day, unless sorted."""
+    from pairings.filters import OwedVisitFilterSet
+
+    queryset = (
+        restrict(OwedVisit.objects.all(), user)
+        .select_related("cadre__unit", "household", "region", "event")
+        .order_by(OVERDUE_FIRST, "due_on", "id")
+    )
+    return _filtered(queryset, OwedVisitFilterSet, filters)
+
+
+def campaign_list(*, user):
+    return restrict(Campaign.objects.all(), user).select_related("region")
+
+
+def campaign_get(*, user, pk) -> Campaign:
+    campaign = campaign_list(user=user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404(_("未找到该暖冬行动，或其不在您的管辖范围内。"))
+    return campaign
+
+
+def campaign_coverage(*, user, campaign: Campaign, region_code: str | None = None) -> dict:
+    """Warm Winter coverage: of the pairs active at any time in the window (in the campaign's
+    region, narrowed to what the user may see), how many had a Warm Winter visit within it.
+    Two counts: one over pairs, one over visits joined by pair id."""
+    code = region_code or campaign.region_id
+    pairs = restrict(Pair.objects.all(), user).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=campaign.starts_on),
+        region__code__startswith=code,
+        started_on__lte=campaign.ends_on,
+    )
+    total = pairs.count()
+    visited = (
+        pairs.filter(
+            visits__kind=VisitKind.WARM_WINTER,
+            visits__visited_on__gte=campaign.starts_on,
+            visits__visited_on__lte=campaign.ends_on,
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return {"pairs": total, "visited": visited, "rate": (visited / total) if total else None}
+
+
+def cadre_timeliness(*, cadre: Cadre) -> dict:
+    """A cadre's must-visit record: owed visits by status and how many were fulfilled on time."""
+    rows = OwedVisit.objects.filter(cadre=cadre).aggregate(
+        total=Count("pk"),
+        owed=Count("pk", filter=Q(status=OwedStatus.OWED)),
+        overdue=Count("pk", filter=Q(status=OwedStatus.OVERDUE)),
+        fulfilled=Count("pk", filter=Q(status=OwedStatus.FULFILLED)),
+        on_time=Count("pk", filter=Q(status=OwedStatus.FULFILLED, on_time=True)),
+    )
+    closed = rows["fulfilled"] + rows["overdue"]
+    rows["rate"] = (rows["on_time"] / closed) if closed else None
+    return rows
+
+
+CADRE_HOME_LIMIT = 50
+
+
+def cadre_home(*, user) -> dict | None:
+    """What a signed-in cadre sees on the phone: their active pairs and their open owed visits
+    (overdue first), each bounded; None when the user is linked to no cadre record."""
+    cadre = cadre_of_user(user)
+    if cadre is None:
+        return None
+    owed = list(
+        OwedVisit.objects.filter(cadre=cadre, status__in=OWED_OPEN_STATUSES)
+        .select_related("household", "pair")
+        .order_by(OVERDUE_FIRST, "due_on", "id")[:CADRE_HOME_LIMIT]
+    )
+    pairs = list(
+        Pair.objects.filter(cadre=cadre, status=PairStatus.ACTIVE)
+        .select_related("household", "region")
+        .annotate(last_visit=Max("visits__visited_on"))
+        .order_by("household__head_name", "id")[:CADRE_HOME_LIMIT]
+    )
+    recent = list(Visit.objects.filter(cadre=cadre).select_related("household").order_by("-visited_on", "-id")[:10])
+    return {"cadre": cadre, "owed": owed, "pairs": pairs, "recent": recent}

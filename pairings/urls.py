@@ -1,0 +1,47 @@
+from django.urls import path
+
+from pairings.views import bulk, lists, pages
+
+app_name = "pairings"
+
+urlpatterns: list = [
+    path("", pages.CadreHomeView.as_view(), name="home"),
+    path("units/", lists.UnitListView.as_view(), name="unit_list"),
+    path("units/new/", pages.UnitCreateView.as_view(), name="unit_create"),
+    path("units/export/", lists.ExportView.as_view(kind="unit"), name="unit_export"),
+    path("units/<int:pk>/", pages.UnitDetailView.as_view(), name="unit_detail"),
+    path("units/<int:pk>/edit/", pages.UnitUpdateView.as_view(), name="unit_update"),
+    path("cadres/", lists.CadreListView.as_view(), name="cadre_list"),
+    path("cadres/new/", pages.CadreCreateView.as_view(), name="cadre_create"),
+    path("cadres/export/", lists.ExportView.as_view(kind="cadre"), name="cadre_export"),
+    path("cadres/import/", bulk.ImportView.as_view(kind="cadre", permission="pairings.add_cadre"), name="cadre_import"),
+    path("cadres/<int:pk>/", pages.CadreDetailView.as_view(), name="cadre_detail"),
+    path("cadres/<int:pk>/edit/", pages.CadreUpdateView.as_view(), name="cadre_update"),
+    path("households/", lists.HouseholdListView.as_view(), name="household_list"),
+    path("households/new/", pages.HouseholdCreateView.as_view(), name="household_create"),
+    path("households/export/", lists.ExportView.as_view(kind="household"), name="household_export"),
+    path("households/<int:pk>/", pages.HouseholdDetailView.as_view(), name="household_detail"),
+    path("households/<int:pk>/pair/", pages.HouseholdPairView.as_view(), name="household_pair"),
+    path("households/<int:pk>/event/", pages.HouseholdEventView.as_view(), name="household_event"),
+    path("hardship/<int:pk>/pairing/", pages.HardshipPairingView.as_view(), name="hardship_pairing"),
+    path("hardship/<int:pk>/event/", pages.HardshipEventView.as_view(), name="hardship_event"),
+    path("matter/<int:pk>/event/", pages.MatterEventView.as_view(), name="matter_event"),
+    path("pairs/", lists.PairListView.as_view(), name="pair_list"),
+    path("pairs/bulk/", bulk.BulkPairView.as_view(), name="pair_bulk"),
+    path("pairs/import/", bulk.ImportView.as_view(kind="pair", permission="pairings.add_pair"), name="pair_import"),
+    path("pairs/export/", lists.ExportView.as_view(kind="pair"), name="pair_export"),
+    path("pairs/<int:pk>/", pages.PairDetailView.as_view(), name="pair_detail"),
+    path("pairs/<int:pk>/end/", pages.PairEndView.as_view(), name="pair_end"),
+    path("pairs/<int:pk>/visit/", pages.VisitCreateView.as_view(), name="visit_create"),
+    path("visits/", lists.VisitListView.as_view(), name="visit_list"),
+    path("visits/export/", lists.ExportView.as_view(kind="visit"), name="visit_export"),
+    path("visits/<int:pk>/", pages.VisitDetailView.as_view(), name="visit_detail"),
+    path("events/", lists.MustVisitEventListView.as_view(), name="event_list"),
+    path("events/export/", lists.ExportView.as_view(kind="mustvisitevent"), name="event_export"),
+    path("events/<int:pk>/", pages.EventDetailView.as_view(), name="event_detail"),
+    path("owed/", lists.OwedVisitListView.as_view(), name="owedvisit_list"),
+    path("owed/export/", lists.ExportView.as_view(kind="owedvisit"), name="owedvisit_export"),
+    path("campaigns/", pages.CampaignListView.as_view(), name="campaign_list"),
+    path("campaigns/new/", pages.CampaignCreateView.as_view(), name="campaign_create"),
+    path("campaigns/<int:pk>/", pages.CampaignDetailView.as_view(), name="campaign_detail"),
+]

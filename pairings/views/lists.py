@@ -1,0 +1,427 @@
+"""Lists and exports of units, cadres, households, pairs, visits, must-visit events and owed
+visits. Each list reads through its selector (scope, then the shared FilterSet, then joins), so a
+page costs a bounded number of queries; counts stop at the cap (core.paginator); exports are the
+same rows, further restricted to where the user may export, numbers masked, and audited."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from audit.choices import Action
+from audit.services import audit_record
+from core.validators import mask_id_number, mask_phone
+from core.xlsx import Sheet, workbook_response
+from ledgers.views.base import (
+    DEFAULT_PAGE_SIZE,
+    NON_FILTER_KEYS,
+    PAGE_SIZES,
+    has_permission_somewhere,
+    labelled_errors,
+    paginate,
+)
+from pairings import selectors
+from pairings.models import Cadre, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from regions.scoping import ScopedViewMixin, restrict, scope_prefixes
+
+EXPORT_MAX_ROWS = 50_000
+EXPORT_CHUNK = 2000
+
+
+def yuan(fen) -> str:
+    return f"{(fen or 0) / 100:,.2f}"
+
+
+def cell(text, url="", tone=""):
+    return {"text": "—" if text in (None, "") else text, "url": url, "tone": tone}
+
+
+class PairingListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
+    """A filter form (the FilterSet's own fields), a sortable table, bounded pagination."""
+
+    template_name = "pairings/object_list.html"
+    model = None
+    selector = None
+    title = ""
+    columns: tuple = ()  # (label, sort parameter or "")
+    create_url_name = ""
+    export_url_name = ""
+    extra_links: tuple = ()  # (label, url name, icon)
+
+    def row(self, obj) -> list[dict]:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        params = request.GET.copy()
+        for key in NON_FILTER_KEYS:
+            params.pop(key, None)
+        filterset = type(self).selector(user=request.user, filters=params)
+        errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
+        rows = filterset.qs if not errors else filterset.queryset.none()
+        page_size = DEFAULT_PAGE_SIZE
+        raw_size = request.GET.get("page_size", "")
+        if raw_size:
+            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+                page_size = int(raw_size)
+            else:
+                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_obj = paginate(request, rows, page_size)
+        keep = params.copy()
+        if raw_size and not errors:
+            keep["page_size"] = raw_size
+        model_name = self.model._meta.model_name
+        context = self.get_context_data(
+            title=self.title or self.model._meta.verbose_name_plural,
+            filterset=filterset,
+            filter_errors=errors,
+            page_obj=page_obj,
+            table=[self.row(obj) for obj in page_obj.object_list],
+            headers=self.headers(keep),
+            querystring=keep.urlencode(),
+            filter_querystring=params.urlencode(),
+            page_size=page_size,
+            page_sizes=PAGE_SIZES,
+            current_ordering=params.get("ordering", ""),
+            create_url=reverse(self.create_url_name) if self.create_url_name else "",
+            can_add=bool(self.create_url_name) and has_permission_somewhere(request.user, f"pairings.add_{model_name}"),
+            export_url=reverse(self.export_url_name) if self.export_url_name else "",
+            can_export=bool(self.export_url_name)
+            and has_permission_somewhere(request.user, f"pairings.export_{model_name}"),
+            extra_links=[
+                {"label": label, "url": reverse(name), "icon": icon}
+                for label, name, icon, permission in self.extra_links
+                if has_permission_somewhere(request.user, permission)
+            ],
+            crumbs=[{"label": self.title or self.model._meta.verbose_name_plural, "url": ""}],
+        )
+        return self.render_to_response(context, status=400 if errors else 200)
+
+    def headers(self, params):
+        current = params.get("ordering", "")
+        result = []
+        for label, field in self.columns:
+            if not field:
+                result.append({"label": label, "url": "", "state": ""})
+                continue
+            query = params.copy()
+            if current == field:
+                query["ordering"], state = f"-{field}", "asc"
+            elif current == f"-{field}":
+                query["ordering"], state = field, "desc"
+            else:
+                query["ordering"], state = f"-{field}", ""
+            result.append({"label": label, "url": "?" + query.urlencode(), "state": state, "field": field})
+        return result
+
+
+def _url(name, pk):
+    return reverse(f"pairings:{name}", args=[pk])
+
+
+class UnitListView(PairingListView):
+    model = Unit
+    selector = selectors.unit_list
+    columns = (
+        (gettext_lazy("单位名称"), "name"),
+        (gettext_lazy("单位层级"), "level"),
+        (gettext_lazy("单位性质"), ""),
+        (gettext_lazy("所在区划"), "region"),
+        (gettext_lazy("上级单位"), ""),
+    )
+    create_url_name = "pairings:unit_create"
+    export_url_name = "pairings:unit_export"
+
+    def row(self, unit):
+        return [
+            cell(unit.name, _url("unit_detail", unit.pk)),
+            cell(unit.get_level_display()),
+            cell(unit.get_kind_display()),
+            cell(unit.region.name),
+            cell(unit.parent.name if unit.parent_id else ""),
+        ]
+
+
+class CadreListView(PairingListView):
+    model = Cadre
+    selector = selectors.cadre_list
+    columns = (
+        (gettext_lazy("姓名"), "name"),
+        (gettext_lazy("所在单位"), "unit"),
+        (gettext_lazy("职务"), ""),
+        (gettext_lazy("中共党员"), ""),
+        (gettext_lazy("联系电话"), ""),
+        (gettext_lazy("所在区划"), "region"),
+    )
+    create_url_name = "pairings:cadre_create"
+    export_url_name = "pairings:cadre_export"
+    extra_links = ((gettext_lazy("导入 Excel"), "pairings:cadre_import", "upload", "pairings.add_cadre"),)
+
+    def row(self, cadre):
+        return [
+            cell(cadre.name, _url("cadre_detail", cadre.pk)),
+            cell(cadre.unit.name),
+            cell(cadre.post),
+            cell(_("是") if cadre.is_party_member else _("否")),
+            cell(mask_phone(cadre.phone)),
+            cell(cadre.home_region.name),
+        ]
+
+
+class HouseholdListView(PairingListView):
+    model = Household
+    selector = selectors.household_list
+    columns = (
+        (gettext_lazy("户主姓名或名称"), "name"),
+        (gettext_lazy("对象类型"), ""),
+        (gettext_lazy("村（社区）"), "region"),
+        (gettext_lazy("家庭人口"), ""),
+        (gettext_lazy("困难群众台账户"), ""),
+    )
+    create_url_name = "pairings:household_create"
+    export_url_name = "pairings:household_export"
+
+    def row(self, household):
+        return [
+            cell(household.head_name, _url("household_detail", household.pk)),
+            cell(household.get_kind_display()),
+            cell(household.region.name),
+            cell(household.member_count),
+            cell(_("是") if household.hardship_household_id else _("否")),
+        ]
+
+
+class PairListView(PairingListView):
+    model = Pair
+    selector = selectors.pair_list
+    columns = (
+        (gettext_lazy("帮扶干部"), ""),
+        (gettext_lazy("所在单位"), ""),
+        (gettext_lazy("结对对象"), ""),
+        (gettext_lazy("村（社区）"), "region"),
+        (gettext_lazy("结对类型"), ""),
+        (gettext_lazy("结对日期"), "started_on"),
+        (gettext_lazy("状态"), "status"),
+    )
+    export_url_name = "pairings:pair_export"
+    extra_links = (
+        (gettext_lazy("批量结对"), "pairings:pair_bulk", "people", "pairings.add_pair"),
+        (gettext_lazy("导入 Excel"), "pairings:pair_import", "upload", "pairings.add_pair"),
+    )
+
+    def row(self, pair):
+        return [
+            cell(pair.cadre.name, _url("pair_detail", pair.pk)),
+            cell(pair.cadre.unit.name),
+            cell(pair.household.head_name, _url("household_detail", pair.household_id)),
+            cell(pair.region.name),
+            cell(pair.get_kind_display()),
+            cell(pair.started_on.isoformat()),
+            cell(pair.get_status_display(), tone="success" if pair.status == "active" else "secondary"),
+        ]
+
+
+class VisitListView(PairingListView):
+    model = Visit
+    selector = selectors.visit_list
+    columns = (
+        (gettext_lazy("走访日期"), "visited_on"),
+        (gettext_lazy("走访类型"), ""),
+        (gettext_lazy("帮扶干部"), ""),
+        (gettext_lazy("结对对象"), ""),
+        (gettext_lazy("村（社区）"), "region"),
+        (gettext_lazy("帮扶资金（元）"), "money"),
+        (gettext_lazy("需要跟进"), ""),
+    )
+    export_url_name = "pairings:visit_export"
+
+    def row(self, visit):
+        return [
+            cell(visit.visited_on.isoformat(), _url("visit_detail", visit.pk)),
+            cell(visit.get_kind_display()),
+            cell(visit.cadre.name),
+            cell(visit.household.head_name),
+            cell(visit.region.name),
+            cell(yuan(visit.help_money_fen)),
+            cell(_("是") if visit.follow_up_needed else ""),
+        ]
+
+
+class MustVisitEventListView(PairingListView):
+    model = MustVisitEvent
+    selector = selectors.event_list
+    columns = (
+        (gettext_lazy("发生日期"), "occurred_on"),
+        (gettext_lazy("事件类型"), ""),
+        (gettext_lazy("结对对象"), ""),
+        (gettext_lazy("村（社区）"), "region"),
+        (gettext_lazy("情况说明"), ""),
+    )
+    export_url_name = "pairings:event_export"
+
+    def row(self, event):
+        return [
+            cell(event.occurred_on.isoformat(), _url("event_detail", event.pk)),
+            cell(event.get_kind_display()),
+            cell(event.household.head_name, _url("household_detail", event.household_id)),
+            cell(event.region.name),
+            cell(event.note),
+        ]
+
+
+OWED_TONES = {"overdue": "danger", "owed": "warning", "fulfilled": "success"}
+
+
+class OwedVisitListView(PairingListView):
+    model = OwedVisit
+    selector = selectors.owed_visit_list
+    columns = (
+        (gettext_lazy("状态"), "status"),
+        (gettext_lazy("应访日期"), "due_on"),
+        (gettext_lazy("事件类型"), ""),
+        (gettext_lazy("帮扶干部"), ""),
+        (gettext_lazy("结对对象"), ""),
+        (gettext_lazy("村（社区）"), "region"),
+        (gettext_lazy("走访日期"), ""),
+    )
+    export_url_name = "pairings:owedvisit_export"
+
+    def row(self, owed):
+        return [
+            cell(owed.get_status_display(), tone=OWED_TONES[owed.status]),
+            cell(owed.due_on.isoformat(), _url("event_detail", owed.event_id)),
+            cell(owed.get_kind_display()),
+            cell(owed.cadre.name, _url("cadre_detail", owed.cadre_id)),
+            cell(owed.household.head_name, _url("household_detail", owed.household_id)),
+            cell(owed.region.name),
+            cell(owed.fulfilled_on.isoformat() if owed.fulfilled_on else ""),
+        ]
+
+
+# --- Exports -----------------------------------------------------------------------------------------
+def _unit_rows(rows):
+    for unit in rows:
+        yield [unit.pk, unit.name, unit.get_level_display(), unit.get_kind_display(), unit.region_id, unit.region.name,
+               unit.parent.name if unit.parent_id else ""]  # fmt: skip
+
+
+def _cadre_rows(rows):
+    for c in rows:
+        yield [c.pk, c.name, c.unit.name, c.post, "是" if c.is_party_member else "否", mask_phone(c.phone),
+               mask_id_number(c.id_number) if c.id_number else "", c.home_region_id, c.home_region.name]  # fmt: skip
+
+
+def _household_rows(rows):
+    for h in rows:
+        yield [h.pk, h.head_name, h.get_kind_display(), mask_id_number(h.head_id_number) if h.head_id_number else "",
+               mask_phone(h.phone), h.region_id, h.region.name, h.member_count]  # fmt: skip
+
+
+def _pair_rows(rows):
+    for p in rows:
+        yield [p.pk, p.cadre.name, p.cadre.unit.name, p.household.head_name, p.region_id, p.region.name,
+               p.get_kind_display(), p.started_on, p.ended_on, p.get_status_display()]  # fmt: skip
+
+
+def _visit_rows(rows):
+    for v in rows:
+        yield [v.pk, v.visited_on, v.get_kind_display(), v.cadre.name, v.household.head_name, v.region_id,
+               v.region.name, v.help_money_fen / 100, v.help_goods, v.help_service,
+               "是" if v.follow_up_needed else "否"]  # fmt: skip
+
+
+def _event_rows(rows):
+    for e in rows:
+        yield [e.pk, e.occurred_on, e.get_kind_display(), e.household.head_name, e.region_id, e.region.name, e.note]
+
+
+def _owed_rows(rows):
+    for o in rows:
+        yield [o.pk, o.get_status_display(), o.get_kind_display(), o.event_on, o.due_on, o.cadre.name,
+               o.cadre.unit.name, o.household.head_name, o.region_id, o.region.name, o.fulfilled_on,
+               "" if o.on_time is None else ("是" if o.on_time else "否")]  # fmt: skip
+
+
+EXPORTS = {
+    "unit": (Unit, selectors.unit_list, ["编号", "单位名称", "单位层级", "单位性质", "区划代码", "所在区划", "上级单位"], _unit_rows),
+    "cadre": (Cadre, selectors.cadre_list,
+              ["编号", "姓名", "所在单位", "职务", "中共党员", "联系电话", "身份证号", "区划代码", "所在区划"], _cadre_rows),
+    "household": (Household, selectors.household_list,
+                  ["编号", "户主姓名或名称", "对象类型", "户主身份证号", "联系电话", "区划代码", "村（社区）", "家庭人口"],
+                  _household_rows),
+    "pair": (Pair, selectors.pair_list,
+             ["编号", "帮扶干部", "所在单位", "结对对象", "区划代码", "村（社区）", "结对类型", "结对日期", "结束日期", "状态"],
+             _pair_rows),
+    "visit": (Visit, selectors.visit_list,
+              ["编号", "走访日期", "走访类型", "帮扶干部", "结对对象", "区划代码", "村（社区）", "帮扶资金（元）", "帮扶物资",
+               "帮扶服务", "需要跟进"], _visit_rows),
+    "mustvisitevent": (MustVisitEvent, selectors.event_list,
+                       ["编号", "发生日期", "事件类型", "结对对象", "区划代码", "村（社区）", "情况说明"], _event_rows),
+    "owedvisit": (OwedVisit, selectors.owed_visit_list,
+                  ["编号", "状态", "事件类型", "事件日期", "应访日期", "帮扶干部", "所在单位", "结对对象", "区划代码",
+                   "村（社区）", "走访日期", "按时走访"], _owed_rows),
+}  # fmt: skip
+TEXT_COLUMNS = ("区划代码", "联系电话", "身份证号", "户主身份证号")
+
+
+class ExportView(LoginRequiredMixin, View):
+    """The list page's filtered rows as .xlsx: numbers masked, at most EXPORT_MAX_ROWS rows,
+    restricted to where the user may export, and written to the audit trail."""
+
+    kind = ""
+
+    def get(self, request, *args, **kwargs):
+        model, selector, headers, row_function = EXPORTS[self.kind]
+        permission = f"pairings.export_{model._meta.model_name}"
+        label = model._meta.verbose_name
+        if scope_prefixes(request.user, permission) == []:
+            raise PermissionDenied(_("您没有导出%(label)s的权限。") % {"label": label})
+        params = request.GET.copy()
+        for key in NON_FILTER_KEYS:
+            params.pop(key, None)
+        filterset = selector(user=request.user, filters=params)
+        if not filterset.is_valid():
+            return self._refuse(request, label, _("筛选条件有误：") + "；".join(labelled_errors(filterset.form)))
+        rows = restrict(filterset.qs, request.user, permission)
+        total = rows.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count()
+        if total > EXPORT_MAX_ROWS:
+            return self._refuse(
+                request,
+                label,
+                _("符合条件的记录超过单次导出上限 %(max)s 条。请缩小筛选范围后分次导出。") % {"max": EXPORT_MAX_ROWS},
+            )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        text_columns = [h for h in headers if h in TEXT_COLUMNS]
+        response = workbook_response(
+            filename=f"{label}-{stamp}.xlsx",
+            sheets=[
+                Sheet(
+                    title=str(label),
+                    headers=headers,
+                    rows=row_function(rows.iterator(chunk_size=EXPORT_CHUNK)),
+                    text_columns=text_columns,
+                )
+            ],
+        )
+        prefixes = scope_prefixes(request.user, permission) or []
+        audit_record(
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type=model._meta.label_lower,
+            region_code=prefixes[0] if len(prefixes) == 1 else "",
+            message=_("导出%(label)s %(count)s 行；筛选条件：%(filters)s")
+            % {"label": label, "count": response.row_counts[0], "filters": params.urlencode()[:300] or _("无")},
+        )
+        return response
+
+    def _refuse(self, request, label, message):
+        return render(
+            request,
+            "error.html",
+            {"status": 400, "title": _("无法导出%(label)s") % {"label": label}, "message": message},
+            status=400,
+        )
