@@ -62,7 +62,8 @@ class ReportingOrganisation(VersionedModel):
 
 
 class ReportingMember(VersionedModel):
-    """A serving Party member who reports to the community where they live (`region`).
+    """A serving Party member who reports to the community where they live (`region`): a cadre record
+    flagged as Party member (`cadre`), or a person registered for this only.
 
     `user`: their sign-in, if they have one, so they see the orders dispatched to them. The phone
     is stored encrypted, with a keyed hash to find the same person again; shown masked.
@@ -81,6 +82,16 @@ class ReportingMember(VersionedModel):
         blank=True,
         related_name="community_memberships",
     )
+    # A cadre record flagged as Party member (pairings), when the member is one; else a person
+    # registered for double reporting only.
+    cadre = models.ForeignKey(
+        "pairings.Cadre",
+        verbose_name=_("干部档案"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="community_memberships",
+    )
 
     scoping = ScopeSpec(region_field="region", owner_fields=("user",))
 
@@ -88,6 +99,13 @@ class ReportingMember(VersionedModel):
         verbose_name = _("报到党员")
         verbose_name_plural = _("报到党员")
         ordering = ["region_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "cadre"],
+                condition=models.Q(cadre__isnull=False),
+                name="community_member_one_per_cadre",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -27,11 +27,11 @@ from core.concurrency import save_versioned
 from core.crypto import keyed_hash
 from core.exceptions import ServiceError
 from regions.models import Region
-from regions.scoping import ensure, ensure_region
+from regions.scoping import can, ensure, ensure_region
 
 # --- 报到党组织 / 报到党员 ---------------------------------------------------------------------
 ORGANISATION_FIELDS = ("name", "organ_name", "organ_level", "party_member_count", "contact_name", "phone")
-MEMBER_FIELDS = ("name", "phone", "workplace", "username")
+MEMBER_FIELDS = ("name", "phone", "workplace", "username", "cadre")
 
 
 def _clean_organisation(data: dict) -> dict:
@@ -105,14 +105,39 @@ def _member_user(username: str):
     return user
 
 
-def _clean_member(data: dict) -> dict:
+def _member_cadre(actor, cadre):
+    """A cadre record the actor may see, flagged as Party member."""
+    if cadre is None:
+        return None
+    if not can(actor, "view", cadre):
+        raise ServiceError({"cadre": [_("该干部档案不存在或不在您的管辖范围内。")]})
+    if not cadre.is_party_member:
+        raise ServiceError({"cadre": [_("“%(name)s”的干部档案未标注为中共党员。") % {"name": cadre.name}]})
+    return cadre
+
+
+def _clean_member(data: dict, *, actor) -> dict:
+    """A member's fields; one linked to a cadre takes the cadre's name, phone and account where
+    none is typed."""
+    cadre = _member_cadre(actor, data.get("cadre"))
+    if cadre is not None:
+        data = {
+            **data,
+            "name": data.get("name") or cadre.name,
+            "phone": data.get("phone") or cadre.phone,
+        }
     phone = clean_phone(data.get("phone", ""), required=True)
+    user = _member_user(data.get("username", ""))
+    if user is None and cadre is not None:
+        user = cadre.user
     return {
         "name": _text(data, "name", label=_("姓名"), max_length=50),
         "phone": phone,
         "phone_hash": keyed_hash(phone),
-        "workplace": _text(data, "workplace", label=_("工作单位"), max_length=100, required=False),
-        "user": _member_user(data.get("username", "")),
+        "workplace": _text(data, "workplace", label=_("工作单位"), max_length=100, required=False)
+        or (cadre.unit.name if cadre is not None else ""),
+        "user": user,
+        "cadre": cadre,
     }
 
 
@@ -123,9 +148,11 @@ def member_create(*, actor, region: Region, data: dict) -> ReportingMember:
     _only(data, MEMBER_FIELDS)
     check_community(region)
     ensure_region(actor, "community.add_reportingmember", region.code)
-    clean = _clean_member(data)
+    clean = _clean_member(data, actor=actor)
     if ReportingMember.objects.filter(region=region, phone_hash=clean["phone_hash"]).exists():
         raise ServiceError({"phone": [_("本社区已登记使用该电话的党员。")]})
+    if clean["cadre"] is not None and ReportingMember.objects.filter(region=region, cadre=clean["cadre"]).exists():
+        raise ServiceError({"cadre": [_("该干部已登记为本社区的报到党员。")]})
     member = ReportingMember.objects.create(region=region, created_by=actor, **clean)
     audit_record(
         actor=actor,
@@ -141,10 +168,10 @@ def member_update(*, actor, member: ReportingMember, expected_version: int, data
     _only(data, MEMBER_FIELDS)
     ensure(actor, "change", member)
     current = {
-        **snapshot(member, ("name", "phone", "workplace")),
+        **snapshot(member, ("name", "phone", "workplace", "cadre")),
         "username": member.user.username if member.user else "",
     }
-    clean = _clean_member({**current, **data})
+    clean = _clean_member({**current, **data}, actor=actor)
     if (
         ReportingMember.objects.filter(region_id=member.region_id, phone_hash=clean["phone_hash"])
         .exclude(pk=member.pk)

@@ -379,3 +379,36 @@ def test_member_linked_to_an_unknown_account_is_refused(cusers, community):
             actor=cusers.branch, region=community, data={"name": "赵", "phone": "13900003333", "username": "nobody"}
         )
     assert "username" in excinfo.value.message_dict
+
+
+# --- a member who is a cadre (pairings) ---------------------------------------------------------
+def test_a_member_may_be_a_cadre_flagged_as_party_member(cusers, community, tree):
+    from pairings.choices import UnitLevel
+    from pairings.models import Cadre, Unit
+
+    unit = Unit.objects.create(name="金堂县财政局", level=UnitLevel.COUNTY, region=tree.county)
+    cadre = Cadre.objects.create(
+        name="陈干部",
+        unit=unit,
+        home_region=community,
+        is_party_member=True,
+        phone="13700007777",
+        user=cusers.member_user,
+    )
+    member = services.member_create(actor=cusers.branch, region=community, data={"cadre": cadre})
+    assert (member.name, member.phone, member.user, member.workplace) == (
+        "陈干部",
+        "13700007777",
+        cusers.member_user,
+        "金堂县财政局",
+    )
+    with pytest.raises(ServiceError) as excinfo:
+        services.member_create(actor=cusers.branch, region=community, data={"cadre": cadre, "phone": "13700008888"})
+    assert "cadre" in excinfo.value.message_dict
+    # a cadre who is not a Party member, or one the branch cannot see, is refused
+    plain = Cadre.objects.create(name="非党员", unit=unit, home_region=community, is_party_member=False)
+    hidden = Cadre.objects.create(name="外地", unit=unit, home_region=tree.sibling_town, is_party_member=True)
+    for other in (plain, hidden):
+        with pytest.raises(ServiceError) as excinfo:
+            services.member_create(actor=cusers.branch, region=community, data={"cadre": other, "phone": "13700009999"})
+        assert "cadre" in excinfo.value.message_dict
