@@ -31,6 +31,7 @@ from community.services.reports import (
     organisation_create,
     organisation_update,
     report_register,
+    report_register_new,
     report_withdraw,
 )
 
@@ -62,5 +63,6 @@ __all__ = [
     "organisation_update",
     "rating_token",
     "report_register",
+    "report_register_new",
     "report_withdraw",
 ]

@@ -282,3 +282,30 @@ def report_withdraw(
         actor=actor, action=Action.TRANSITION, obj=locked, changes=diff_fields(before, snapshot(locked, before))
     )
     return locked
+
+
+@transaction.atomic
+def report_register_new(
+    *,
+    actor,
+    community: Region,
+    kind: str,
+    reporter_data: dict,
+    basis: str | None = None,
+    reported_on: datetime.date | None = None,
+    note: str = "",
+) -> CommunityReport:
+    """Record a new organisation (or member) in `community` and register it there, in one step:
+    both or neither."""
+    check_community(community, "community")
+    if kind == ReporterKind.ORGANISATION:
+        organisation = organisation_create(actor=actor, region=community, data=reporter_data)
+        return report_register(
+            actor=actor, community=community, organisation=organisation, basis=basis, reported_on=reported_on, note=note
+        )
+    if kind == ReporterKind.MEMBER:
+        member = member_create(actor=actor, region=community, data=reporter_data)
+        return report_register(
+            actor=actor, community=community, member=member, basis=basis, reported_on=reported_on, note=note
+        )
+    raise ServiceError({"kind": [_("请选择报到类型。")]})

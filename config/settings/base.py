@@ -325,3 +325,12 @@ from django.contrib.messages import constants as message_constants  # noqa: E402
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 JICENG_SITE_NAME = _("基层工作信息系统")
+
+# --- Community (双报到、三单制) ------------------------------------------------------------------
+# Residents' orders posted from a community's public page, per client address (every POST counts).
+JICENG_RATE_LIMITS["public_order"] = {
+    "requests": int(os.environ.get("JICENG_RATE_LIMIT_PUBLIC_ORDER", "10")),
+    "seconds": 600,
+}
+# An order nobody has taken this many hours after it was placed (or reopened) is flagged to the branch.
+JICENG_SERVICE_ORDER_TAKE_HOURS = int(os.environ.get("JICENG_SERVICE_ORDER_TAKE_HOURS", "24"))
