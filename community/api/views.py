@@ -49,6 +49,7 @@ _ERRORS = {
     403: OpenApiResponse(description="没有此项权限"),
     404: OpenApiResponse(description="不存在或不在管辖范围内"),
     409: OpenApiResponse(description="当前状态不允许此操作，或记录已被他人修改（version 已过期）"),
+    415: OpenApiResponse(description="请求体的格式无法解析（请使用 JSON 或表单）"),
 }
 # Which right each action needs on the object: the branch's ("transition"), or that of whoever
 # works on the order (the branch, or the member it was dispatched to).
@@ -112,7 +113,7 @@ class CommunityViewSet(
     create=extend_schema(
         summary="代居民点单",
         description="社区党组织为来电或来访的居民登记服务需求。居民本人在社区公开页面点单，无需登录。",
-        responses={201: ServiceOrderSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+        responses={201: ServiceOrderSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 415: _ERRORS[415]},
     ),
 )
 class ServiceOrderViewSet(CommunityViewSet):
@@ -206,7 +207,13 @@ class ServiceOrderViewSet(CommunityViewSet):
         summary="生成居民评价链接和二维码",
         description="为已完成的订单生成一个单次有效、有期限的签名评价链接。",
         request=None,
-        responses={201: OrderRatingLinkSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+        responses={
+            201: OrderRatingLinkSerializer,
+            400: _ERRORS[400],
+            403: _ERRORS[403],
+            404: _ERRORS[404],
+            415: _ERRORS[415],
+        },
     )
     @action(detail=True, methods=["post"], url_path="rating-link")
     def rating_link(self, request, pk=None):
@@ -228,7 +235,7 @@ class ServiceOrderViewSet(CommunityViewSet):
     create=extend_schema(
         summary="登记报到（新党组织或新党员）",
         description="同一党组织或党员每类报到社区只能有一条有效报到，重复登记返回 400。",
-        responses={201: CommunityReportSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+        responses={201: CommunityReportSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 415: _ERRORS[415]},
     ),
 )
 class CommunityReportViewSet(CommunityViewSet):

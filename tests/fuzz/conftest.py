@@ -73,6 +73,29 @@ def _records(actor, village):
     return [appeal, resolved, household, matter, profile]
 
 
+def _community_records(tree):
+    """A registration and a service order in 老君社区 (the community app), by its Party branch."""
+    from community.services import order_place, report_register_new
+    from regions.choices import Role
+    from tests.conftest import make_user
+
+    branch = make_user("fuzzbranch", Role.COMMUNITY_BRANCH, tree.village2)
+    report = report_register_new(
+        actor=branch, community=tree.village2, kind="member", reporter_data={"name": "张党员", "phone": "13900001111"}
+    )
+    order = order_place(
+        region=tree.village2,
+        data={
+            "category": "elderly",
+            "need": "代买药品",
+            "place": "3栋",
+            "contact_name": "李阿姨",
+            "phone": "13812345678",
+        },
+    )
+    return {"/api/v1/community-reports/": [report.pk], "/api/v1/service-orders/": [order.pk]}
+
+
 @pytest.fixture
 def wsgi_keeps_test_connection():
     """The real WSGI handler closes "old" connections around each request, and a connection inside
@@ -93,6 +116,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
     """Records in the staff's village and in the sibling township; summaries refreshed."""
     own = _records(users.township_staff, tree.village)
     other = _records(users.sibling_staff, tree.sibling_village)
+    community_ids = _community_records(tree)
     summary_refresh_full()
     ids = {
         "/api/v1/livelihood-appeals/": [own[0].pk, own[1].pk, other[0].pk, other[1].pk],
@@ -100,6 +124,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
         "/api/v1/stability-matters/": [own[3].pk, other[3].pk],
         "/api/v1/village-profiles/": [own[4].pk, other[4].pk],
         "/api/v1/audit-events/": list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[:10]),
+        **community_ids,
     }
     return SimpleNamespace(
         metric_keys=sorted(metric.key for metric in all_metrics())[:20],
