@@ -411,3 +411,34 @@ def test_workbench_cards(client_for, cusers, dispatched, community):
     assert "community.branch" not in cards
     cards = {r.card.key for r in client_for(cusers.county_leader).get(reverse("core:home")).context["cards"]}
     assert not {"community.branch", "community.member"} & cards
+
+
+# --- English ---------------------------------------------------------------------------------------
+def test_pages_render_in_english(client_for, cusers, dispatched, roster, rating_link, community):
+    _invitation, token = rating_link
+    pages = {
+        cusers.branch: [
+            reverse("community:serviceorder_board"),
+            reverse("community:serviceorder_list"),
+            reverse("community:serviceorder_detail", args=[dispatched.pk]),
+            reverse("community:communityreport_list"),
+            reverse("community:communityreport_detail", args=[roster.member.pk]),
+            reverse("community:communityreport_create"),
+            reverse("community:serviceorder_create"),
+        ],
+        cusers.member_user: [reverse("community:my_orders")],
+        None: [
+            reverse("community:public_community", args=[community.code]),
+            reverse("community:public_rate", args=[token]),
+        ],
+    }
+    for user, urls in pages.items():
+        client = client_for(user)
+        client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert '<html lang="en">' in response.content.decode(), url
+    html = client_for(cusers.branch)
+    html.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Three-order dispatch board" in html.get(reverse("community:serviceorder_board")).content.decode()
