@@ -412,3 +412,16 @@ def test_a_member_may_be_a_cadre_flagged_as_party_member(cusers, community, tree
         with pytest.raises(ServiceError) as excinfo:
             services.member_create(actor=cusers.branch, region=community, data={"cadre": other, "phone": "13700009999"})
         assert "cadre" in excinfo.value.message_dict
+
+
+# --- demo data (make run) -----------------------------------------------------------------------
+def test_demo_data_is_made_through_the_services_and_idempotent(tree):
+    from community.demo import seed_demo_community
+
+    first = seed_demo_community()
+    assert "510121113002" in first
+    assert ServiceOrder.objects.count() == 4
+    assert ServiceOrder.objects.not_taken_in_time().count() == 1
+    assert CommunityReport.objects.active().count() == 3
+    assert "已存在" in seed_demo_community()
+    assert ServiceOrder.objects.count() == 4
