@@ -119,12 +119,18 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
 
 
 class OrderVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text=_("读取订单时的版本号；已过期则 409。"))
+    version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text=_("读取订单时的版本号；已过期则 409。")
+    )
 
 
 class OrderDispatchSerializer(OrderVersionSerializer):
-    member = serializers.IntegerField(required=False, min_value=1, help_text=_("接单党员的编号（二选一）"))
-    organisation = serializers.IntegerField(required=False, min_value=1, help_text=_("接单党组织的编号（二选一）"))
+    member = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text=_("接单党员的编号（二选一）")
+    )
+    organisation = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text=_("接单党组织的编号（二选一）")
+    )
     service_kind = serializers.ChoiceField(choices=ServiceKind.choices, default=ServiceKind.VOLUNTEER)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -239,6 +245,8 @@ class CommunityReportSerializer(serializers.ModelSerializer):
 
 
 class ReportWithdrawSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text=_("读取记录时的版本号；已过期则 409。"))
+    version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text=_("读取记录时的版本号；已过期则 409。")
+    )
     reason = serializers.CharField(max_length=200)
     withdrawn_on = serializers.DateField(required=False, help_text=_("不填为今天"))
