@@ -133,3 +133,21 @@ def test_every_metric_has_a_definition_and_rates_are_derived():
     assert all(str(m.definition) and str(m.label) for m in metrics)
     rates = {m.key for m in metrics if m.is_rate}
     assert {"community_satisfaction_rate", "community_order_take_rate", "community_order_response_rate"} <= rates
+
+
+def test_dashboard_monthly_report_and_stats_api_show_the_community_figures(activity, client_for, api_for, cusers):
+    summary_refresh_full()
+    province = client_for(cusers.province)
+    dashboard = province.get("/reports/51/")
+    assert dashboard.status_code == 200
+    assert "服务订单按服务方式" in dashboard.content.decode()  # the registry's breakdowns are shown
+    month = timezone.localdate().strftime("%Y-%m")
+    assert province.get(f"/reports/51/monthly/?month={month}").status_code == 200
+    stats = api_for(cusers.province).get(
+        "/api/v1/stats/", {"metric": "community_orders_placed,community_satisfaction_rate", "region": "51"}
+    )
+    assert stats.status_code == 200
+    values = {item["metric"]: item for item in stats.json()["results"]}
+    assert values["community_orders_placed"]["value"] == 7
+    assert values["community_satisfaction_rate"]["numerator"] == 1
+    assert values["community_satisfaction_rate"]["denominator"] == 2
