@@ -106,6 +106,14 @@ _TRACKED = (
 )
 
 
+def _named(values: dict) -> dict:
+    """The tracked fields with the assignee by name (the history shows who, not an id)."""
+    values = dict(values)
+    for name in ("assigned_member", "assigned_organisation"):
+        values[name] = str(values[name]) if values[name] is not None else None
+    return values
+
+
 def _locked(order: ServiceOrder, expected_version) -> ServiceOrder:
     locked = ServiceOrder.objects.select_for_update(of=("self",)).select_related("assigned_member").get(pk=order.pk)
     _check_version(locked, expected_version)
@@ -139,8 +147,9 @@ def _move(
     for name, value in values.items():
         setattr(order, name, value)
     after = snapshot(order, _TRACKED)
-    changes = diff_fields(before, after)
-    fields = [name for name in _TRACKED if name in changes]
+    # Saved: every field whose value changed (assignees compared as records); recorded: by name.
+    fields = [name for name in _TRACKED if name in diff_fields(before, after)]
+    changes = diff_fields(_named(before), _named(after))
     save_versioned(order, expected_version=order.version, fields=fields)
     audit_record(actor=actor, action=action, obj=order, changes=changes, message=message)
     return order

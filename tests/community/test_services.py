@@ -425,3 +425,16 @@ def test_demo_data_is_made_through_the_services_and_idempotent(tree):
     assert CommunityReport.objects.active().count() == 3
     assert "已存在" in seed_demo_community()
     assert ServiceOrder.objects.count() == 4
+
+
+def test_history_names_the_assignee_and_a_namesake_is_still_saved(order, roster, cusers, community, member):
+    namesake = services.member_create(
+        actor=cusers.branch, region=community, data={"name": "张党员", "phone": "13900009999"}
+    )
+    services.report_register(actor=cusers.branch, community=community, member=namesake)
+    order = services.order_dispatch(actor=cusers.branch, order=order, member=member)
+    event = AuditEvent.objects.filter(object_type="community.serviceorder", action="transition").latest("id")
+    assert event.changes["assigned_member"] == [None, "张党员"]
+    order = services.order_return(actor=cusers.branch, order=order, reason="换人")
+    order = services.order_dispatch(actor=cusers.branch, order=order, member=namesake)
+    assert ServiceOrder.objects.get(pk=order.pk).assigned_member_id == namesake.pk
