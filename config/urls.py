@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("reports.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("pairings.api.urls")),
+    path("", include("community.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
     path("pairings/", include("pairings.urls")),
+    path("community/", include("community.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

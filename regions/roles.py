@@ -74,3 +74,12 @@ def role_grants(role: str, permission: str) -> bool:
 
 def role_grants_app(role: str, app_label: str) -> bool:
     return any(pattern.split(".", 1)[0] == app_label for pattern in ROLE_PERMISSIONS.get(role, ()))
+
+
+# The community app (双报到、三单制): every business role reads it where it works; leaders and the
+# provincial office also export it (as they do the ledgers). The branch's own rights are above.
+for _role in ROLE_PERMISSIONS:
+    if "regions.view_region" in ROLE_PERMISSIONS[_role] and _role != Role.COMMUNITY_BRANCH:
+        ROLE_PERMISSIONS[_role] += ("community.view_*",)
+    if "ledgers.export_*" in ROLE_PERMISSIONS[_role] and "ledgers.add_*" not in ROLE_PERMISSIONS[_role]:
+        ROLE_PERMISSIONS[_role] += ("community.export_*",)

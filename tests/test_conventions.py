@@ -11,7 +11,7 @@ from regions.admin import ScopedAdminMixin
 from regions.scoping import ScopedViewMixin, ScopedViewSetMixin, is_scoped_model
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_APPS = {"core", "accounts", "regions", "ledgers", "petitions", "pairings", "reports", "audit"}
+PROJECT_APPS = {"core", "accounts", "regions", "ledgers", "petitions", "pairings", "reports", "audit", "community"}
 # Views that are reached without signing in and read by a signed token instead of by scope.
 PUBLIC_VIEWS = {"PublicDisclosureView", "PublicRatingView", "PublicNoticeView"}
 

@@ -312,6 +312,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Modules that register a source of figures with reports.metrics (petitions, pairings add theirs).
 REPORTS_SOURCES = ["reports.sources.ledgers"]
 REPORTS_SOURCES += ["pairings.metrics"]
+REPORTS_SOURCES += ["community.metrics"]
 # Rankings of child regions only include regions with at least this many items in the rate's denominator.
 REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
 # Monthly figures are kept from this level up (4 = township); village x month barely compresses.
@@ -387,3 +388,11 @@ if env_bool("JICENG_CELERY_QUEUES", False):
         "*.tasks.*export*": {"queue": "exports"},
         "*.tasks.*notif*": {"queue": "notifications"},
     }
+# --- Community (双报到、三单制) ------------------------------------------------------------------
+# Residents' orders posted from a community's public page, per client address (every POST counts).
+JICENG_RATE_LIMITS["public_order"] = {
+    "requests": int(os.environ.get("JICENG_RATE_LIMIT_PUBLIC_ORDER", "10")),
+    "seconds": 600,
+}
+# An order nobody has taken this many hours after it was placed (or reopened) is flagged to the branch.
+JICENG_SERVICE_ORDER_TAKE_HOURS = int(os.environ.get("JICENG_SERVICE_ORDER_TAKE_HOURS", "24"))

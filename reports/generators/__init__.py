@@ -36,6 +36,7 @@ from regions.choices import Level
 # Modules that define and register a generator; later sources append theirs.
 GENERATOR_MODULES: list[str] = ["reports.generators.ledgers"]
 GENERATOR_MODULES.append("pairings.generator")
+GENERATOR_MODULES += ["community.generators"]
 
 GENERATORS: dict[str, SourceGenerator] = {}
 

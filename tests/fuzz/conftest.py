@@ -108,6 +108,27 @@ def _pairing_records(actor, village):
             "/api/v1/owed-visits/": event.owed_visits.get().pk,
         }
     ]
+def _community_records(tree):
+    """A registration and a service order in 老君社区 (the community app), by its Party branch."""
+    from community.services import order_place, report_register_new
+    from regions.choices import Role
+    from tests.conftest import make_user
+
+    branch = make_user("fuzzbranch", Role.COMMUNITY_BRANCH, tree.village2)
+    report = report_register_new(
+        actor=branch, community=tree.village2, kind="member", reporter_data={"name": "张党员", "phone": "13900001111"}
+    )
+    order = order_place(
+        region=tree.village2,
+        data={
+            "category": "elderly",
+            "need": "代买药品",
+            "place": "3栋",
+            "contact_name": "李阿姨",
+            "phone": "13812345678",
+        },
+    )
+    return {"/api/v1/community-reports/": [report.pk], "/api/v1/service-orders/": [order.pk]}
 
 
 @pytest.fixture
@@ -133,6 +154,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
     pairing_ids = _pairing_records(users.township_staff, tree.village) + _pairing_records(
         users.sibling_staff, tree.sibling_village
     )
+    community_ids = _community_records(tree)
     summary_refresh_full()
     ids = {
         "/api/v1/livelihood-appeals/": [own[0].pk, own[1].pk, other[0].pk, other[1].pk],
@@ -141,6 +163,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
         "/api/v1/village-profiles/": [own[4].pk, other[4].pk],
         **{path: [row[path] for row in pairing_ids] for path in pairing_ids[0]},
         "/api/v1/audit-events/": list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[:10]),
+        **community_ids,
     }
     return SimpleNamespace(
         metric_keys=sorted(metric.key for metric in all_metrics())[:20],

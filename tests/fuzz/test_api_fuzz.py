@@ -54,6 +54,8 @@ SCOPED_PATHS = {
     "/api/v1/village-profiles/": ("ledgers.view_villageprofile", "region"),
     "/api/v1/stats/": ("reports.view_summary", "region_code"),
     "/api/v1/audit-events/": ("audit.view_auditevent", "region_code"),
+    "/api/v1/service-orders/": ("community.view_serviceorder", "region"),
+    "/api/v1/community-reports/": ("community.view_communityreport", "community"),
 }
 REGION_KEYS = {"region", "within", "parent", "code"}
 OK = set(range(200, 300))

@@ -13,6 +13,7 @@ DEMO_SEEDERS: list[str] = [
     "ledgers.demo.seed_demo_ledgers",
     "reports.demo.seed_demo_summaries",
 ]
+DEMO_SEEDERS.insert(-1, "community.demo.seed_demo_community")  # before the summaries
 
 
 class Command(BaseCommand):
