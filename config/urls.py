@@ -22,6 +22,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
+    path("petitions/", include("petitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
