@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("ledgers.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("petitions.api.urls")),
 ]
 
 urlpatterns = [

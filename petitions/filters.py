@@ -49,7 +49,9 @@ class PetitionFilterSet(SearchFilterSet):
         label=_("事项类别"), queryset=PetitionCategory.objects.all(), field_name="category"
     )
     conflict_level = django_filters.MultipleChoiceFilter(label=_("矛盾层级"), choices=ConflictLevel.choices)
-    owner = django_filters.NumberFilter(label=_("包案领导（账号编号）"), method="filter_owner")
+    owner = django_filters.NumberFilter(
+        label=_("包案领导（账号编号）"), method="filter_owner", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
     mine = StrictBooleanFilter(label=_("我的包案"), method="filter_mine")
     overdue = StrictBooleanFilter(label=_("已超期"), method="filter_overdue")
     due_soon = StrictBooleanFilter(label=_("3日内到期"), method="filter_due_soon")

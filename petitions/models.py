@@ -147,6 +147,10 @@ class Petition(VersionedModel):
     outcome = models.CharField(_("化解结果"), max_length=10, choices=Outcome.choices, blank=True)
     override_reason = models.TextField(_("不再受理的领导批准理由"), blank=True)
 
+    # The highest level among the case's owners (kept by the ownership services, for the figures:
+    # cases owned by leaders at county level and above, 县级以上领导包案).
+    top_owner_level = models.CharField(_("包案最高层级"), max_length=12, choices=OwnerLevel.choices, blank=True)
+
     # The deadline that runs against the office now (denormalised from PetitionDeadline for lists).
     current_due = models.DateField(_("当前期限"), null=True, blank=True)
     current_rule = models.CharField(_("期限规则"), max_length=40, blank=True)
@@ -319,8 +323,15 @@ class ReceptionDay(TimeStampedModel):
     """领导接访: a leader receives petitioners on a day at a place; the cases created or linked there."""
 
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接访领导"), on_delete=models.PROTECT, related_name="reception_days"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接访领导"),
+        on_delete=models.PROTECT,
+        related_name="reception_days",
+        null=True,
+        blank=True,
     )
+    # The leader's name as recorded (kept when the leader has no account, e.g. in imported data).
+    leader_name = models.CharField(_("领导姓名"), max_length=50, blank=True)
     region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("接访日期"), db_index=True)
     place = models.CharField(_("接访地点"), max_length=100)
@@ -348,8 +359,15 @@ class DownVisit(TimeStampedModel):
     """带案下访: a leader takes cases down to the villages concerned."""
 
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("下访领导"), on_delete=models.PROTECT, related_name="down_visits"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下访领导"),
+        on_delete=models.PROTECT,
+        related_name="down_visits",
+        null=True,
+        blank=True,
     )
+    # The leader's name as recorded (kept when the leader has no account, e.g. in imported data).
+    leader_name = models.CharField(_("领导姓名"), max_length=50, blank=True)
     region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+")
     visited_on = models.DateField(_("下访日期"), db_index=True)
     villages = models.ManyToManyField(Region, verbose_name=_("走访村（社区）"), related_name="+")

@@ -229,6 +229,7 @@ def _set_named(petition, rows) -> None:
     named_users = [row["user"].pk for row in rows if row["user"] is not None]
     if named_users:
         PetitionOwner.objects.filter(petition=petition, leader_id__in=named_users).delete()
+        _refresh_top_owner_level(petition)
 
 
 def _refresh_repeat(petition: Petition) -> None:
@@ -721,6 +722,14 @@ def petition_progress_add(*, actor, petition: Petition, text: str) -> PetitionEv
     return event
 
 
+def _refresh_top_owner_level(petition: Petition) -> None:
+    levels = set(PetitionOwner.objects.filter(petition=petition).values_list("level", flat=True))
+    top = next((lv for lv in (OwnerLevel.PREFECTURE, OwnerLevel.COUNTY, OwnerLevel.TOWNSHIP) if lv in levels), "")
+    if petition.top_owner_level != top:
+        petition.top_owner_level = top
+        Petition.objects.filter(pk=petition.pk).update(top_owner_level=top)
+
+
 @transaction.atomic
 def petition_owner_add(
     *, actor, petition: Petition, leader, unit: str = "", is_lead: bool = False, reason: str = ""
@@ -748,6 +757,7 @@ def petition_owner_add(
         assigned_by=actor,
         reason=(reason or "").strip()[:200],
     )
+    _refresh_top_owner_level(petition)
     _event(
         petition,
         EventKind.OWNER_ADDED,
@@ -779,6 +789,7 @@ def petition_owner_remove(*, actor, petition: Petition, leader, reason: str) -> 
         successor = PetitionOwner.objects.filter(petition=petition).order_by("assigned_at", "id").first()
         if successor is not None:
             PetitionOwner.objects.filter(pk=successor.pk).update(is_lead=True)
+    _refresh_top_owner_level(petition)
     _event(petition, EventKind.OWNER_REMOVED, actor, reason, leader=str(leader))
     audit_record(actor=actor, action=Action.UPDATE, obj=petition, changes={"owners": [str(leader), None]})
 
@@ -848,6 +859,7 @@ def reception_day_create(
     cases = _cases_by_number(actor, case_numbers)
     day = ReceptionDay.objects.create(
         leader=leader,
+        leader_name=str(leader)[:50],
         region=region,
         held_on=held_on,
         place=place[:100],
@@ -894,6 +906,7 @@ def down_visit_create(
     cases = _cases_by_number(actor, case_numbers)
     visit = DownVisit.objects.create(
         leader=leader,
+        leader_name=str(leader)[:50],
         region=region,
         visited_on=visited_on,
         person_times=person_times,

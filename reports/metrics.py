@@ -29,7 +29,7 @@ from django.conf import settings
 
 from reports.choices import Unit
 
-DEFAULT_SOURCES = ("reports.sources.ledgers",)
+DEFAULT_SOURCES = ("reports.sources.ledgers", "petitions.metrics")
 _KEY = re.compile(r"^[a-z][a-z0-9_.]*$")
 
 

@@ -298,6 +298,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Reports ------------------------------------------------------------------------------
 # Modules that register a source of figures with reports.metrics (petitions, pairings add theirs).
 REPORTS_SOURCES = ["reports.sources.ledgers"]
+REPORTS_SOURCES += ["petitions.metrics"]
 # Rankings of child regions only include regions with at least this many items in the rate's denominator.
 REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
 # Monthly figures are kept from this level up (4 = township); village x month barely compresses.
