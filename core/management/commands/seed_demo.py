@@ -6,7 +6,11 @@ from accounts.demo import DEMO_PASSWORD, seed_demo_users
 
 # Each app that has demo records contributes one function; all are idempotent.
 # The reports seeder runs last: it summarises what the others created.
-DEMO_SEEDERS: list[str] = ["ledgers.demo.seed_demo_ledgers", "reports.demo.seed_demo_summaries"]
+DEMO_SEEDERS: list[str] = [
+    "ledgers.demo.seed_demo_ledgers",
+    "petitions.demo.seed_demo_petitions",
+    "reports.demo.seed_demo_summaries",
+]
 
 
 class Command(BaseCommand):
