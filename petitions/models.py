@@ -387,3 +387,26 @@ class DownVisit(TimeStampedModel):
 
     def __str__(self):
         return f"{self.visited_on:%Y-%m-%d}"
+
+
+class PetitionAttachment(models.Model):
+    """A document of the case (the letter, a photo, a scanned decision): type- and size-checked by
+    the service; downloaded only through the case's scope (never by the officials it names)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="petitions/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=120)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("类型"), max_length=60)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -70,6 +70,7 @@ def petition_get(*, user, pk) -> Petition:
         "named_officials",
         _owners_prefetch(),
         Prefetch("deadlines", queryset=PetitionDeadline.objects.order_by("start", "id")),
+        "attachments",
     )
     obj = restrict(queryset, user).filter(pk=pk).first() if pk is not None else None
     if obj is None:

@@ -924,3 +924,43 @@ def down_visit_create(
         ),
     )
     return visit
+
+
+# --- Attachments ------------------------------------------------------------------------------
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Accepted documents, told by their first bytes (a renamed program is refused whatever its name).
+ATTACHMENT_TYPES = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+}
+
+
+@transaction.atomic
+def petition_attachment_add(*, actor, petition: Petition, upload):
+    """Attach a PDF, JPEG or PNG of at most 10 MB to the case (audited)."""
+    import os
+
+    from petitions.models import PetitionAttachment
+
+    _ensure_act(actor, petition, "change")
+    name = os.path.basename(getattr(upload, "name", "") or "")[:120]
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in ATTACHMENT_TYPES:
+        raise ServiceError({"file": [_("附件只能是 PDF、JPG 或 PNG 文件。")]})
+    if not upload.size:
+        raise ServiceError({"file": [_("文件是空的。")]})
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ServiceError({"file": [_("附件不能超过 10 MB。")]})
+    magic, content_type = ATTACHMENT_TYPES[suffix]
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ServiceError({"file": [_("文件内容与扩展名不符（可能是改了扩展名的其他文件），已拒绝。")]})
+    attachment = PetitionAttachment.objects.create(
+        petition=petition, file=upload, name=name, size=upload.size, content_type=content_type, uploaded_by=actor
+    )
+    _event(petition, EventKind.UPDATED, actor, _("上传附件：%(name)s") % {"name": name})
+    audit_record(actor=actor, action=Action.UPDATE, obj=petition, changes={"attachment": [None, name]})
+    return attachment

@@ -320,6 +320,41 @@ class PetitionOwnerView(PetitionDetailView):
         return self.refused(owner_form=form)
 
 
+class PetitionAttachmentView(PetitionDetailView):
+    """POST: upload an attachment; GET with `attachment`: download it through the case's scope."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        from django.http import FileResponse, Http404
+
+        petition = self.get_petition()  # scoped: out of scope or named -> 404
+        attachment = petition.attachments.filter(pk=self.kwargs.get("attachment")).first()
+        if attachment is None:
+            raise Http404(_("附件不存在。"))
+        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True)
+        from core.xlsx import content_disposition
+
+        response["Content-Disposition"] = content_disposition(attachment.name)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def post(self, request, *args, **kwargs):
+        petition = self.require("change")
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要上传的文件。"))
+            return redirect("petitions:petition_detail", petition.pk)
+        try:
+            services.petition_attachment_add(actor=request.user, petition=petition, upload=upload)
+        except ServiceError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return self.refused(status=400)
+        messages.success(request, _("已上传附件。"))
+        return redirect("petitions:petition_detail", petition.pk)
+
+
 class PetitionLinkView(PetitionDetailView):
     http_method_names = ["post"]
 
