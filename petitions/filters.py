@@ -46,7 +46,7 @@ class PetitionFilterSet(SearchFilterSet):
     petition_type = django_filters.MultipleChoiceFilter(label=_("事项性质"), choices=PetitionType.choices)
     channel = django_filters.MultipleChoiceFilter(label=_("信访形式"), choices=Channel.choices)
     category = django_filters.ModelMultipleChoiceFilter(
-        label=_("事项类别"), queryset=PetitionCategory.objects.all(), field_name="category"
+        label=_("事项类别"), queryset=PetitionCategory.objects.all(), field_name="category__code", to_field_name="code"
     )
     conflict_level = django_filters.MultipleChoiceFilter(label=_("矛盾层级"), choices=ConflictLevel.choices)
     owner = django_filters.NumberFilter(

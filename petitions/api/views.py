@@ -36,6 +36,7 @@ _ERRORS = {
     403: OpenApiResponse(description="没有此项权限"),
     404: OpenApiResponse(description="不存在或不在管辖范围内"),
     409: OpenApiResponse(description="记录已被他人修改（version 已过期），或当前状态不允许该操作"),
+    415: OpenApiResponse(description="不支持的请求格式"),
 }
 
 

@@ -146,3 +146,12 @@ def test_schema_documents_the_endpoints(api_for, users):
         "/api/v1/work-calendar/",
     ):
         assert path in body
+
+
+def test_filters_refuse_bad_values_with_400(api_for, pusers, case):
+    c = api_for(pusers.staff)
+    assert c.get(URL, {"category": "9223372036854775808"}).status_code == 400
+    assert c.get(URL, {"owner": "9223372036854775808"}).status_code == 400
+    assert c.get(URL, {"overdue": "maybe"}).status_code == 400
+    assert [r["id"] for r in c.get(URL, {"category": "land"}).json()["results"]] == [case.pk]
+    assert c.get("/api/v1/work-calendar/", {"year": "99999"}).status_code == 400
