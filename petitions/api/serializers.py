@@ -13,7 +13,7 @@ from rest_framework import serializers
 from core.models import WorkCalendarDay
 from core.validators import mask_id_number, mask_phone
 from ledgers.api.serializers import ScopedRegionField
-from petitions.choices import PetitionStatus
+from petitions.choices import Outcome, PetitionStatus, ReplyOpinion
 from petitions.deadlines import RULES
 from petitions.models import (
     DownVisit,
@@ -74,6 +74,9 @@ class PetitionSerializer(serializers.ModelSerializer):
     deadlines = DeadlineSerializer(many=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     version = serializers.IntegerField(read_only=True)
+    # Declared so the schema says what the API sends: empty until the case is replied to or closed.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    reply_opinion = serializers.ChoiceField(choices=ReplyOpinion.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Petition
