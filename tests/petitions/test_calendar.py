@@ -103,3 +103,17 @@ def test_seed_of_a_year_the_package_lacks_is_refused():
 
 def test_every_rule_names_its_article():
     assert all(rule.article and rule.label for rule in RULES.values())
+
+
+def test_load_work_calendar_command():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    WorkCalendarDay.objects.filter(date__year=2026, date__month=12).delete()
+    out = StringIO()
+    call_command("load_work_calendar", "2026", stdout=out)
+    assert "2026: 31 days written" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("load_work_calendar", "2027", stdout=out)
