@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("audit.api.urls")),
     path("", include("pairings.api.urls")),
     path("", include("community.api.urls")),
+    path("", include("petitions.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("pairings/", include("pairings.urls")),
     path("community/", include("community.urls")),
+    path("petitions/", include("petitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -33,3 +33,27 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class WorkCalendarDay(models.Model):
+    """One day of the working-day calendar (工作日历): working or not, and where that came from.
+
+    Filled at setup from the `chinesecalendar` package (holidays and make-up workdays 调休 of each
+    year the State Council has published) and maintained by an administrator in the admin. A year
+    with no rows is computed on weekends only and flagged provisional (节假日安排未录入); see
+    `core.calendar`. Any app may read it (petition deadlines first).
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    source = models.CharField(_("来源"), max_length=60, blank=True)
+    provisional = models.BooleanField(_("暂定"), default=False)
+    note = models.CharField(_("说明"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}"

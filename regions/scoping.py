@@ -34,6 +34,22 @@ class ScopeSpec:
     owner_fields: tuple[str, ...] = field(default_factory=tuple)
     # A division-code column holding the region (audit events, summaries): scoped by prefix, no join.
     code_field: str | None = None
+    # Fields naming users who must never see the record, whatever their posts or ownership (the
+    # officials an accusation names, art. 30 §3 of the petition regulation). Applied by `restrict`
+    # to every user, superusers included, and by `can`.
+    exclude_fields: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Exclusions other apps add to a model they do not own: {model: [fn(user) -> Q of rows to hide]}
+# (the petitions app hides a confidential case's audit events from the officials it names).
+_EXCLUSIONS: dict = {}
+
+
+def register_exclusion(model, exclusion) -> None:
+    """`exclusion(user)` returns a Q of `model` rows `user` must never see (or None)."""
+    handlers = _EXCLUSIONS.setdefault(model, [])
+    if exclusion not in handlers:
+        handlers.append(exclusion)
 
 
 def is_scoped_model(model) -> bool:
@@ -99,8 +115,34 @@ def scope_q(model, user, action: str = "view") -> Q | None:
         condition |= Q(**{lookup: prefix})
     if action == "view" and getattr(user, "is_authenticated", False):
         for owner_field in model.scoping.owner_fields:
-            condition |= Q(**{owner_field: user})
+            if "__" in owner_field:
+                # Across a relation (possibly to-many): a subquery, so no row is repeated by the join.
+                condition |= Q(pk__in=model._default_manager.filter(**{owner_field: user}).values("pk"))
+            else:
+                condition |= Q(**{owner_field: user})
     return condition
+
+
+def exclude_hidden(queryset, user):
+    """Drop the rows `user` must never see (ScopeSpec.exclude_fields and registered exclusions)."""
+    model = queryset.model
+    for exclude_field in model.scoping.exclude_fields:
+        queryset = queryset.exclude(**{exclude_field: user})
+    for exclusion in _EXCLUSIONS.get(model, ()):
+        hidden = exclusion(user)
+        if hidden is not None:
+            queryset = queryset.exclude(hidden)
+    return queryset
+
+
+def is_excluded(user, obj) -> bool:
+    """True when `obj` is hidden from `user` by its ScopeSpec.exclude_fields (or an exclusion)."""
+    model = type(obj)
+    if not is_scoped_model(model) or not getattr(user, "is_authenticated", False):
+        return False
+    if not model.scoping.exclude_fields and model not in _EXCLUSIONS:
+        return False
+    return not exclude_hidden(model._default_manager.filter(pk=obj.pk), user).exists()
 
 
 def restrict(queryset, user, action: str = "view"):
@@ -111,7 +153,8 @@ def restrict(queryset, user, action: str = "view"):
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
     condition = scope_q(model, user, action)
-    return queryset if condition is None else queryset.filter(condition)
+    queryset = queryset if condition is None else queryset.filter(condition)
+    return exclude_hidden(queryset, user)
 
 
 def region_code_of(obj) -> str | None:
@@ -132,14 +175,21 @@ def region_code_of(obj) -> str | None:
 def is_owner(user, obj) -> bool:
     for owner_field in obj.scoping.owner_fields:
         target = obj
-        for step in owner_field.split("__"):
+        steps = owner_field.split("__")
+        for index, step in enumerate(steps):
             target = getattr(target, step, None)
+            if hasattr(target, "filter") and hasattr(target, "model"):  # a to-many relation's manager
+                rest = "__".join(steps[index + 1 :]) or "pk"
+                target = user if target.filter(**{rest: user}).exists() else None
+                break
         if target is not None and getattr(target, "pk", target) == user.pk:
             return True
     return False
 
 
 def can(user, action: str, obj) -> bool:
+    if is_excluded(user, obj):
+        return False
     permission = permission_name(type(obj), action)
     return user.has_perm(permission, obj)
 

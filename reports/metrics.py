@@ -29,7 +29,7 @@ from django.conf import settings
 
 from reports.choices import Unit
 
-DEFAULT_SOURCES = ("reports.sources.ledgers", "pairings.metrics", "community.metrics")
+DEFAULT_SOURCES = ("reports.sources.ledgers", "pairings.metrics", "community.metrics", "petitions.metrics")
 _KEY = re.compile(r"^[a-z][a-z0-9_.]*$")
 
 

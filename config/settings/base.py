@@ -313,6 +313,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 REPORTS_SOURCES = ["reports.sources.ledgers"]
 REPORTS_SOURCES += ["pairings.metrics"]
 REPORTS_SOURCES += ["community.metrics"]
+REPORTS_SOURCES += ["petitions.metrics"]
 # Rankings of child regions only include regions with at least this many items in the rate's denominator.
 REPORTS_RANKING_MIN_SAMPLE = int(os.environ.get("REPORTS_RANKING_MIN_SAMPLE", "30"))
 # Monthly figures are kept from this level up (4 = township); village x month barely compresses.

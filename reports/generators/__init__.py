@@ -37,6 +37,7 @@ from regions.choices import Level
 GENERATOR_MODULES: list[str] = ["reports.generators.ledgers"]
 GENERATOR_MODULES.append("pairings.generator")
 GENERATOR_MODULES += ["community.generators"]
+GENERATOR_MODULES.append("petitions.generators")
 
 GENERATORS: dict[str, SourceGenerator] = {}
 

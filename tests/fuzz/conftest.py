@@ -108,6 +108,8 @@ def _pairing_records(actor, village):
             "/api/v1/owed-visits/": event.owed_visits.get().pk,
         }
     ]
+
+
 def _community_records(tree):
     """A registration and a service order in 老君社区 (the community app), by its Party branch."""
     from community.services import order_place, report_register_new
@@ -129,6 +131,44 @@ def _community_records(tree):
         },
     )
     return {"/api/v1/community-reports/": [report.pk], "/api/v1/service-orders/": [order.pk]}
+
+
+def _petition_records(users, tree):
+    """A case in each township, a reception day and a down-visit (the petitions endpoints)."""
+    from petitions.selectors import default_category
+    from petitions.services import down_visit_create, petition_create, reception_day_create
+
+    cases = []
+    for leader, village in ((users.township_leader, tree.village), (users.county_leader, tree.sibling_village)):
+        cases.append(
+            petition_create(
+                actor=leader,
+                region=village,
+                data={"channel": "visit", "received_on": datetime.date(2026, 11, 2), "title": "征地补偿",
+                      "content": "补偿未发放", "category": default_category(), "petition_type": "claim",
+                      "conflict_level": "township"},
+                petitioners=[{"name": "王大爷", "id_number": "", "phone": "13800001234"}],
+            )
+        )  # fmt: skip
+    day = reception_day_create(
+        actor=users.county_leader,
+        region=tree.county,
+        held_on=datetime.date(2026, 11, 3),
+        place="县接待中心",
+        person_times=5,
+    )
+    visit = down_visit_create(
+        actor=users.township_leader,
+        region=tree.town,
+        visited_on=datetime.date(2026, 11, 4),
+        village_codes=[tree.village.code],
+        person_times=9,
+    )
+    return {
+        "/api/v1/petitions/": [c.pk for c in cases],
+        "/api/v1/reception-days/": [day.pk],
+        "/api/v1/down-visits/": [visit.pk],
+    }
 
 
 @pytest.fixture
@@ -155,8 +195,10 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
         users.sibling_staff, tree.sibling_village
     )
     community_ids = _community_records(tree)
+    petitions = _petition_records(users, tree)
     summary_refresh_full()
     ids = {
+        **petitions,
         "/api/v1/livelihood-appeals/": [own[0].pk, own[1].pk, other[0].pk, other[1].pk],
         "/api/v1/hardship-households/": [own[2].pk, other[2].pk],
         "/api/v1/stability-matters/": [own[3].pk, other[3].pk],

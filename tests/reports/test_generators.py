@@ -376,7 +376,7 @@ def test_change_log_triggers_are_back_on_after_the_load(tree):
             cursor.execute(
                 "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
                 "WHERE NOT tgisinternal AND (tgrelid::regclass::text LIKE 'ledgers_%%' "
-                "OR tgrelid::regclass::text LIKE 'community_%%') ORDER BY 1, 2"
+                "OR tgrelid::regclass::text LIKE 'community_%%' OR tgrelid::regclass::text LIKE 'petitions_%%') ORDER BY 1, 2"
             )
             return cursor.fetchall()
 

@@ -235,7 +235,8 @@ def test_every_derived_metric_at_every_level_equals_a_direct_count(dataset, user
     from reports.selectors import values_by_region
 
     summary_refresh_full()
-    derived = [m for m in all_metrics() if not m.is_stored and m.source == "ledgers"]  # other sources: their own tests
+    # The ledgers' figures (each source tests its own: tests/petitions/test_metrics.py).
+    derived = [m for m in all_metrics() if not m.is_stored and m.source == "ledgers"]
     codes = list(Region.objects.values_list("code", flat=True))
     keys = {k for m in derived for k in m.stored_keys}
     stored = values_by_region(user=users.superuser, codes=codes, keys=keys)

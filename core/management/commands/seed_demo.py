@@ -14,6 +14,7 @@ DEMO_SEEDERS: list[str] = [
     "reports.demo.seed_demo_summaries",
 ]
 DEMO_SEEDERS.insert(-1, "community.demo.seed_demo_community")  # before the summaries
+DEMO_SEEDERS.insert(-1, "petitions.demo.seed_demo_petitions")  # before the summaries
 
 
 class Command(BaseCommand):

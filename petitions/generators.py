@@ -1,0 +1,286 @@
+"""The petitions' part of the seed data (registered in reports.generators.GENERATOR_MODULES).
+
+At scale 1.0 the province's dashboard shows the source text's figures from the data (definitions
+in petitions/metrics.py): 100,000 petitions over the real villages and townships of the last two
+years; exactly 10,617 owned by leaders at county level and above (县级以上领导包案); exactly
+43,000 first-time letters and visits handled (初信初访); exactly 40,000 backlog cases disposed
+(积案化解); about 650,000 person-times of cadres' reception days and down-visits (20,000
+reception days and 12,500 down-visits, 20 person-times each on average).
+
+Every case's deadlines are computed by the same rules and calendar as the services'
+(`petitions.deadlines`), and stored with their rule names. Repeat cases link an earlier case.
+seed_province creates no user accounts, so the generated cases carry their owners' level
+(`top_owner_level`) without owner rows, and reception days and down-visits name their leader
+(`leader_name`) without an account.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from core.calendar import WorkCalendar
+from petitions.choices import DEFAULT_CATEGORIES, Channel, DeadlineKind, PetitionStatus, PetitionType
+from petitions.deadlines import apply_rule
+from petitions.models import (
+    DownVisit,
+    NamedOfficial,
+    Petition,
+    PetitionAttachment,
+    PetitionCategory,
+    PetitionDeadline,
+    Petitioner,
+    PetitionEvent,
+    PetitionOwner,
+    ReceptionDay,
+)
+from reports.generators import Clock, GenerationContext, SourceGenerator, register
+
+PETITIONS_FULL = 100_000
+OWNED_COUNTY_PLUS_FULL = 10_617
+FIRST_TIME_HANDLED_FULL = 43_000
+BACKLOG_FULL = 46_000
+BACKLOG_DISPOSED_FULL = 40_000
+RECEPTIONS_FULL = 20_000
+DOWN_VISITS_FULL = 12_500
+PERSON_TIMES_MEAN = 20  # uniform over 5 .. 35
+UNDECIDED_FULL = 1_000  # the most recent cases, not yet decided
+DAYS = 730
+NOT_ACCEPTED_SHARE = 0.08
+TITLES = ("征地补偿款未足额发放", "拆迁安置房迟迟未交付", "拖欠农民工工资", "养老保险待遇核定有误", "宅基地确权纠纷",
+          "企业排污影响生活", "学校周边交通安全隐患", "医疗费用报销争议", "村干部作风问题", "村道硬化申请")  # fmt: skip
+NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ("明", "华", "芳", "强", "丽", "军", "静", "伟", "秀英", "建国", "桂兰", "志强")
+
+
+def expected_figures(scale: float = 1.0) -> dict[str, float]:
+    """The province's dashboard figures the constants produce at `scale`."""
+    return {
+        "petitions_registered": PETITIONS_FULL * scale,
+        "petitions_owned_county_plus": OWNED_COUNTY_PLUS_FULL * scale,
+        "petitions_first_time_handled": FIRST_TIME_HANDLED_FULL * scale,
+        "petitions_backlog_disposed": BACKLOG_DISPOSED_FULL * scale,
+        "cadre_visit_person_times": (RECEPTIONS_FULL + DOWN_VISITS_FULL) * PERSON_TIMES_MEAN * scale,
+    }
+
+
+def _sample(rng, population: list[int], k: int) -> set[int]:
+    return set(rng.sample(population, min(k, len(population))))
+
+
+@register
+class PetitionGenerator(SourceGenerator):
+    key = "petitions"
+
+    @property
+    def models(self):
+        return (
+            Petition,
+            Petitioner,
+            NamedOfficial,
+            PetitionOwner,
+            PetitionDeadline,
+            PetitionEvent,
+            PetitionAttachment,
+            ReceptionDay,
+            ReceptionDay.cases.through,
+            DownVisit,
+            DownVisit.villages.through,
+            DownVisit.cases.through,
+        )
+
+    region_paths = {
+        "petitions.Petition": "region__code",
+        "petitions.Petitioner": "petition__region__code",
+        "petitions.NamedOfficial": "petition__region__code",
+        "petitions.PetitionOwner": "petition__region__code",
+        "petitions.PetitionDeadline": "petition__region__code",
+        "petitions.PetitionEvent": "petition__region__code",
+        "petitions.PetitionAttachment": "petition__region__code",
+        "petitions.ReceptionDay": "region__code",
+        "petitions.ReceptionDay_cases": "receptionday__region__code",
+        "petitions.DownVisit": "region__code",
+        "petitions.DownVisit_villages": "downvisit__region__code",
+        "petitions.DownVisit_cases": "downvisit__region__code",
+    }
+
+    def generate(self, ctx: GenerationContext) -> dict[str, int]:
+        rows = self._petitions(ctx)
+        rows.update(self._visits(ctx))
+        return rows
+
+    def _petitions(self, ctx: GenerationContext) -> dict[str, int]:
+        rng = ctx.rng("petitions")
+        r = rng.random
+        writer = ctx.writer
+        day, moment = writer.clock.day, writer.clock.moment
+        today = ctx.as_of.toordinal()
+        calendar = WorkCalendar()
+        categories = {
+            c.code: c.pk for c in PetitionCategory.objects.filter(code__in=[c for c, _n in DEFAULT_CATEGORIES])
+        }
+        category_ids = [categories[c] for c, _n in DEFAULT_CATEGORIES if c in categories]
+        places = ctx.places
+        n = ctx.count(PETITIONS_FULL)
+        # Oldest first, so ids follow time and a repeat case links an earlier id.
+        received = sorted(today - 1 - int(r() * DAYS) for _ in range(n))
+        where = [places[int(r() * len(places))] for _ in range(n)]
+        undecided = set(range(max(0, n - ctx.count(UNDECIDED_FULL)), n))
+        decided = [i for i in range(n) if i not in undecided]
+        old = [i for i in decided if today - received[i] > 150]
+        backlog = list(rng.sample(old, min(ctx.count(BACKLOG_FULL), len(old))))
+        disposed = set(backlog[: ctx.count(BACKLOG_DISPOSED_FULL)])
+        backlog = set(backlog)
+        rest = [i for i in decided if i not in backlog]
+        not_accepted = _sample(rng, rest, int(len(rest) * NOT_ACCEPTED_SHARE))
+        first_pool = [i for i in decided if i != 0]
+        first_time = _sample(rng, first_pool, ctx.count(FIRST_TIME_HANDLED_FULL) - (0 in decided))
+        if n:
+            first_time.add(0)  # the oldest case has nothing before it
+        first_time |= {i for i in undecided if r() < 0.43}
+        owned = _sample(rng, list(range(n)), ctx.count(OWNED_COUNTY_PLUS_FULL))
+
+        fields = list(Petition._meta.concrete_fields)
+        columns = tuple(f.name for f in fields)
+        defaults = {f.name: f.get_default() for f in fields}
+        petitions = writer.sink(Petition, columns)
+        people = writer.sink(
+            Petitioner, ("id", "petition", "name", "id_number", "id_hash", "phone", "address", "is_representative")
+        )
+        deadlines = writer.sink(
+            PetitionDeadline, ("id", "petition", "kind", "rule", "start", "due", "provisional", "met_on")
+        )
+        petition_id = writer.next_id(Petition)
+        first_id = petition_id
+        person_id = writer.next_id(Petitioner)
+        deadline_id = writer.next_id(PetitionDeadline)
+        types = PetitionType.values
+        channels = (
+            Channel.VISIT,
+            Channel.VISIT,
+            Channel.LETTER,
+            Channel.ONLINE,
+            Channel.ONLINE,
+            Channel.PHONE,
+            Channel.FAX,
+        )
+        for i in range(n):
+            got = received[i]
+            place = where[i]
+            row = dict(defaults)
+            title = TITLES[int(r() * len(TITLES))]
+            created = Clock.local_midnight(got) + 9 * 3600 + int(r() * 28_800)
+            row.update(
+                id=petition_id, created_at=moment(created), updated_at=moment(created), version=1,
+                number=f"XF{datetime.date.fromordinal(got):%Y}{petition_id:07d}", channel=channels[int(r() * len(channels))],
+                received_on=day(got), region=place.code, title=title, content=f"{place.name}群众反映{title}。",
+                category=category_ids[int(r() * len(category_ids))], petition_type=types[int(r() * 3)],
+                conflict_level="township" if place.level == 4 else ("village" if r() < 0.6 else "township"),
+                is_first_time=i in first_time, is_repeat=i not in first_time, is_backlog=i in backlog,
+                top_owner_level=("prefecture" if r() < 0.2 else "county") if i in owned else ("township" if r() < 0.3 else ""),
+            )  # fmt: skip
+            if i not in first_time:
+                row["earlier"] = first_id + int(r() * i)
+            register = apply_rule("art22-23.register.15d", datetime.date.fromordinal(got), calendar=calendar)
+            status, decided_on, accepted, replied, closed, outcome = (
+                PetitionStatus.REGISTERED,
+                None,
+                None,
+                None,
+                None,
+                "",
+            )
+            current = register
+            if i not in undecided:
+                decided_on = min(got + 1 + int(r() * (16 if r() < 0.93 else 30)), today)
+                current = None
+                if i in not_accepted:
+                    status = PetitionStatus.NOT_ACCEPTED
+                    row["not_accepted_reason"] = "属于诉讼程序，已告知信访人向人民法院起诉。"
+                else:
+                    accepted = decided_on
+                    handling = apply_rule("art34.handling.60d", datetime.date.fromordinal(accepted), calendar=calendar)
+                    if i not in backlog and today - got < 80 and r() < 0.5:
+                        status, current = PetitionStatus.IN_HANDLING, handling
+                    else:
+                        replied = min(accepted + 10 + int(r() * (50 if r() < 0.9 else 80)), today)
+                        closed = min(replied + 1 + int(r() * 5), today)
+                        status = PetitionStatus.CLOSED
+                        outcome = "resolved" if (i in disposed or (i not in backlog and r() < 0.8)) else "unresolved"
+                        row.update(replied_on=day(replied), reply_opinion="supported" if outcome == "resolved" else "explained",
+                                   reply_text="经调查核实，依据有关政策作出处理。", closed_on=day(closed), outcome=outcome)  # fmt: skip
+                        if i in disposed:
+                            row["backlog_disposed_on"] = day(closed)
+                    row["accepted_on"] = day(accepted)
+                    deadlines.add((deadline_id, petition_id, DeadlineKind.HANDLING.value, handling.rule, handling.start.isoformat(),
+                                   handling.due.isoformat(), handling.provisional, day(replied) if replied else None))  # fmt: skip
+                    deadline_id += 1
+                row["decided_on"] = day(decided_on)
+            deadlines.add((deadline_id, petition_id, DeadlineKind.REGISTER.value, register.rule, register.start.isoformat(),
+                           register.due.isoformat(), register.provisional, day(decided_on) if decided_on else None))  # fmt: skip
+            deadline_id += 1
+            row["status"] = status.value if hasattr(status, "value") else status
+            if current is not None:
+                row.update(
+                    current_due=current.due.isoformat(), current_rule=current.rule, due_provisional=current.provisional
+                )
+            petitions.add(tuple(row[c] for c in columns))
+            name = NAMES[int(r() * len(NAMES))] + GIVEN[int(r() * len(GIVEN))]
+            people.add((person_id, petition_id, name, "", "", "", place.name, False))
+            person_id += 1
+            petition_id += 1
+        writer.complete(Petition, Petitioner, PetitionDeadline)
+        return {"petitions": petitions.count, "petitioners": people.count, "petition_deadlines": deadlines.count}
+
+    def _visits(self, ctx: GenerationContext) -> dict[str, int]:
+        rng = ctx.rng("petition-visits")
+        r = rng.random
+        writer = ctx.writer
+        day, moment = writer.clock.day, writer.clock.moment
+        today = ctx.as_of.toordinal()
+        townships = ctx.townships or ctx.villages
+        counties = sorted({p.code[:6] for p in townships})
+        villages_of: dict[str, list] = {}
+        for v in ctx.villages:
+            villages_of.setdefault(v.code[:9], []).append(v.code)
+        receptions = writer.sink(ReceptionDay, ("id", "created_at", "updated_at", "leader", "leader_name", "region", "held_on", "place",
+                                                "person_times", "notes", "created_by"))  # fmt: skip
+        visits = writer.sink(DownVisit, ("id", "created_at", "updated_at", "leader", "leader_name", "region", "visited_on",
+                                         "person_times", "outcome", "created_by"))  # fmt: skip
+        visit_villages = writer.sink(DownVisit.villages.through, ("id", "downvisit", "region"))
+        reception_id = writer.next_id(ReceptionDay)
+        visit_id = writer.next_id(DownVisit)
+        link_id = writer.next_id(DownVisit.villages.through)
+        for _ in range(ctx.count(RECEPTIONS_FULL)):
+            held = today - int(r() * DAYS)
+            at = moment(Clock.local_midnight(held) + 9 * 3600)
+            county_level = counties and r() < 0.4
+            region = counties[int(r() * len(counties))] if county_level else townships[int(r() * len(townships))].code
+            leader = NAMES[int(r() * len(NAMES))] + GIVEN[int(r() * len(GIVEN))]
+            receptions.add((reception_id, at, at, None, leader, region, day(held), "信访接待室" if county_level else "乡镇便民服务中心",
+                            5 + int(r() * 31), "", None))  # fmt: skip
+            reception_id += 1
+        for _ in range(ctx.count(DOWN_VISITS_FULL)):
+            visited = today - int(r() * DAYS)
+            at = moment(Clock.local_midnight(visited) + 9 * 3600)
+            township = townships[int(r() * len(townships))]
+            leader = NAMES[int(r() * len(NAMES))] + GIVEN[int(r() * len(GIVEN))]
+            visits.add(
+                (
+                    visit_id,
+                    at,
+                    at,
+                    None,
+                    leader,
+                    township.code,
+                    day(visited),
+                    5 + int(r() * 31),
+                    "现场答复群众诉求。",
+                    None,
+                )
+            )
+            for code in villages_of.get(township.code[:9], [])[:1]:
+                visit_villages.add((link_id, visit_id, code))
+                link_id += 1
+            visit_id += 1
+        writer.complete(ReceptionDay, DownVisit, DownVisit.villages.through)
+        return {"reception_days": receptions.count, "down_visits": visits.count}

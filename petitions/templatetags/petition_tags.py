@@ -1,0 +1,48 @@
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from petitions.choices import OFFICE_OWES
+from petitions.querysets import DUE_SOON_DAYS
+
+register = template.Library()
+
+_COLOURS = {
+    "registered": "info",
+    "accepted": "primary",
+    "not_accepted": "secondary",
+    "transferred": "secondary",
+    "in_handling": "primary",
+    "replied": "success",
+    "review_requested": "warning",
+    "review_answered": "success",
+    "rereview_requested": "warning",
+    "rereview_answered": "success",
+    "closed": "dark",
+}
+
+
+@register.filter
+def petition_colour(status):
+    return _COLOURS.get(status, "secondary")
+
+
+@register.filter
+def due_state(petition):
+    """ "overdue", "soon" or "" for the case's current deadline (computed, never typed)."""
+    if petition.status not in OFFICE_OWES or petition.current_due is None:
+        return ""
+    today = timezone.localdate()
+    if petition.current_due < today:
+        return "overdue"
+    if petition.current_due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return ""
+
+
+@register.filter
+def overdue_days(petition):
+    if petition.current_due is None:
+        return 0
+    return max((timezone.localdate() - petition.current_due).days, 0)

@@ -1,0 +1,157 @@
+"""The petitions API: scoped, confidential, transitions with the version check (409), schema."""
+
+import pytest
+
+from petitions.models import Petition
+from petitions.services import petition_owner_add
+from tests.petitions.conftest import id_number
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/petitions/"
+
+
+@pytest.fixture
+def case(make_petition):
+    return make_petition()
+
+
+@pytest.mark.parametrize(
+    "name,status",
+    [
+        ("anonymous", 401),
+        ("staff", 200),
+        ("county_leader", 200),
+        ("prefecture_leader", 200),
+        ("sibling_staff", 404),
+        ("province", 200),
+        ("auditor", 404),
+        ("superuser", 200),
+    ],
+)
+def test_detail_matrix(api_for, users, pusers, case, name, status):
+    user = None if name == "anonymous" else getattr(pusers, name, None) or getattr(users, name)
+    assert api_for(user).get(f"{URL}{case.pk}/").status_code == status
+
+
+def test_list_masks_numbers_and_has_deadlines(api_for, pusers, case):
+    response = api_for(pusers.staff).get(URL)
+    assert response.status_code == 200
+    row = response.json()["results"][0]
+    assert row["petitioners"][0]["id_number_masked"].startswith("5101")
+    assert "id_number" not in row["petitioners"][0]
+    assert row["deadlines"][0]["rule"] == "art22-23.register.15d"
+    assert id_number(11) not in response.content.decode()
+
+
+def test_create_through_the_api(api_for, pusers, tree):
+    payload = {
+        "channel": "online",
+        "received_on": "2026-12-01",
+        "region": tree.village.code,
+        "title": "道路破损",
+        "content": "村道破损严重",
+        "category": "rural",
+        "petition_type": "suggestion",
+        "conflict_level": "village",
+        "petitioners": [{"name": "钱七", "id_number": id_number(55), "phone": "13700002222"}],
+    }
+    response = api_for(pusers.staff).post(URL, payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["number"].startswith("XF2026")
+    bad = dict(payload, petitioners=[{"name": "x", "id_number": "123"}])
+    assert api_for(pusers.staff).post(URL, bad, format="json").status_code == 400
+    assert api_for(pusers.sibling_staff).post(URL, payload, format="json").status_code == 400  # region out of scope
+    assert Petition.objects.count() == 1
+
+
+def test_transition_with_version_and_409s(api_for, pusers, case):
+    c = api_for(pusers.staff)
+    stale = c.post(f"{URL}{case.pk}/transition/", {"target": "accepted", "version": 9}, format="json")
+    assert stale.status_code == 409
+    forbidden = c.post(
+        f"{URL}{case.pk}/transition/", {"target": "closed", "version": 1, "outcome": "resolved"}, format="json"
+    )
+    assert forbidden.status_code == 409 and forbidden.json()["code"] == "transition_not_allowed"
+    ok = c.post(f"{URL}{case.pk}/transition/", {"target": "accepted", "version": 1}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "accepted"
+    assert ok.json()["current_rule"] == "art34.handling.60d"
+
+
+def test_denied_writes_change_nothing(api_for, users, pusers, case):
+    for user, expected in ((pusers.sibling_staff, 404), (users.province, 403), (None, 401)):
+        response = api_for(user).post(
+            f"{URL}{case.pk}/transition/", {"target": "accepted", "version": 1}, format="json"
+        )
+        assert response.status_code == expected
+    case.refresh_from_db()
+    assert case.status == "registered" and case.version == 1
+
+
+def test_extension_once(api_for, users, pusers, case):
+    c = api_for(pusers.staff)
+    c.post(f"{URL}{case.pk}/transition/", {"target": "accepted", "version": 1}, format="json")
+    first = c.post(
+        f"{URL}{case.pk}/extend/",
+        {"version": 2, "days": 20, "reason": "复杂", "approved_by": users.township_leader.pk},
+        format="json",
+    )
+    assert first.status_code == 200 and first.json()["extension_days"] == 20
+    again = c.post(
+        f"{URL}{case.pk}/extend/",
+        {"version": 3, "days": 5, "reason": "再延", "approved_by": users.township_leader.pk},
+        format="json",
+    )
+    assert again.status_code == 400
+
+
+def test_named_official_cannot_find_the_case_through_the_api(api_for, pusers, make_petition):
+    secret = make_petition(petition_type="accusation", named_officials=[{"user": pusers.named}])
+    c = api_for(pusers.named)
+    assert c.get(f"{URL}{secret.pk}/").status_code == 404
+    assert secret.number not in c.get(URL).content.decode()
+    assert secret.number not in c.get(URL, {"q": secret.title}).content.decode()
+    assert c.post(f"{URL}{secret.pk}/progress/", {"text": "x"}, format="json").status_code == 404
+
+
+def test_owner_sees_through_the_api(api_for, pusers, case):
+    petition_owner_add(actor=pusers.staff, petition=case, leader=pusers.sibling_leader)
+    response = api_for(pusers.sibling_leader).get(URL, {"mine": "true"})
+    assert [row["id"] for row in response.json()["results"]] == [case.pk]
+
+
+def test_list_query_count_is_bounded(api_for, pusers, make_petition, django_assert_max_num_queries):
+    for i in range(8):
+        make_petition(petitioners=[{"name": f"人{i}"}])
+    with django_assert_max_num_queries(12):
+        assert api_for(pusers.staff).get(URL).status_code == 200
+
+
+def test_work_calendar_and_visits_endpoints(api_for, pusers, users):
+    response = api_for(pusers.staff).get(
+        "/api/v1/work-calendar/", {"year": 2026, "is_workday": "true", "page_size": 100}
+    )
+    assert response.status_code == 200
+    assert api_for(None).get("/api/v1/work-calendar/").status_code == 401
+    assert api_for(users.county_leader).get("/api/v1/reception-days/").status_code == 200
+    assert api_for(users.county_leader).get("/api/v1/down-visits/").status_code == 200
+
+
+def test_schema_documents_the_endpoints(api_for, users):
+    response = api_for(users.county_leader).get("/api/schema/")
+    body = response.content.decode()
+    for path in (
+        "/api/v1/petitions/",
+        "/api/v1/petitions/{id}/transition/",
+        "/api/v1/reception-days/",
+        "/api/v1/work-calendar/",
+    ):
+        assert path in body
+
+
+def test_filters_refuse_bad_values_with_400(api_for, pusers, case):
+    c = api_for(pusers.staff)
+    assert c.get(URL, {"category": "9223372036854775808"}).status_code == 400
+    assert c.get(URL, {"owner": "9223372036854775808"}).status_code == 400
+    assert c.get(URL, {"overdue": "maybe"}).status_code == 400
+    assert [r["id"] for r in c.get(URL, {"category": "land"}).json()["results"]] == [case.pk]
+    assert c.get("/api/v1/work-calendar/", {"year": "99999"}).status_code == 400
