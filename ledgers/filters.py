@@ -14,15 +14,12 @@ from functools import reduce
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import keyed_hash
 from core.filters import StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
-    MATTER_OPEN_STATUSES,
     AppealCategory,
     AppealStatus,
     HardshipType,
@@ -127,27 +124,28 @@ class LedgerEntryFilterSet(SearchFilterSet):
 
 
 class DeadlineEntryFilterSet(LedgerEntryFilterSet):
-    """Ledgers whose entries fall due: `overdue` = still open (`open_statuses`) with `due_field`
-    before today; `overdue=false` is everything else."""
-
-    open_statuses: tuple = ()
-    due_field = ""
+    """Ledgers whose entries fall due, as their queryset defines it (ledgers.querysets.DueQuerySet):
+    `overdue=true` = still open and past the due date, `overdue=false` everything else;
+    `due_soon=true` = still open and due within 3 days, `due_soon=false` everything else."""
 
     overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
+    due_soon = StrictBooleanFilter(label=_("即将到期（3 天内）"), method="filter_due_soon")
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=self.open_statuses, **{f"{self.due_field}__lt": timezone.localdate()})
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.overdue() if value else queryset.not_overdue()
+
+    def filter_due_soon(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.due_soon() if value else queryset.not_due_soon()
 
 
 class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
     """民生诉求 lists: search, category, status, triage, village, overdue, date ranges, ordering."""
 
     search_fields = ("title", "raiser_name", "responsible_person")
-    open_statuses = APPEAL_OPEN_STATUSES
-    due_field = "promised_date"
 
     q = SearchFilter(method="filter_q", help_text=_("诉求事项、反映人或责任人"))
     category = django_filters.MultipleChoiceFilter(label=_("类别"), choices=AppealCategory.choices)
@@ -174,6 +172,7 @@ class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
             "triage",
             "region",
             "overdue",
+            "due_soon",
             "registered_after",
             "registered_before",
             "promised_before",
@@ -262,8 +261,6 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
     """稳定工作 lists: search, type, risk level, status, village, overdue (past the deadline), dates."""
 
     search_fields = ("title", "parties", "mediator")
-    open_statuses = MATTER_OPEN_STATUSES
-    due_field = "deadline"
 
     q = SearchFilter(method="filter_q", help_text=_("事项、当事人或调解人"))
     matter_type = django_filters.MultipleChoiceFilter(label=_("矛盾类型"), choices=MatterType.choices)
@@ -288,6 +285,7 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
             "status",
             "region",
             "overdue",
+            "due_soon",
             "registered_after",
             "registered_before",
             "deadline_before",

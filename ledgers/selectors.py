@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.selectors import object_history
-from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
+from ledgers.choices import HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
     LivelihoodAppealFilterSet,
@@ -37,6 +37,7 @@ from ledgers.models import (
     StabilityMatter,
     VillageProfile,
 )
+from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
 from regions.scoping import restrict
 
 
@@ -131,16 +132,16 @@ def ledger_overview(*, user, region) -> dict:
     prefix = {"region__code__startswith": region.code}
     appeals = restrict(LivelihoodAppeal.objects.filter(**prefix), user).aggregate(
         total=Count("id"),
-        open=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES, promised_date__lt=today)),
+        open=Count("id", filter=LivelihoodAppealQuerySet.open_q()),
+        overdue=Count("id", filter=LivelihoodAppealQuerySet.overdue_q(today)),
     )
     households = restrict(HardshipHousehold.objects.filter(**prefix), user).aggregate(
         total=Count("id"), active=Count("id", filter=Q(status=HouseholdStatus.ACTIVE))
     )
     matters = restrict(StabilityMatter.objects.filter(**prefix), user).aggregate(
         total=Count("id"),
-        open=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES, deadline__lt=today)),
+        open=Count("id", filter=StabilityMatterQuerySet.open_q()),
+        overdue=Count("id", filter=StabilityMatterQuerySet.overdue_q(today)),
     )
     profiles = restrict(VillageProfile.objects.filter(**prefix), user).count()
     return {"appeals": appeals, "households": households, "matters": matters, "profiles": profiles}

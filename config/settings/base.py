@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
@@ -325,3 +325,9 @@ from django.contrib.messages import constants as message_constants  # noqa: E402
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 JICENG_SITE_NAME = _("基层工作信息系统")
+
+# Ledger date rules (ledgers.services.rules): no business date before JICENG_EARLIEST_DATE, none
+# in the future where it records what happened, and promised dates / deadlines at most
+# JICENG_DATE_HORIZON_YEARS after registration.
+JICENG_EARLIEST_DATE = os.environ.get("JICENG_EARLIEST_DATE", "2000-01-01")
+JICENG_DATE_HORIZON_YEARS = int(os.environ.get("JICENG_DATE_HORIZON_YEARS", "5"))

@@ -33,6 +33,7 @@ from ledgers.filters import (
     VillageProfileFilterSet,
 )
 from ledgers.models import HardshipHousehold, LivelihoodAppeal, StabilityMatter, VillageProfile
+from ledgers.selectors import appeal_list, household_list, matter_list, profile_list
 from ledgers.services import (
     APPEAL_EDITABLE_FIELDS,
     HOUSEHOLD_EDITABLE_FIELDS,
@@ -110,6 +111,12 @@ class LedgerViewSet(
     filter_backends = [DjangoFilterBackend]
     pagination_class = BoundedPagination  # counts up to 10,000 rows: a province has hundreds of thousands
     editable_fields: tuple = ()
+    # Reads go through the ledger's selector (ScopedViewSetMixin.selector), as the pages' and the
+    # exports' do; the API adds what its serializers show beyond the pages.
+    api_prefetch: tuple = ("created_by",)
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(*self.api_prefetch)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
@@ -150,7 +157,8 @@ class LivelihoodAppealViewSet(LedgerViewSet):
     """民生诉求. Filters: `q`, `category`, `status`, `triage`, `region` (subtree), `overdue`,
     `registered_after`, `registered_before`, `promised_before`, `ordering`."""
 
-    queryset = LivelihoodAppeal.objects.select_related("region", "region__parent", "created_by")
+    queryset = LivelihoodAppeal.objects.all()
+    selector = appeal_list
     serializer_class = LivelihoodAppealSerializer
     filterset_class = LivelihoodAppealFilterSet
 
@@ -215,10 +223,8 @@ class HardshipHouseholdViewSet(LedgerViewSet):
     """困难群众. Filters: `q`, `id_number` (exact), `hardship_type`, `status`, `region`,
     `is_sensitive`, `registered_after`, `registered_before`, `ordering`."""
 
-    # Hardship types are sorted by the serializer, so the plain prefetch is enough (one query per page).
-    queryset = HardshipHousehold.objects.select_related("region", "region__parent", "created_by").prefetch_related(
-        "hardships"
-    )
+    queryset = HardshipHousehold.objects.all()
+    selector = household_list
     serializer_class = HardshipHouseholdSerializer
     filterset_class = HardshipHouseholdFilterSet
 
@@ -287,7 +293,8 @@ class StabilityMatterViewSet(LedgerViewSet):
     """稳定事项. Filters: `q`, `matter_type`, `risk_level`, `status`, `region`, `overdue`,
     `registered_after`, `registered_before`, `deadline_before`, `ordering`."""
 
-    queryset = StabilityMatter.objects.select_related("region", "region__parent", "created_by")
+    queryset = StabilityMatter.objects.all()
+    selector = matter_list
     serializer_class = StabilityMatterSerializer
     filterset_class = StabilityMatterFilterSet
 
@@ -353,7 +360,9 @@ class StabilityMatterViewSet(LedgerViewSet):
 class VillageProfileViewSet(LedgerViewSet):
     """四个知晓 of each village. Filters: `q`, `region` (subtree)."""
 
-    queryset = VillageProfile.objects.select_related("region")
+    queryset = VillageProfile.objects.all()
+    selector = profile_list
+    api_prefetch = ()
     serializer_class = VillageProfileSerializer
     filterset_class = VillageProfileFilterSet
 

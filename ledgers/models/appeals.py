@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
     AppealCategory,
     AppealStatus,
     LedgerKindCode,
@@ -62,7 +61,7 @@ class LivelihoodAppeal(LedgerEntry):
             # index-only scan of the open appeals instead of a heap scan of all of them.
             models.Index(
                 fields=["region", "promised_date"],
-                condition=models.Q(status__in=APPEAL_OPEN_STATUSES),
+                condition=LivelihoodAppealQuerySet.open_q(),
                 name="appeal_open_region_promised",
             ),
         ]

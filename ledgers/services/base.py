@@ -54,6 +54,8 @@ def _entry_create(model, *, actor, region: Region, data: dict):
 
 def _entry_update(instance, *, actor, expected_version: int, data: dict):
     ensure(actor, "change", instance)
+    # A stale version is refused even when nothing would change: the caller decided on old values.
+    _check_version(instance, expected_version)
     before = snapshot(instance, data.keys())
     for name, value in data.items():
         setattr(instance, name, value)

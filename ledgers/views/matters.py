@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from ledgers.choices import MATTER_TRANSITIONS, MatterOutcome, MatterStatus
+from ledgers.choices import MATTER_STAFF_TARGETS, MATTER_TRANSITIONS, MatterOutcome, MatterStatus
 from ledgers.forms import MatterTransitionForm, MediationStepForm, StabilityMatterForm
 from ledgers.models import StabilityMatter
 from ledgers.selectors import matter_get, matter_list
@@ -20,7 +20,8 @@ from ledgers.views.base import (
     apply_service_error,
 )
 
-BULK_TARGETS = tuple((s.value, s.label) for s in (MatterStatus.MEDIATING, MatterStatus.RESOLVED, MatterStatus.CLOSED))
+# Escalation has its own action (it opens a petition case): never a bulk status change.
+BULK_TARGETS = tuple((s.value, s.label) for s in MATTER_STAFF_TARGETS)
 
 
 class MatterMixin:

@@ -12,7 +12,6 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
     APPEAL_RESOLVED_STATUSES,
     SATISFIED_MIN_SCORE,
     AppealCategory,
@@ -24,6 +23,8 @@ from ledgers.choices import (
     MatterType,
     RiskLevel,
 )
+from ledgers.querysets import LivelihoodAppealQuerySet as AppealDue
+from ledgers.querysets import StabilityMatterQuerySet as MatterDue
 from regions.choices import Level
 from reports.choices import Unit
 from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
@@ -47,14 +48,20 @@ def _rural(region_column: str) -> str:
     )
 
 
+# Due dates and open statuses as the ledgers' querysets declare them (ledgers.querysets), so
+# "open" and "on time" here mean what "overdue" means on every list and page.
+APPEAL_DUE = f"t.{AppealDue.due_field}"
+MATTER_DUE = f"t.{MatterDue.due_field}"
+
+
 def _appeal_on_time(d):
-    return flag(f"{RESOLVED} AND {d.date_of_timestamp('t.resolved_at')} <= t.promised_date")
+    return flag(f"{RESOLVED} AND {d.date_of_timestamp('t.resolved_at')} <= {APPEAL_DUE}")
 
 
 def _matter_on_time(d):
     return flag(
-        f"t.status = '{MatterStatus.RESOLVED}' AND t.deadline IS NOT NULL "
-        f"AND {d.date_of_timestamp('t.resolved_at')} <= t.deadline"
+        f"t.status = '{MatterStatus.RESOLVED}' AND {MATTER_DUE} IS NOT NULL "
+        f"AND {d.date_of_timestamp('t.resolved_at')} <= {MATTER_DUE}"
     )
 
 
@@ -96,7 +103,7 @@ APPEAL = Fact(
         "category",
         "responded_at",
         "resolved_at",
-        "promised_date",
+        AppealDue.due_field,
         "funds_spent_fen",
     ),
     region="t.region_id",
@@ -105,7 +112,7 @@ APPEAL = Fact(
         ("appeals_registered", _const("1")),
         ("appeals_responded", _const(flag("t.responded_at IS NOT NULL"))),
         ("appeals_resolved", _const(flag(RESOLVED))),
-        ("appeals_open", _const(flag(in_list("t.status", APPEAL_OPEN_STATUSES)))),
+        ("appeals_open", _const(flag(in_list("t.status", AppealDue.open_statuses)))),
         ("appeals_solved_funded", _const(flag(f"{RESOLVED} AND t.funds_spent_fen > 0"))),
         ("appeals_resolved_on_time", _appeal_on_time),
         ("appeal_funds_fen", _const("t.funds_spent_fen")),
@@ -174,7 +181,16 @@ HELP = Fact(
 MATTER = Fact(
     key="ledgers.matter",
     model="ledgers.StabilityMatter",
-    columns=("region_id", "registered_on", "status", "risk_level", "outcome", "matter_type", "deadline", "resolved_at"),
+    columns=(
+        "region_id",
+        "registered_on",
+        "status",
+        "risk_level",
+        "outcome",
+        "matter_type",
+        MatterDue.due_field,
+        "resolved_at",
+    ),
     region="t.region_id",
     period=lambda d: d.month_of_date("t.registered_on"),
     measures=(

@@ -202,7 +202,13 @@ def test_matter_filters(users, tree):
     late = matter_create(
         actor=users.superuser,
         region=tree.village,
-        data={"matter_type": MatterType.LAND, "title": "宅基地界址", "parties": "甲、乙", "deadline": TODAY - DAY},
+        data={
+            "matter_type": MatterType.LAND,
+            "title": "宅基地界址",
+            "parties": "甲、乙",
+            "registered_on": TODAY - 2 * DAY,
+            "deadline": TODAY - DAY,
+        },
     )
     high = matter_create(
         actor=users.superuser,
@@ -236,7 +242,7 @@ def test_profile_filters(users, tree):
     [
         (
             LivelihoodAppealFilterSet,
-            "q category status triage region overdue registered_after registered_before promised_before ordering",
+            "q category status triage region overdue due_soon registered_after registered_before promised_before ordering",
         ),
         (
             HardshipHouseholdFilterSet,
@@ -244,7 +250,7 @@ def test_profile_filters(users, tree):
         ),
         (
             StabilityMatterFilterSet,
-            "q matter_type risk_level status region overdue registered_after registered_before deadline_before ordering",
+            "q matter_type risk_level status region overdue due_soon registered_after registered_before deadline_before ordering",
         ),
     ],
 )

@@ -38,6 +38,7 @@ from ledgers.services import (
     household_create,
     household_exit,
     matter_create,
+    matter_escalate,
     matter_transition,
     rating_invitation_create,
 )
@@ -142,7 +143,7 @@ def add_matter(rng, actor, region):
     if roll < 0.4:
         return matter
     if roll < 0.5:
-        return matter_transition(actor=actor, matter=matter, target=MatterStatus.ESCALATED)
+        return matter_escalate(actor=actor, matter=matter)
     if roll < 0.6:
         return matter_transition(actor=actor, matter=matter, target=MatterStatus.CLOSED, outcome=MatterOutcome.FAILED)
     matter = matter_transition(actor=actor, matter=matter, target=MatterStatus.RESOLVED, outcome=MatterOutcome.MEDIATED)
