@@ -118,9 +118,18 @@ class LedgerEntryFilterSet(SearchFilterSet):
     region = RegionPrefixFilter()
     registered_after = django_filters.DateFilter(field_name="registered_on", lookup_expr="gte", label=_("登记日期起"))
     registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
+    # Voided records (作废) are left out of every list unless asked for: `voided=true` lists only them.
+    voided = StrictBooleanFilter(label=_("已作废"), method="filter_voided")
 
     class Meta:
         form = LedgerFilterForm
+
+    def filter_voided(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, so the default (not given) leaves them out too
+
+    def filter_queryset(self, queryset):
+        voided = self.form.cleaned_data.get("voided") is True
+        return super().filter_queryset(queryset.filter(voided_at__isnull=not voided))
 
 
 class DeadlineEntryFilterSet(LedgerEntryFilterSet):
@@ -176,6 +185,7 @@ class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
             "registered_after",
             "registered_before",
             "promised_before",
+            "voided",
             "ordering",
         ]
 
@@ -242,6 +252,7 @@ class HardshipHouseholdFilterSet(LedgerEntryFilterSet):
             "is_sensitive",
             "registered_after",
             "registered_before",
+            "voided",
             "ordering",
         ]
 
@@ -289,6 +300,7 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
             "registered_after",
             "registered_before",
             "deadline_before",
+            "voided",
             "ordering",
         ]
 

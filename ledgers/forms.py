@@ -373,6 +373,13 @@ class MatterTransitionForm(TransitionForm):
         super().__init__(*args, choices=MatterStatus.choices, **kwargs)
 
 
+class VoidForm(BootstrapFormMixin, forms.Form):
+    """作废: why this record was entered by mistake (the service requires a reason)."""
+
+    void_reason = forms.CharField(label=_("作废原因"), required=False, max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class HouseholdExitForm(BootstrapFormMixin, forms.Form):
     exited_on = forms.DateField(label=_("退出日期"), widget=date_widget())
     reason = forms.CharField(label=_("退出原因"), max_length=200)

@@ -13,7 +13,21 @@ from ledgers.choices import APPEAL_OPEN_STATUSES, APPEAL_RESOLVED_STATUSES, MATT
 DUE_SOON_DAYS = 3
 
 
-class DueQuerySet(models.QuerySet):
+class LedgerEntryQuerySet(models.QuerySet):
+    """Every ledger entry: voided ones (作废) count nowhere unless asked for."""
+
+    @classmethod
+    def live_q(cls) -> models.Q:
+        return models.Q(voided_at__isnull=True)
+
+    def live(self):
+        return self.filter(self.live_q())
+
+    def voided(self):
+        return self.filter(voided_at__isnull=False)
+
+
+class DueQuerySet(LedgerEntryQuerySet):
     """Records that fall due: `due_field` is the date work is owed by, `open_statuses` the
     statuses in which work is still owed. Overdue = open and due before today (computed, never
     typed); due soon = open and due between today and `DUE_SOON_DAYS` days after it."""
@@ -24,7 +38,8 @@ class DueQuerySet(models.QuerySet):
     # --- Conditions (for filters, annotations and aggregates) ---
     @classmethod
     def open_q(cls) -> models.Q:
-        return models.Q(status__in=cls.open_statuses)
+        """Still owing work: an open status, and not voided."""
+        return models.Q(status__in=cls.open_statuses, voided_at__isnull=True)
 
     @classmethod
     def overdue_q(cls, today: datetime.date | None = None) -> models.Q:
@@ -41,7 +56,12 @@ class DueQuerySet(models.QuerySet):
     @classmethod
     def is_overdue(cls, record, today: datetime.date | None = None) -> bool:
         due = getattr(record, cls.due_field)
-        return record.status in cls.open_statuses and due is not None and due < (today or timezone.localdate())
+        return (
+            record.status in cls.open_statuses
+            and record.voided_at is None
+            and due is not None
+            and due < (today or timezone.localdate())
+        )
 
     @classmethod
     def is_due_soon(cls, record, today: datetime.date | None = None) -> bool:
@@ -49,6 +69,7 @@ class DueQuerySet(models.QuerySet):
         due = getattr(record, cls.due_field)
         return (
             record.status in cls.open_statuses
+            and record.voided_at is None
             and due is not None
             and today <= due <= today + datetime.timedelta(days=DUE_SOON_DAYS)
         )
@@ -86,9 +107,9 @@ class LivelihoodAppealQuerySet(DueQuerySet):
         return self.filter(status__in=APPEAL_RESOLVED_STATUSES)
 
 
-class HardshipHouseholdQuerySet(models.QuerySet):
+class HardshipHouseholdQuerySet(LedgerEntryQuerySet):
     def active(self):
-        return self.filter(status=HouseholdStatus.ACTIVE)
+        return self.filter(status=HouseholdStatus.ACTIVE, voided_at__isnull=True)
 
 
 class StabilityMatterQuerySet(DueQuerySet):

@@ -129,7 +129,7 @@ def profile_for_region(*, user, region) -> VillageProfile | None:
 def ledger_overview(*, user, region) -> dict:
     """Counts of the three ledgers in `region`'s subtree, as far as `user` may see: four queries."""
     today = timezone.localdate()
-    prefix = {"region__code__startswith": region.code}
+    prefix = {"region__code__startswith": region.code, "voided_at__isnull": True}  # voided count nowhere
     appeals = restrict(LivelihoodAppeal.objects.filter(**prefix), user).aggregate(
         total=Count("id"),
         open=Count("id", filter=LivelihoodAppealQuerySet.open_q()),
@@ -143,7 +143,7 @@ def ledger_overview(*, user, region) -> dict:
         open=Count("id", filter=StabilityMatterQuerySet.open_q()),
         overdue=Count("id", filter=StabilityMatterQuerySet.overdue_q(today)),
     )
-    profiles = restrict(VillageProfile.objects.filter(**prefix), user).count()
+    profiles = restrict(VillageProfile.objects.filter(region__code__startswith=region.code), user).count()
     return {"appeals": appeals, "households": households, "matters": matters, "profiles": profiles}
 
 

@@ -267,6 +267,11 @@ class HouseholdExitSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, required=False)
 
 
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("作废原因（必填）"))
+    version = serializers.IntegerField(min_value=1, required=False, help_text=_("可选；给出时必须是最新版本，否则 409"))
+
+
 class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, required=False, help_text=_("可选；给出时必须是最新版本，否则 409"))
 

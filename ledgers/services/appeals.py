@@ -20,7 +20,15 @@ from ledgers.models import (
     LivelihoodAppeal,
     RatingInvitation,
 )
-from ledgers.services.base import BulkResult, _check_version, _entry_create, _entry_update, bulk_apply
+from ledgers.services.base import (
+    BulkResult,
+    _check_version,
+    _entry_create,
+    _entry_update,
+    _entry_void,
+    bulk_apply,
+    ensure_not_voided,
+)
 from ledgers.services.rules import appeal_rules
 from regions.models import Region
 from regions.scoping import ensure
@@ -109,10 +117,16 @@ def appeal_transition(
         raise reserved
     locked = LivelihoodAppeal.objects.select_for_update().get(pk=appeal.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     changes = _appeal_move(locked, actor=actor, target=target, resolution=resolution)
     save_versioned(locked, expected_version=locked.version, fields=list(changes.keys() - {"reason"}))
     audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes=changes)
     return locked
+
+
+def appeal_void(*, actor, appeal: LivelihoodAppeal, reason: str, expected_version: int | None = None):
+    """作废 an appeal entered by mistake: it leaves every list and figure, kept with the reason."""
+    return _entry_void(LivelihoodAppeal, actor=actor, entry=appeal, reason=reason, expected_version=expected_version)
 
 
 def appeal_bulk_transition(*, actor, appeals, target: str, resolution: str = "") -> BulkResult:
@@ -130,6 +144,7 @@ def rating_token(invitation: RatingInvitation) -> str:
 def rating_invitation_create(*, actor, appeal: LivelihoodAppeal, valid_days: int = RATING_LINK_DAYS):
     """A new single-use rating link for a disclosed (or rated) appeal. Returns (invitation, token)."""
     ensure(actor, "transition", appeal)
+    ensure_not_voided(appeal)
     if appeal.status not in (AppealStatus.DISCLOSED, AppealStatus.RATED):
         raise ServiceError(_("事项公开后才能请群众评价。"), code="not_disclosed")
     invitation = RatingInvitation.objects.create(
@@ -179,6 +194,7 @@ def appeal_rate(*, token: str, score: int, resolved_confirmed: bool, comment: st
     invitation.rated_at = timezone.now()
     invitation.save(update_fields=["score", "resolved_confirmed", "comment", "rated_at"])
     appeal = LivelihoodAppeal.objects.select_for_update().get(pk=invitation.appeal_id)
+    ensure_not_voided(appeal)
     target = AppealStatus.RATED if resolved_confirmed else AppealStatus.REOPENED
     changes = {}
     if appeal.status != target:

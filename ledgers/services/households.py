@@ -22,7 +22,7 @@ from ledgers.models import (
     HouseholdHardship,
     HouseholdMember,
 )
-from ledgers.services.base import _check_version, _entry_create, _entry_update
+from ledgers.services.base import _check_version, _entry_create, _entry_update, _entry_void, ensure_not_voided
 from ledgers.services.rules import exit_rules, help_record_rules, household_rules, member_rules
 from regions.models import Region
 from regions.scoping import ensure, restrict
@@ -47,7 +47,7 @@ def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
     digest = data.get("head_id_hash")
     if not digest:
         return
-    existing = HardshipHousehold.objects.filter(head_id_hash=digest).exclude(pk=exclude_pk)
+    existing = HardshipHousehold.objects.live().filter(head_id_hash=digest).exclude(pk=exclude_pk)
     if not existing.exists():
         return
     visible = restrict(existing, actor).select_related("region").order_by("pk").first()
@@ -92,6 +92,7 @@ def household_create(*, actor, region: Region, data: dict, hardship_types) -> Ha
 def household_update(*, actor, household: HardshipHousehold, expected_version: int, data: dict, hardship_types=None):
     ensure(actor, "change", household)
     _check_version(household, expected_version)
+    ensure_not_voided(household)
     data = household_rules(data, current=household)
     _check_head_not_registered(actor=actor, data=data, exclude_pk=household.pk)
     if hardship_types is not None:
@@ -109,6 +110,14 @@ def household_update(*, actor, household: HardshipHousehold, expected_version: i
     return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
 
 
+def household_void(*, actor, household: HardshipHousehold, reason: str, expected_version: int | None = None):
+    """作废 a household entered by mistake (twice, in the wrong village): it leaves every list and
+    figure, kept with the reason. Its head ID number no longer blocks a new registration."""
+    return _entry_void(
+        HardshipHousehold, actor=actor, entry=household, reason=reason, expected_version=expected_version
+    )
+
+
 @transaction.atomic
 def household_exit(
     *, actor, household: HardshipHousehold, exited_on: datetime.date, reason: str, expected_version: int | None = None
@@ -117,6 +126,7 @@ def household_exit(
     ensure(actor, "transition", household)
     locked = HardshipHousehold.objects.select_for_update().get(pk=household.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     HOUSEHOLD_TRANSITIONS.check(locked.status, HouseholdStatus.EXITED)
     if not reason.strip():
         raise ServiceError({"exit_reason": [_("请填写退出原因。")]})
@@ -135,6 +145,7 @@ def household_reactivate(*, actor, household: HardshipHousehold, expected_versio
     ensure(actor, "transition", household)
     locked = HardshipHousehold.objects.select_for_update().get(pk=household.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     HOUSEHOLD_TRANSITIONS.check(locked.status, HouseholdStatus.ACTIVE)
     before = snapshot(locked, ["status", "exited_on", "exit_reason"])
     locked.status, locked.exited_on, locked.exit_reason = HouseholdStatus.ACTIVE, None, ""
@@ -148,6 +159,7 @@ def household_reactivate(*, actor, household: HardshipHousehold, expected_versio
 @transaction.atomic
 def household_member_add(*, actor, household: HardshipHousehold, data: dict) -> HouseholdMember:
     ensure(actor, "change", household)
+    ensure_not_voided(household)
     data = member_rules(data)
     if data.get("id_number") and not data.get("birth_date"):
         data["birth_date"] = birth_date_of(data["id_number"])
@@ -162,6 +174,7 @@ def household_member_add(*, actor, household: HardshipHousehold, data: dict) -> 
 def help_record_add(*, actor, household: HardshipHousehold, data: dict) -> HelpRecord:
     """Record help given to a household (date, kind, amount in fen)."""
     ensure(actor, "change", household)
+    ensure_not_voided(household)
     data = help_record_rules(data)
     record = HelpRecord(household=household, created_by=actor, **data)
     record.full_clean(exclude=["household", "created_by"])

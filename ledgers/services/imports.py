@@ -261,8 +261,10 @@ def _matter_key(region_code, data, extra):
 def _existing_appeals(keys):
     regions = {k[1] for k in keys}
     titles = {k[3] for k in keys}
-    rows = LivelihoodAppeal.objects.filter(region_id__in=regions, title__in=titles).values_list(
-        "region_id", "raiser_name", "title"
+    rows = (
+        LivelihoodAppeal.objects.live()
+        .filter(region_id__in=regions, title__in=titles)
+        .values_list("region_id", "raiser_name", "title")
     )
     return {("appeal", *row) for row in rows}
 
@@ -271,21 +273,25 @@ def _existing_households(keys):
     hashes = {k[1] for k in keys if k[0] == "id"}
     found = {
         ("id", h)
-        for h in HardshipHousehold.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True)
+        for h in HardshipHousehold.objects.live().filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True)
     }
     named = [k for k in keys if k[0] == "name"]
     if named:
-        rows = HardshipHousehold.objects.filter(
-            region_id__in={k[1] for k in named}, head_name__in={k[2] for k in named}
-        ).values_list("region_id", "head_name", "address")
+        rows = (
+            HardshipHousehold.objects.live()
+            .filter(region_id__in={k[1] for k in named}, head_name__in={k[2] for k in named})
+            .values_list("region_id", "head_name", "address")
+        )
         found |= {("name", *row) for row in rows}
     return found
 
 
 def _existing_matters(keys):
-    rows = StabilityMatter.objects.filter(
-        region_id__in={k[1] for k in keys}, title__in={k[2] for k in keys}
-    ).values_list("region_id", "title", "parties")
+    rows = (
+        StabilityMatter.objects.live()
+        .filter(region_id__in={k[1] for k in keys}, title__in={k[2] for k in keys})
+        .values_list("region_id", "title", "parties")
+    )
     return {("matter", *row) for row in rows}
 
 

@@ -17,7 +17,7 @@ from ledgers.models import (
     MediationStep,
     StabilityMatter,
 )
-from ledgers.services.base import _check_version, _entry_create, _entry_update
+from ledgers.services.base import _check_version, _entry_create, _entry_update, _entry_void, ensure_not_voided
 from ledgers.services.rules import matter_rules, mediation_step_rules
 from regions.models import Region
 from regions.scoping import ensure
@@ -71,6 +71,7 @@ def _matter_move(*, actor, matter, target, outcome="", note="", expected_version
     ensure(actor, "transition", matter)
     locked = StabilityMatter.objects.select_for_update().get(pk=matter.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     MATTER_TRANSITIONS.check(locked.status, target, via=via)
     before = snapshot(locked, ["status", "outcome", "outcome_note", "resolved_at"])
     if target in (MatterStatus.RESOLVED, MatterStatus.CLOSED):
@@ -87,6 +88,11 @@ def _matter_move(*, actor, matter, target, outcome="", note="", expected_version
     save_versioned(locked, expected_version=locked.version, fields=list(before.keys()))
     audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes=diff_fields(before, after))
     return locked
+
+
+def matter_void(*, actor, matter: StabilityMatter, reason: str, expected_version: int | None = None):
+    """作废 a matter entered by mistake: it leaves every list and figure, kept with the reason."""
+    return _entry_void(StabilityMatter, actor=actor, entry=matter, reason=reason, expected_version=expected_version)
 
 
 # The petitions app registers a function (matter, actor) -> reference to open a case from a
@@ -111,6 +117,7 @@ def matter_escalate(*, actor, matter: StabilityMatter, expected_version: int | N
 @transaction.atomic
 def matter_step_add(*, actor, matter: StabilityMatter, data: dict) -> MediationStep:
     ensure(actor, "change", matter)
+    ensure_not_voided(matter)
     data = mediation_step_rules(data)
     step = MediationStep(matter=matter, created_by=actor, **data)
     step.full_clean(exclude=["matter", "created_by"])

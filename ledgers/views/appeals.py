@@ -10,13 +10,14 @@ from ledgers.choices import APPEAL_STAFF_TARGETS, APPEAL_TRANSITIONS, AppealStat
 from ledgers.forms import AppealTransitionForm, LivelihoodAppealForm
 from ledgers.models import LivelihoodAppeal
 from ledgers.selectors import appeal_get, appeal_list
-from ledgers.services import appeal_create, appeal_transition, appeal_update
+from ledgers.services import appeal_create, appeal_transition, appeal_update, appeal_void
 from ledgers.views.base import (
     LedgerBulkView,
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
+    LedgerVoidView,
     apply_service_error,
 )
 
@@ -120,3 +121,10 @@ class LivelihoodAppealBulkView(AppealMixin, LedgerBulkView):
             target=form.cleaned_data["target"],
             resolution=form.cleaned_data["resolution"],
         )
+
+
+class LivelihoodAppealVoidView(LedgerVoidView, LivelihoodAppealDetailView):
+    """POST: 作废 (a reason is required)."""
+
+    def void(self, entry, *, reason, version):
+        return appeal_void(actor=self.request.user, appeal=entry, reason=reason, expected_version=version)

@@ -174,11 +174,16 @@ class LedgerDetailView(LedgerViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         entry = self.get_entry()
         user = self.request.user
+        from ledgers.forms import VoidForm
+
+        can_change = can(user, "change", entry) and getattr(entry, "voided_at", None) is None
         context = {
             "object": entry,
             "history": entry_history(entry),
-            "can_change": can(user, "change", entry),
-            "can_transition": can(user, "transition", entry),
+            "can_change": can_change,
+            "void_url": self.url("void", entry.pk) if hasattr(entry, "voided_at") else "",
+            "void_form": VoidForm(initial={"version": entry.version}, prefix="void"),
+            "can_transition": can(user, "transition", entry) and getattr(entry, "voided_at", None) is None,
             "crumbs": self.crumbs({"label": str(entry), "url": ""}),
         }
         context.update(self.extra_context_for(entry))
@@ -195,6 +200,34 @@ class LedgerDetailView(LedgerViewMixin, TemplateView):
     def refused(self, status=400, **forms):
         """Render the detail page again with the bound forms showing their errors."""
         return self.render_to_response(self.get_context_data(**forms), status=status)
+
+
+class LedgerVoidView(LedgerDetailView):
+    """POST: 作废 the record (a reason is required); the ledger's `<entity>_void` service does it."""
+
+    http_method_names = ["post"]
+
+    def void(self, entry, *, reason, version):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        from ledgers.forms import VoidForm
+
+        entry = self.get_entry()
+        self.require("change", entry)
+        form = VoidForm(request.POST, prefix="void")
+        if form.is_valid():
+            try:
+                self.void(entry, reason=form.cleaned_data["void_reason"], version=form.cleaned_data["version"])
+            except ConcurrentEditError as exc:
+                apply_service_error(form, exc)
+                return self.refused(status=409, void_form=form)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已作废：%(title)s") % {"title": entry})
+                return redirect(self.url("detail", entry.pk))
+        return self.refused(void_form=form)
 
 
 class LedgerCreateView(LedgerViewMixin, TemplateView):

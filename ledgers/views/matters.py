@@ -10,13 +10,21 @@ from ledgers.choices import MATTER_STAFF_TARGETS, MATTER_TRANSITIONS, MatterOutc
 from ledgers.forms import MatterTransitionForm, MediationStepForm, StabilityMatterForm
 from ledgers.models import StabilityMatter
 from ledgers.selectors import matter_get, matter_list
-from ledgers.services import matter_create, matter_escalate, matter_step_add, matter_transition, matter_update
+from ledgers.services import (
+    matter_create,
+    matter_escalate,
+    matter_step_add,
+    matter_transition,
+    matter_update,
+    matter_void,
+)
 from ledgers.views.base import (
     LedgerBulkView,
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
+    LedgerVoidView,
     apply_service_error,
 )
 
@@ -146,3 +154,10 @@ class StabilityMatterBulkView(MatterMixin, LedgerBulkView):
             target=form.cleaned_data["target"],
             outcome=form.cleaned_data["outcome"],
         )
+
+
+class StabilityMatterVoidView(LedgerVoidView, StabilityMatterDetailView):
+    """POST: 作废 (a reason is required)."""
+
+    def void(self, entry, *, reason, version):
+        return matter_void(actor=self.request.user, matter=entry, reason=reason, expected_version=version)

@@ -242,15 +242,15 @@ def test_profile_filters(users, tree):
     [
         (
             LivelihoodAppealFilterSet,
-            "q category status triage region overdue due_soon registered_after registered_before promised_before ordering",
+            "q category status triage region overdue due_soon registered_after registered_before promised_before voided ordering",
         ),
         (
             HardshipHouseholdFilterSet,
-            "q id_number hardship_type status region is_sensitive registered_after registered_before ordering",
+            "q id_number hardship_type status region is_sensitive registered_after registered_before voided ordering",
         ),
         (
             StabilityMatterFilterSet,
-            "q matter_type risk_level status region overdue due_soon registered_after registered_before deadline_before ordering",
+            "q matter_type risk_level status region overdue due_soon registered_after registered_before deadline_before voided ordering",
         ),
     ],
 )
