@@ -13,9 +13,9 @@ from audit.choices import Action
 from audit.models import AuditEvent
 from audit.selectors import audit_event_get, audit_event_list, changes_table
 from audit.services import audit_record
+from core.paginator import paginate
 from core.xlsx import workbook_response
 from regions.scoping import ScopedViewMixin
-from regions.views import paginate
 
 PAGE_SIZE = 50
 # An export larger than this is refused with a message: narrow the search (dates, region) first.

@@ -1,5 +1,6 @@
-"""A paginator whose count stops at a cap, so a list page over a province does not COUNT(*)
-540,000 rows on every request.
+"""The one paginator: its count stops at a cap, so a list page over a province does not COUNT(*)
+540,000 rows on every request. Every list page (`paginate`) and, through
+`core.api.pagination.BoundedPagination`, every list endpoint uses it.
 
 `bounded_count(queryset)` runs `SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)`: at most
 cap + 1 rows are read, whatever the scope. When more rows match than the cap, the paginator
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -66,4 +68,27 @@ class BoundedPaginator(Paginator):
                     _("符合条件的记录超过 %(cap)s 条，只能翻阅前 %(pages)s 页，请缩小筛选范围。")
                     % {"cap": self.cap_display, "pages": self.num_pages}
                 )
-            raise
+            raise EmptyPage(_("请使用 1 到总页数之间的整数。"))
+
+
+def paginate(request, queryset, per_page: int):
+    """A page of `queryset` for a list page (`?page=`): a page number that is not a positive integer
+    or is past the end is 404 with a message; past the cap, pages end at the cap."""
+    paginator = BoundedPaginator(queryset, per_page)
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+        if number < 1:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Http404(_("页码无效：%(page)s。") % {"page": str(raw)[:20]})
+    if number > paginator.num_pages and paginator.truncated:
+        raise Http404(
+            _("页码 %(page)s 超出可翻阅的范围（前 %(cap)s 条，共 %(count)s 页），请缩小筛选范围。")
+            % {"page": str(raw)[:20], "cap": paginator.cap_display, "count": paginator.num_pages}
+        )
+    if number > paginator.num_pages:
+        raise Http404(
+            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": str(raw)[:20], "count": paginator.num_pages}
+        )
+    return paginator.page(number)

@@ -1,7 +1,9 @@
-"""Resident ID numbers (居民身份证号码, GB 11643-1999)."""
+"""Resident ID numbers (居民身份证号码, GB 11643-1999) and phone numbers: the one validator of each,
+used by the services (and through them by pages, the API and imports)."""
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +17,13 @@ def id_number_check_digit(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize_id_number(value: str) -> str:
-    """Spaces (full-width too) removed, full-width digits and X made ASCII, X upper-case."""
-    return re.sub(r"\s+", "", (value or "")).translate(_FULL_WIDTH).upper()
+    """As typed or pasted: full-width digits and Ｘ made half-width (NFKC), every space (also the
+    full-width one) removed, x upper-cased. Applied before any check."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def validate_id_number(value: str) -> None:
@@ -85,3 +91,33 @@ def mask_personal_numbers(text: str) -> str:
     text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), str(text))
     text = _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text)
     return _RUN_IN_TEXT.sub(_mask_run, text)
+
+
+# --- Phone numbers --------------------------------------------------------------------------------
+# A mainland mobile number (11 digits, 1[3-9]…), optionally written with +86; or a landline with its
+# area code (010 and 02x have 3 digits, the others 4) and a 7- or 8-digit number, e.g. 028-12345678.
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_LANDLINE = re.compile(r"^(0(?:[12]\d|[3-9]\d{2}))-?([1-9]\d{6,7})$")
+PHONE_MESSAGE = _("联系电话应为 11 位手机号码（如 13800001234）或带区号的座机号码（如 028-12345678）。")
+
+
+def normalize_phone(value: str) -> str:
+    """The stored form: a mobile as 11 digits, a landline as area code, hyphen, number. Spaces,
+    full-width characters, brackets around the area code and separators are forgiven; anything
+    that is not a phone number is returned as it was (`validate_phone` refuses it)."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    compact = re.sub(r"[\s\-()（）]", "", text)
+    mobile = _MOBILE.match(compact)
+    if mobile:
+        return mobile[1]
+    landline = _LANDLINE.match(re.sub(r"[\s()（）]", "", text).replace("--", "-"))
+    if landline:
+        return f"{landline[1]}-{landline[2]}"
+    return text
+
+
+def validate_phone(value: str) -> None:
+    """The one phone rule: a mainland mobile number or a landline with its area code."""
+    number = normalize_phone(value)
+    if not (_MOBILE.match(number) or _LANDLINE.match(number)):
+        raise ValidationError(PHONE_MESSAGE, code="phone")

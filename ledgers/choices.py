@@ -57,7 +57,14 @@ APPEAL_TRANSITIONS = StateMachine(
         AppealStatus.RATED: {AppealStatus.REOPENED},
         AppealStatus.REOPENED: {AppealStatus.IN_PROGRESS, AppealStatus.RESOLVED},
     },
+    # Only a resident's rating (ledgers.services.appeal_rate) sets these; staff never do.
+    reserved={
+        AppealStatus.RATED: ("rating", _("该状态只能由群众评价产生。")),
+        AppealStatus.REOPENED: ("rating", _("该状态只能由群众评价产生。")),
+    },
 )
+# What staff may choose (pages, bulk change, API): every target that is not reserved.
+APPEAL_STAFF_TARGETS = APPEAL_TRANSITIONS.staff_targets
 # Statuses in which the item still owes work: overdue is judged only for these.
 APPEAL_OPEN_STATUSES = (AppealStatus.REGISTERED, AppealStatus.IN_PROGRESS, AppealStatus.REOPENED)
 # Statuses counted as resolved ("problems resolved").
@@ -153,7 +160,11 @@ MATTER_TRANSITIONS = StateMachine(
         MatterStatus.ESCALATED: set(),
         MatterStatus.CLOSED: {MatterStatus.MEDIATING},
     },
+    # Escalation opens a petition case: only ledgers.services.matter_escalate sets it.
+    reserved={MatterStatus.ESCALATED: ("escalation", _("“已转信访”只能通过“转信访”操作产生。"))},
 )
+# What a plain status change may choose (pages, bulk change, API): escalation has its own action.
+MATTER_STAFF_TARGETS = MATTER_TRANSITIONS.staff_targets
 MATTER_OPEN_STATUSES = (MatterStatus.REGISTERED, MatterStatus.MEDIATING)
 
 

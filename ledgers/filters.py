@@ -8,22 +8,18 @@ Every FilterSet narrows a queryset that the selector has already restricted to t
 scope, so the `region` filter only narrows further: an out-of-scope code simply gives nothing.
 """
 
-import datetime
 import operator
 from functools import reduce
 
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt, encrypt, keyed_hashes
 from core.filters import StableOrderingFilter, StrictBooleanFilter
 from core.validators import mask_personal_numbers, normalize_id_number
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
-    MATTER_OPEN_STATUSES,
     AppealCategory,
     AppealStatus,
     HardshipType,
@@ -44,8 +40,6 @@ from ledgers.models import (
 from regions.filters import code_validator
 
 SEARCH_MAX_LENGTH = 100
-# "即将到期": open entries due today or within this many days (the workbench counts them too).
-DUE_SOON_DAYS = 3
 
 
 class LedgerFilterForm(forms.Form):
@@ -126,6 +120,8 @@ class LedgerEntryFilterSet(SearchFilterSet):
     registered_before = django_filters.DateFilter(field_name="registered_on", lookup_expr="lte", label=_("登记日期止"))
     # "我登记的": the entries the requesting user entered (the workbench links here).
     mine = StrictBooleanFilter(label=_("我登记的"), method="filter_mine")
+    # Voided records (作废) are left out of every list unless asked for: `voided=true` lists only them.
+    voided = StrictBooleanFilter(label=_("已作废"), method="filter_voided")
 
     class Meta:
         form = LedgerFilterForm
@@ -137,44 +133,37 @@ class LedgerEntryFilterSet(SearchFilterSet):
         mine = Q(created_by_id=getattr(user, "pk", None))
         return queryset.filter(mine) if value else queryset.exclude(mine)
 
+    def filter_voided(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, so the default (not given) leaves them out too
+
+    def filter_queryset(self, queryset):
+        voided = self.form.cleaned_data.get("voided") is True
+        return super().filter_queryset(queryset.filter(voided_at__isnull=not voided))
+
 
 class DeadlineEntryFilterSet(LedgerEntryFilterSet):
-    """Ledgers whose entries fall due: `overdue` = still open (`open_statuses`) with `due_field`
-    before today; `overdue=false` is everything else."""
-
-    open_statuses: tuple = ()
-    due_field = ""
+    """Ledgers whose entries fall due, as their queryset defines it (ledgers.querysets.DueQuerySet):
+    `overdue=true` = still open and past the due date, `overdue=false` everything else;
+    `due_soon=true` = still open and due within 3 days, `due_soon=false` everything else."""
 
     overdue = StrictBooleanFilter(label=_("已逾期"), method="filter_overdue")
-    due_soon = StrictBooleanFilter(label=_("即将到期"), method="filter_due_soon")
+    due_soon = StrictBooleanFilter(label=_("即将到期（3 天内）"), method="filter_due_soon")
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=self.open_statuses, **{f"{self.due_field}__lt": timezone.localdate()})
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.overdue() if value else queryset.not_overdue()
 
     def filter_due_soon(self, queryset, name, value):
-        """Still open and due today or within DUE_SOON_DAYS days (not yet overdue)."""
         if value is None:
             return queryset
-        today = timezone.localdate()
-        soon = Q(
-            status__in=self.open_statuses,
-            **{
-                f"{self.due_field}__gte": today,
-                f"{self.due_field}__lte": today + datetime.timedelta(days=DUE_SOON_DAYS),
-            },
-        )
-        return queryset.filter(soon) if value else queryset.exclude(soon)
+        return queryset.due_soon() if value else queryset.not_due_soon()
 
 
 class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
     """民生诉求 lists: search, category, status, triage, village, overdue, date ranges, ordering."""
 
     search_fields = ("title", "raiser_name", "responsible_person")
-    open_statuses = APPEAL_OPEN_STATUSES
-    due_field = "promised_date"
 
     q = SearchFilter(method="filter_q", help_text=_("诉求事项、反映人或责任人"))
     category = django_filters.MultipleChoiceFilter(label=_("类别"), choices=AppealCategory.choices)
@@ -206,6 +195,7 @@ class LivelihoodAppealFilterSet(DeadlineEntryFilterSet):
             "registered_before",
             "promised_before",
             "mine",
+            "voided",
             "ordering",
         ]
 
@@ -302,6 +292,7 @@ class HardshipHouseholdFilterSet(LedgerEntryFilterSet):
             "registered_after",
             "registered_before",
             "mine",
+            "voided",
             "ordering",
         ]
 
@@ -321,8 +312,6 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
     """稳定工作 lists: search, type, risk level, status, village, overdue (past the deadline), dates."""
 
     search_fields = ("title", "parties", "mediator")
-    open_statuses = MATTER_OPEN_STATUSES
-    due_field = "deadline"
 
     q = SearchFilter(method="filter_q", help_text=_("事项、当事人或调解人"))
     matter_type = django_filters.MultipleChoiceFilter(label=_("矛盾类型"), choices=MatterType.choices)
@@ -352,6 +341,7 @@ class StabilityMatterFilterSet(DeadlineEntryFilterSet):
             "registered_before",
             "deadline_before",
             "mine",
+            "voided",
             "ordering",
         ]
 

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import validate_id_number
+from core.validators import normalize_id_number
 from ledgers.choices import (
     AppealStatus,
     HardshipType,
@@ -31,6 +31,7 @@ from ledgers.models import (
     VillageProfile,
 )
 from ledgers.services import APPEAL_EDITABLE_FIELDS, HOUSEHOLD_EDITABLE_FIELDS, MATTER_EDITABLE_FIELDS, PROFILE_FIELDS
+from ledgers.services.rules import MAX_FEN
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import restrict
@@ -40,7 +41,6 @@ def date_widget():
     return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
-MAX_YUAN = Decimal("99999999999.99")
 MAX_PK = 2**63 - 1
 
 
@@ -49,13 +49,12 @@ def fen_to_yuan(fen) -> Decimal:
 
 
 class YuanField(forms.DecimalField):
-    """An amount of money in yuan (两位小数), cleaned to integer fen."""
+    """An amount of money in yuan (两位小数), cleaned to integer fen. Its bounds are the services'
+    money rule (ledgers.services.rules), so the page says what the API and the import say."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 13)
+        kwargs.setdefault("max_digits", None)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_value", MAX_YUAN)
         kwargs.setdefault("error_messages", {"invalid": _("请输入金额（元），最多两位小数。")})
         kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}))
         super().__init__(*args, **kwargs)
@@ -64,7 +63,31 @@ class YuanField(forms.DecimalField):
         amount = super().clean(value)
         if amount is None:
             return 0 if not self.required else amount
+        if amount.copy_abs() > MAX_FEN:  # far beyond the bound: no need to compute the fen exactly
+            return MAX_FEN + 1 if amount > 0 else -1
         return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+class IdNumberField(forms.CharField):
+    """An ID number as typed or pasted (spaces, full-width digits and Ｘ are forgiven); the
+    services check it (GB 11643)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"maxlength": "40", "autocomplete": "off"})
+
+    def to_python(self, value):
+        return normalize_id_number(super().to_python(value))
+
+
+class PhoneField(forms.CharField):
+    """A phone number as typed; the services check it (one phone rule for every entry point)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
 
 
 class ScopedRegionField(forms.CharField):
@@ -204,7 +227,7 @@ class LivelihoodAppealForm(LedgerEntryForm):
     sensitive_fields = LivelihoodAppeal.personal_data.masked
 
     funds_spent_fen = YuanField(label=_("投入资金（元）"), required=False)
-    raiser_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    raiser_phone = PhoneField(label=_("联系电话"), required=False)
 
     class Meta:
         model = LivelihoodAppeal
@@ -243,10 +266,12 @@ class HardshipHouseholdForm(LedgerEntryForm):
     add_permission = "ledgers.add_hardshiphousehold"
     sensitive_fields = HardshipHousehold.personal_data.masked
 
-    head_id_number = forms.CharField(
-        label=_("户主身份证号"), max_length=18, required=False, validators=[validate_id_number]
+    head_id_number = IdNumberField(label=_("户主身份证号"), required=False)
+    phone = PhoneField(label=_("联系电话"), required=False)
+    # Bounds are the services' rule (1–30), so the page says what the API and the import say.
+    member_count = forms.IntegerField(
+        label=_("家庭人口"), initial=1, widget=forms.NumberInput(attrs={"min": "1", "inputmode": "numeric"})
     )
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     hardship_types = forms.MultipleChoiceField(
         label=_("困难类型"),
         choices=HardshipType.choices,
@@ -336,16 +361,13 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
 
 
 class AppealTransitionForm(TransitionForm):
+    """Any status: the service refuses what the status machine does not allow (including the
+    statuses only a resident's rating sets) and a resolution without its result."""
+
     resolution = forms.CharField(label=_("办理结果"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=AppealStatus.choices, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("target") == AppealStatus.RESOLVED and not (cleaned.get("resolution") or "").strip():
-            self.add_error("resolution", _("办结时必须填写办理结果。"))
-        return cleaned
 
 
 class MatterTransitionForm(TransitionForm):
@@ -357,11 +379,12 @@ class MatterTransitionForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=MatterStatus.choices, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("target") in (MatterStatus.RESOLVED, MatterStatus.CLOSED) and not cleaned.get("outcome"):
-            self.add_error("outcome", _("请选择化解结果。"))
-        return cleaned
+
+class VoidForm(BootstrapFormMixin, forms.Form):
+    """作废: why this record was entered by mistake (the service requires a reason)."""
+
+    void_reason = forms.CharField(label=_("作废原因"), required=False, max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class HouseholdExitForm(BootstrapFormMixin, forms.Form):
@@ -417,7 +440,7 @@ class BulkTransitionForm(forms.Form):
 
 # --- Child records -------------------------------------------------------------------------------
 class HouseholdMemberForm(BootstrapFormMixin, forms.ModelForm):
-    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False, validators=[validate_id_number])
+    id_number = IdNumberField(label=_("身份证号"), required=False)
     health_note = forms.CharField(label=_("健康状况"), max_length=500, required=False)
 
     class Meta:

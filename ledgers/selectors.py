@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from audit.selectors import object_history
 from core.money import format_money
 from core.sensitive import personal_data_of
-from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, HouseholdStatus
+from ledgers.choices import HouseholdStatus
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
     LivelihoodAppealFilterSet,
@@ -39,6 +39,7 @@ from ledgers.models import (
     StabilityMatter,
     VillageProfile,
 )
+from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
 from regions.scoping import restrict
 
 
@@ -136,21 +137,21 @@ def profile_for_region(*, user, region) -> VillageProfile | None:
 def ledger_overview(*, user, region) -> dict:
     """Counts of the three ledgers in `region`'s subtree, as far as `user` may see: four queries."""
     today = timezone.localdate()
-    prefix = {"region__code__startswith": region.code}
+    prefix = {"region__code__startswith": region.code, "voided_at__isnull": True}  # voided count nowhere
     appeals = restrict(LivelihoodAppeal.objects.filter(**prefix), user).aggregate(
         total=Count("id"),
-        open=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=APPEAL_OPEN_STATUSES, promised_date__lt=today)),
+        open=Count("id", filter=LivelihoodAppealQuerySet.open_q()),
+        overdue=Count("id", filter=LivelihoodAppealQuerySet.overdue_q(today)),
     )
     households = restrict(HardshipHousehold.objects.filter(**prefix), user).aggregate(
         total=Count("id"), active=Count("id", filter=Q(status=HouseholdStatus.ACTIVE))
     )
     matters = restrict(StabilityMatter.objects.filter(**prefix), user).aggregate(
         total=Count("id"),
-        open=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=MATTER_OPEN_STATUSES, deadline__lt=today)),
+        open=Count("id", filter=StabilityMatterQuerySet.open_q()),
+        overdue=Count("id", filter=StabilityMatterQuerySet.overdue_q(today)),
     )
-    profiles = restrict(VillageProfile.objects.filter(**prefix), user).count()
+    profiles = restrict(VillageProfile.objects.filter(region__code__startswith=region.code), user).count()
     return {"appeals": appeals, "households": households, "matters": matters, "profiles": profiles}
 
 

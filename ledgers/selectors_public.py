@@ -52,7 +52,7 @@ def public_appeal_list(
     *, region: Region, disclosed_from: datetime.date | None = None, disclosed_to: datetime.date | None = None
 ):
     """The village's disclosed appeals, newest first, as dicts of public fields plus rating counts."""
-    rows = LivelihoodAppeal.objects.filter(region=region, status__in=PUBLIC_APPEAL_STATUSES)
+    rows = LivelihoodAppeal.objects.live().filter(region=region, status__in=PUBLIC_APPEAL_STATUSES)
     if disclosed_from:
         rows = rows.filter(disclosed_at__date__gte=disclosed_from)
     if disclosed_to:
@@ -96,10 +96,14 @@ def public_village_summary(*, region: Region) -> dict:
 
     Satisfaction rate = ratings of 基本满意 or better ÷ all ratings received (the one definition).
     """
-    appeals = LivelihoodAppeal.objects.filter(region=region, status__in=PUBLIC_APPEAL_STATUSES).aggregate(
-        disclosed=Count("id"), funds_fen=Sum("funds_spent_fen")
+    appeals = (
+        LivelihoodAppeal.objects.live()
+        .filter(region=region, status__in=PUBLIC_APPEAL_STATUSES)
+        .aggregate(disclosed=Count("id"), funds_fen=Sum("funds_spent_fen"))
     )
-    ratings = RatingInvitation.objects.filter(appeal__region=region, rated_at__isnull=False).aggregate(
+    ratings = RatingInvitation.objects.filter(
+        appeal__region=region, appeal__voided_at__isnull=True, rated_at__isnull=False
+    ).aggregate(
         rated=Count("id"),
         satisfied=Count("id", filter=Q(score__gte=SATISFIED_MIN_SCORE)),
         not_resolved=Count("id", filter=Q(resolved_confirmed=False)),

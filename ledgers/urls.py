@@ -54,6 +54,10 @@ urlpatterns: list = [
         name="stabilitymatter_transition",
     ),
     path("matters/<int:pk>/steps/new/", matters.StabilityMatterStepAddView.as_view(), name="stabilitymatter_step_add"),
+    # 作废: a record entered by mistake leaves every list and figure (kept, never deleted).
+    path("appeals/<int:pk>/void/", appeals.LivelihoodAppealVoidView.as_view(), name="livelihoodappeal_void"),
+    path("households/<int:pk>/void/", households.HardshipHouseholdVoidView.as_view(), name="hardshiphousehold_void"),
+    path("matters/<int:pk>/void/", matters.StabilityMatterVoidView.as_view(), name="stabilitymatter_void"),
     path("profiles/", profiles.VillageProfileListView.as_view(), name="villageprofile_list"),
     re_path(
         r"^profiles/(?P<code>\d{2,12})/$", profiles.VillageProfileDetailView.as_view(), name="villageprofile_detail"

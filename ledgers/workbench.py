@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.paginator import bounded_count
 from core.workbench import Card, CardItem, register
-from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES, AppealStatus
-from ledgers.filters import DUE_SOON_DAYS
+from ledgers.choices import AppealStatus
 from ledgers.models import HardshipHousehold, ImportBatch, ImportStatus, LivelihoodAppeal, StabilityMatter
 from regions.choices import Role
 from regions.scoping import restrict, user_posts
@@ -48,17 +47,9 @@ def week_start(today: datetime.date | None = None) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
-def _soon(field: str, statuses, today: datetime.date) -> dict:
-    return {
-        "status__in": statuses,
-        f"{field}__gte": today,
-        f"{field}__lte": today + datetime.timedelta(days=DUE_SOON_DAYS),
-    }
-
-
 def _appeal_items(user, *, mine: bool) -> list[CardItem]:
     today = timezone.localdate()
-    appeals = restrict(LivelihoodAppeal.objects.all(), user)
+    appeals = restrict(LivelihoodAppeal.objects.live(), user)
     name = "ledgers:livelihoodappeal_list"
     items = [
         CardItem(
@@ -70,7 +61,7 @@ def _appeal_items(user, *, mine: bool) -> list[CardItem]:
         ),
         CardItem(
             _("3 天内到期"),
-            bounded_count(appeals.filter(**_soon("promised_date", APPEAL_OPEN_STATUSES, today))),
+            bounded_count(appeals.due_soon(today)),
             _url(name, due_soon="true"),
             "warning",
             _("未办结、承诺办结日期在今天到 3 天后之间的民生诉求"),
@@ -99,7 +90,7 @@ def _appeal_items(user, *, mine: bool) -> list[CardItem]:
 
 def _matter_items(user, *, mine: bool) -> list[CardItem]:
     today = timezone.localdate()
-    matters = restrict(StabilityMatter.objects.all(), user)
+    matters = restrict(StabilityMatter.objects.live(), user)
     name = "ledgers:stabilitymatter_list"
     items = [
         CardItem(
@@ -111,7 +102,7 @@ def _matter_items(user, *, mine: bool) -> list[CardItem]:
         ),
         CardItem(
             _("3 天内到期"),
-            bounded_count(matters.filter(**_soon("deadline", MATTER_OPEN_STATUSES, today))),
+            bounded_count(matters.due_soon(today)),
             _url(name, due_soon="true"),
             "warning",
             _("未化解、化解期限在今天到 3 天后之间的稳定事项"),
@@ -133,7 +124,7 @@ def _matter_items(user, *, mine: bool) -> list[CardItem]:
 
 def _my_work_items(user) -> list[CardItem]:
     monday = week_start()
-    households = restrict(HardshipHousehold.objects.all(), user)
+    households = restrict(HardshipHousehold.objects.live(), user)
     # Import batches are visible to their uploader only (they hold the file's raw rows).
     waiting = ImportBatch.objects.filter(created_by_id=user.pk, status__in=WAITING_IMPORTS)
     batches = list(waiting.order_by("-created_at", "-id").values_list("kind", flat=True)[:21])

@@ -234,9 +234,19 @@ class ScopedViewMixin:
 
 class ScopedViewSetMixin:
     """For DRF viewsets: reads are restricted to what the user may view (else 404); writes
-    additionally need the action's permission on the object (else 403)."""
+    additionally need the action's permission on the object (else 403).
+
+    A viewset whose app has a selector names it (`selector = appeal_list`): reads then go through
+    it, the one read path pages and exports use too (it restricts, then fetches related rows).
+    `queryset` stays as the declaration of the model (schema, router, permissions)."""
 
     scope_action = "view"
+    # `<entity>_list(*, user)` returning a restricted queryset or `(filterset, queryset)`.
+    selector = None
 
     def get_queryset(self):
+        selector = type(self).selector
+        if selector is not None and self.scope_action == "view":
+            result = selector(user=self.request.user)
+            return result[1] if isinstance(result, tuple) else result
         return restrict(super().get_queryset(), self.request.user, self.scope_action)

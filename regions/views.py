@@ -1,10 +1,8 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.paginator import paginate as core_paginate
 from regions.choices import CODE_LENGTH, Level
 from regions.filters import RegionFilterSet
 from regions.models import Region
@@ -15,18 +13,8 @@ PAGE_SIZE = 30
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
-    """A page of `queryset`; a page number that is not a positive integer or is past the end is 404."""
-    paginator = Paginator(queryset, per_page)
-    raw = request.GET.get("page", "1")
-    try:
-        number = int(raw)
-        return paginator.page(number)
-    except (ValueError, TypeError):
-        raise Http404(_("页码无效：%(page)s。") % {"page": str(raw)[:20]})
-    except Exception:
-        raise Http404(
-            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": str(raw)[:20], "count": paginator.num_pages}
-        )
+    """A page of `queryset` through the one bounded paginator (core.paginator)."""
+    return core_paginate(request, queryset, per_page)
 
 
 class RegionListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ledgers.choices import APPEAL_OPEN_STATUSES
 from ledgers.models import LivelihoodAppeal, StabilityMatter
+from ledgers.querysets import LivelihoodAppealQuerySet
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import restrict, scope_prefixes
@@ -195,12 +195,11 @@ def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
     # status, merged here (a single `status IN (...)` query would sort every overdue appeal of the
     # province). County and below: one query; the region's appeals are few (index on region_id).
     today = timezone.localdate()
-    groups = (
-        [[status] for status in APPEAL_OPEN_STATUSES] if region.level <= Level.PREFECTURE else [APPEAL_OPEN_STATUSES]
-    )
+    open_statuses = LivelihoodAppealQuerySet.open_statuses
+    groups = [[status] for status in open_statuses] if region.level <= Level.PREFECTURE else [open_statuses]
     found = []
     for statuses in groups:
-        queryset = restrict(LivelihoodAppeal.objects.filter(status__in=statuses, promised_date__lt=today), user)
+        queryset = restrict(LivelihoodAppeal.objects.filter(status__in=statuses).overdue(today), user)
         # Only what the list shows (no decrypting of contact fields), and no join to the regions:
         # with stale statistics PostgreSQL hashed all 37k regions for it (25 ms for a township).
         queryset = queryset.filter(region__code__startswith=region.code).only(

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from regions.admin import ScopedAdminMixin
-from regions.scoping import ScopedViewMixin, ScopedViewSetMixin, is_scoped_model
+from regions.scoping import is_scoped_model
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_APPS = {"core", "accounts", "regions", "ledgers", "petitions", "pairings", "reports", "audit", "community"}
@@ -52,15 +52,78 @@ def project_view_classes():
     return classes
 
 
-def test_every_view_reading_a_scoped_model_uses_the_scope_mixin():
-    offenders = []
-    for view_class in project_view_classes():
+def _read_queryset(view_class, user):
+    """The queryset a view or viewset reads its rows from, for `user`, as the view builds it: its
+    selector (`selector = appeal_list`), else its `get_queryset()`. None when it has neither."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    selector = getattr(view_class, "selector", None)
+    if selector is not None and not issubclass(view_class, APIView):
+        result = selector(user=user)
+        return result[1] if isinstance(result, tuple) else result
+    if not hasattr(view_class, "get_queryset"):
+        return None
+    request = RequestFactory().get("/")
+    request.user = user
+    view = view_class()
+    view.setup(request)
+    if issubclass(view_class, APIView):
+        view.request = Request(request)
+        view.request.user = user
+        view.action, view.format_kwarg = "list", None
+    return view.get_queryset()
+
+
+def _carries_scope(queryset, prefix: str) -> bool:
+    """The compiled SQL narrows to `prefix` (the user's one post), or matches nothing at all."""
+    from django.core.exceptions import EmptyResultSet
+
+    if queryset.query.is_empty():
+        return True
+    try:
+        _sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return True
+    return any(isinstance(p, str) and p.replace("\\", "").rstrip("%") == prefix for p in params)
+
+
+def test_every_read_of_a_scoped_model_is_restricted_to_the_users_scope(users, tree):
+    """A real check, not a marker class: for users with one narrow post (township staff; a county
+    auditor), the queryset each view or viewset reads from (through its selector or its
+    `get_queryset()`) must carry that post's region prefix in its SQL, or match nothing. Views that
+    read one record through a getter must take it from a selector (`<entity>_get`, which
+    restricts); their out-of-scope 404s are in each app's permission-matrix tests."""
+    from regions.choices import Role
+    from tests.conftest import make_user
+
+    narrow = [
+        (users.township_staff, tree.town.code),
+        (make_user("countyauditor", Role.AUDITOR, tree.county), tree.county.code),
+    ]
+    offenders, checked = [], 0
+    for view_class in sorted(project_view_classes(), key=lambda c: (c.__module__, c.__name__)):
         if view_class.__name__ in PUBLIC_VIEWS:
             continue
-        for model in _models_read_by(view_class):
-            if is_scoped_model(model) and not issubclass(view_class, (ScopedViewMixin, ScopedViewSetMixin)):
-                offenders.append(f"{view_class.__module__}.{view_class.__name__} reads {model.__name__}")
+        name = f"{view_class.__module__}.{view_class.__name__}"
+        scoped = [m for m in _models_read_by(view_class) if is_scoped_model(m)]
+        getter = getattr(view_class, "getter", None)
+        if getter is not None and not getter.__module__.endswith("selectors"):
+            offenders.append(f"{name} reads one record through {getter.__module__}.{getter.__name__}, not a selector")
+        if getattr(view_class, "selector", None) is None and not scoped:
+            continue
+        for user, prefix in narrow:
+            queryset = _read_queryset(view_class, user)
+            if queryset is None:
+                if getter is None:
+                    offenders.append(f"{name} reads {scoped} with neither a selector nor get_queryset()")
+                continue
+            checked += 1
+            if is_scoped_model(queryset.model) and not _carries_scope(queryset, prefix):
+                offenders.append(f"{name} reads {queryset.model.__name__} beyond {user}'s scope ({prefix})")
     assert offenders == []
+    assert checked >= 20  # the check really ran over the ledgers' pages and the API
 
 
 def test_the_convention_check_finds_real_views():

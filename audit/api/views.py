@@ -4,6 +4,7 @@ from rest_framework import permissions, viewsets
 from audit.api.serializers import AuditEventSerializer
 from audit.filters import AuditEventFilterSet
 from audit.models import AuditEvent
+from audit.selectors import audit_event_list
 from regions.scoping import ScopedViewSetMixin
 
 
@@ -20,6 +21,7 @@ class AuditEventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     `at_after`, `at_before`, `ip`) and sort with `ordering` (for example `-at`, `actor`)."""
 
     queryset = AuditEvent.objects.all()
+    selector = audit_event_list  # the auditor's page reads through it too
     serializer_class = AuditEventSerializer
     permission_classes = [permissions.IsAuthenticated, CanViewAuditTrail]
     filterset_class = AuditEventFilterSet

@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
@@ -397,3 +397,8 @@ JICENG_RATE_LIMITS["public_order"] = {
 }
 # An order nobody has taken this many hours after it was placed (or reopened) is flagged to the branch.
 JICENG_SERVICE_ORDER_TAKE_HOURS = int(os.environ.get("JICENG_SERVICE_ORDER_TAKE_HOURS", "24"))
+# Ledger date rules (ledgers.services.rules): no business date before JICENG_EARLIEST_DATE, none
+# in the future where it records what happened, and promised dates / deadlines at most
+# JICENG_DATE_HORIZON_YEARS after registration.
+JICENG_EARLIEST_DATE = os.environ.get("JICENG_EARLIEST_DATE", "2000-01-01")
+JICENG_DATE_HORIZON_YEARS = int(os.environ.get("JICENG_DATE_HORIZON_YEARS", "5"))

@@ -1,3 +1,6 @@
+"""The one API pagination: page numbers over the bounded paginator (core.paginator), for every list
+endpoint (the default of REST_FRAMEWORK)."""
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -5,11 +8,16 @@ from rest_framework.pagination import PageNumberPagination
 from core.paginator import BoundedPaginator
 
 
-class StandardPagination(PageNumberPagination):
+class BoundedPagination(PageNumberPagination):
+    """Rows are counted up to JICENG_LIST_COUNT_CAP (core.paginator): a province's ledgers or its
+    audit trail have hundreds of thousands of rows. `count_capped` says when more match: `count` is
+    then the cap and pages end there (narrow the filter, or use the Excel export)."""
+
+    django_paginator_class = BoundedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    invalid_page_message = _("页码无效：{page_number}。请使用 1 到总页数之间的整数。")
+    invalid_page_message = _("页码无效：{page_number}。{message}")
 
     def get_page_number(self, request, paginator):
         values = request.query_params.getlist(self.page_query_param)
@@ -30,15 +38,6 @@ class StandardPagination(PageNumberPagination):
             message = _("每页条数应为 1 到 %(max)s 之间的整数。") % {"max": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return min(int(values[0]), self.max_page_size)
-
-
-class BoundedPagination(StandardPagination):
-    """For lists that can reach a province's hundreds of thousands of rows (the ledgers): rows
-    are counted up to JICENG_LIST_COUNT_CAP (core.paginator). `count_capped` says when more match:
-    `count` is then the cap and pages end there (narrow the filter, or use the Excel export)."""
-
-    django_paginator_class = BoundedPaginator
-    invalid_page_message = _("页码无效：{page_number}。{message}")
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -6,30 +6,45 @@ record and required on every edit: an edit based on an older version answers 409
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.validators import normalize_id_number, validate_id_number
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
-    MATTER_OPEN_STATUSES,
-    AppealStatus,
+    APPEAL_TRANSITIONS,
+    MATTER_TRANSITIONS,
     HardshipType,
     MatterOutcome,
-    MatterStatus,
 )
 from ledgers.models import HardshipHousehold, LivelihoodAppeal, StabilityMatter, VillageProfile
+from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
+from ledgers.services.rules import (
+    MAX_FEN,
+    MEMBER_COUNT_MAX,
+    MEMBER_COUNT_MESSAGE,
+    MEMBER_COUNT_MIN,
+    MONEY_NEGATIVE,
+    MONEY_TOO_LARGE,
+)
 from regions.choices import Level
 from regions.models import Region
 from regions.scoping import restrict
 
-# Staff move appeals to these; "rated" and "reopened" come from residents' ratings.
-APPEAL_STAFF_TARGETS = (AppealStatus.IN_PROGRESS, AppealStatus.RESOLVED, AppealStatus.DISCLOSED)
-# Escalation has its own action (it may open a petition case).
-MATTER_STAFF_TARGETS = (MatterStatus.MEDIATING, MatterStatus.RESOLVED, MatterStatus.CLOSED)
+
+class StaffTargetField(serializers.ChoiceField):
+    """The statuses staff may choose (the schema's enum). A status only another service may set
+    (rated, reopened, escalated) is refused with the status machine's own message."""
+
+    def __init__(self, *, machine, **kwargs):
+        self.machine = machine
+        super().__init__(choices=[(s.value, s.label) for s in machine.staff_targets], **kwargs)
+
+    def to_internal_value(self, data):
+        error = self.machine.reserved_error(str(data))
+        if error is not None:
+            raise serializers.ValidationError(error.messages, code="transition_not_allowed")
+        return super().to_internal_value(data)
 
 
 class ScopedRegionField(serializers.PrimaryKeyRelatedField):
@@ -88,14 +103,12 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return parent.name if parent is not None and obj.region.level == Level.VILLAGE else ""
 
     def validate(self, attrs):
+        # The business rules (dates, phone, money, household size) are the services' to check.
         if self.instance is not None:
             if "version" not in attrs:
                 raise serializers.ValidationError({"version": [_("修改时必须提供读取记录时的版本号（version）。")]})
             if "region" in attrs and attrs["region"].pk != self.instance.region_id:
                 raise serializers.ValidationError({"region": [_("不能修改所属村（社区）。")]})
-        registered = attrs.get("registered_on")
-        if registered and registered > timezone.localdate():
-            raise serializers.ValidationError({"registered_on": [_("登记日期不能晚于今天。")]})
         return attrs
 
     def service_data(self, editable_fields) -> dict:
@@ -145,7 +158,15 @@ class LivelihoodAppealSerializer(LedgerEntrySerializer):
             "reopen_count",
         )
         read_only_fields = ("status", "resolution", "responded_at", "resolved_at", "disclosed_at", "reopen_count")
-        extra_kwargs = {"funds_spent_fen": {"min_value": 0, "help_text": _("投入资金，单位：分（整数）")}}
+        # The bounds are the services' money rule, stated here for the schema, with its message.
+        extra_kwargs = {
+            "funds_spent_fen": {
+                "min_value": 0,
+                "max_value": MAX_FEN,
+                "error_messages": {"min_value": MONEY_NEGATIVE, "max_value": MONEY_TOO_LARGE},
+                "help_text": _("投入资金，单位：分（整数）"),
+            }
+        }
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_raiser_phone_masked(self, obj) -> str:
@@ -153,20 +174,12 @@ class LivelihoodAppealSerializer(LedgerEntrySerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_overdue(self, obj) -> bool:
-        return obj.status in APPEAL_OPEN_STATUSES and obj.promised_date < timezone.localdate()
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        registered = attrs.get("registered_on") or (self.instance.registered_on if self.instance else None)
-        promised = attrs.get("promised_date")
-        if promised and registered and promised < registered:
-            raise serializers.ValidationError({"promised_date": [_("承诺办结日期不能早于登记日期。")]})
-        return attrs
+        return LivelihoodAppealQuerySet.is_overdue(obj)
 
 
 class AppealTransitionSerializer(serializers.Serializer):
-    target = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in APPEAL_STAFF_TARGETS],
+    target = StaffTargetField(
+        machine=APPEAL_TRANSITIONS,
         help_text=_("目标状态：in_progress 办理中、resolved 已解决、disclosed 已公开"),
     )
     resolution = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text=_("办结时必填"))
@@ -226,17 +239,17 @@ class HardshipHouseholdSerializer(LedgerEntrySerializer):
             "exit_reason",
         )
         read_only_fields = ("status", "exited_on", "exit_reason")
-        extra_kwargs = {"member_count": {"min_value": 1, "max_value": 100}}
-
-    def validate_head_id_number(self, value):
-        if not value:
-            return ""
-        number = normalize_id_number(value)
-        try:
-            validate_id_number(number)
-        except Exception as exc:
-            raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)])))
-        return number
+        # The bounds are the services' household-size rule, stated here for the schema, with its message.
+        extra_kwargs = {
+            "member_count": {
+                "min_value": MEMBER_COUNT_MIN,
+                "max_value": MEMBER_COUNT_MAX,
+                "error_messages": {
+                    key: MEMBER_COUNT_MESSAGE % {"min": MEMBER_COUNT_MIN, "max": MEMBER_COUNT_MAX}
+                    for key in ("min_value", "max_value")
+                },
+            }
+        }
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_head_id_number_masked(self, obj) -> str:
@@ -251,6 +264,11 @@ class HouseholdExitSerializer(serializers.Serializer):
     exited_on = serializers.DateField(help_text=_("退出日期"))
     reason = serializers.CharField(max_length=200, help_text=_("退出原因"))
     version = serializers.IntegerField(min_value=1, required=False)
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("作废原因（必填）"))
+    version = serializers.IntegerField(min_value=1, required=False, help_text=_("可选；给出时必须是最新版本，否则 409"))
 
 
 class VersionSerializer(serializers.Serializer):
@@ -294,12 +312,12 @@ class StabilityMatterSerializer(LedgerEntrySerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_overdue(self, obj) -> bool:
-        return obj.status in MATTER_OPEN_STATUSES and obj.deadline is not None and obj.deadline < timezone.localdate()
+        return StabilityMatterQuerySet.is_overdue(obj)
 
 
 class MatterTransitionSerializer(serializers.Serializer):
-    target = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in MATTER_STAFF_TARGETS],
+    target = StaffTargetField(
+        machine=MATTER_TRANSITIONS,
         help_text=_("目标状态：mediating 调解中、resolved 已化解、closed 已终结（转信访请用 escalate）"),
     )
     outcome = serializers.ChoiceField(

@@ -8,6 +8,7 @@ ledger entries are kept (households exit, matters close).
 
 from __future__ import annotations
 
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -25,6 +26,7 @@ from ledgers.api.serializers import (
     StabilityMatterSerializer,
     VersionSerializer,
     VillageProfileSerializer,
+    VoidSerializer,
 )
 from ledgers.filters import (
     HardshipHouseholdFilterSet,
@@ -33,6 +35,7 @@ from ledgers.filters import (
     VillageProfileFilterSet,
 )
 from ledgers.models import HardshipHousehold, LivelihoodAppeal, StabilityMatter, VillageProfile
+from ledgers.selectors import appeal_list, household_list, matter_list, profile_list
 from ledgers.services import (
     APPEAL_EDITABLE_FIELDS,
     HOUSEHOLD_EDITABLE_FIELDS,
@@ -41,14 +44,17 @@ from ledgers.services import (
     appeal_create,
     appeal_transition,
     appeal_update,
+    appeal_void,
     household_create,
     household_exit,
     household_reactivate,
     household_update,
+    household_void,
     matter_create,
     matter_escalate,
     matter_transition,
     matter_update,
+    matter_void,
     profile_update,
     rating_invitation_create,
 )
@@ -64,6 +70,7 @@ WRITE_ACTIONS = {
     "reactivate": "transition",
     "escalate": "transition",
     "rating_link": "transition",
+    "void": "change",
 }
 
 _ERRORS = {
@@ -72,6 +79,18 @@ _ERRORS = {
     404: OpenApiResponse(description="不存在或不在管辖范围内"),
     409: OpenApiResponse(description="记录已被他人修改（version 已过期）"),
 }
+
+
+class SelectorFilterBackend(DjangoFilterBackend):
+    """The ledger's selector has applied its FilterSet to the request's query (the one read path:
+    scope, FilterSet, related rows, as for the pages and the exports); this backend only answers
+    400 with its errors, and documents its filters in the schema."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = getattr(view, "filterset", None)
+        if filterset is not None and not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        return queryset
 
 
 class LedgerWritePermission(permissions.IsAuthenticated):
@@ -107,9 +126,16 @@ class LedgerViewSet(
     through services, the updated record in every write response."""
 
     permission_classes = [LedgerWritePermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [SelectorFilterBackend]
     pagination_class = BoundedPagination  # counts up to 10,000 rows: a province has hundreds of thousands
     editable_fields: tuple = ()
+    # Reads go through the ledger's selector (ScopedViewSetMixin.selector), as the pages' and the
+    # exports' do; the API adds what its serializers show beyond the pages.
+    api_prefetch: tuple = ("created_by",)
+
+    def get_queryset(self):
+        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.request.query_params)
+        return rows.prefetch_related(*self.api_prefetch)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
@@ -134,6 +160,29 @@ class LedgerViewSet(
         return serializer.validated_data
 
 
+class VoidActionMixin:
+    """POST .../{id}/void/ (作废): a record entered by mistake leaves every list and figure, kept
+    with the reason; the ledger's `<entity>_void` service does it."""
+
+    def void_entry(self, *, actor, entry, reason, expected_version):
+        raise NotImplementedError
+
+    @extend_schema(
+        summary="作废（录入错误的记录）",
+        description="作废后记录不再出现在列表和统计中（列表可用 voided=true 查看），不能再修改或变更状态，也不会被删除。",
+        request=VoidSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        entry = self.get_object()
+        data = self.action_input(VoidSerializer)
+        entry = self.void_entry(
+            actor=request.user, entry=entry, reason=data["reason"], expected_version=data.get("version")
+        )
+        # A voided record has left the default list: answer with it as it now is.
+        return Response(self.get_serializer(entry).data)
+
+
 # --- 民生诉求 ----------------------------------------------------------------------------------
 @extend_schema_view(
     list=extend_schema(summary="民生诉求列表", description="管辖范围内的民生诉求，筛选参数与列表页相同。"),
@@ -145,14 +194,19 @@ class LedgerViewSet(
     partial_update=extend_schema(
         summary="部分修改民生诉求（需 version）", responses={200: LivelihoodAppealSerializer, **_ERRORS}
     ),
+    void=extend_schema(responses={200: LivelihoodAppealSerializer, **_ERRORS}),
 )
-class LivelihoodAppealViewSet(LedgerViewSet):
+class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
     """民生诉求. Filters: `q`, `category`, `status`, `triage`, `region` (subtree), `overdue`,
     `registered_after`, `registered_before`, `promised_before`, `ordering`."""
 
-    queryset = LivelihoodAppeal.objects.select_related("region", "region__parent", "created_by")
+    queryset = LivelihoodAppeal.objects.all()
+    selector = appeal_list
     serializer_class = LivelihoodAppealSerializer
     filterset_class = LivelihoodAppealFilterSet
+
+    def void_entry(self, *, actor, entry, reason, expected_version):
+        return appeal_void(actor=actor, appeal=entry, reason=reason, expected_version=expected_version)
 
     def perform_service_create(self, serializer):
         data = serializer.service_data(APPEAL_EDITABLE_FIELDS)
@@ -210,17 +264,19 @@ class LivelihoodAppealViewSet(LedgerViewSet):
     partial_update=extend_schema(
         summary="部分修改困难群众（需 version）", responses={200: HardshipHouseholdSerializer, **_ERRORS}
     ),
+    void=extend_schema(responses={200: HardshipHouseholdSerializer, **_ERRORS}),
 )
-class HardshipHouseholdViewSet(LedgerViewSet):
+class HardshipHouseholdViewSet(VoidActionMixin, LedgerViewSet):
     """困难群众. Filters: `q`, `id_number` (exact), `hardship_type`, `status`, `region`,
     `is_sensitive`, `registered_after`, `registered_before`, `ordering`."""
 
-    # Hardship types are sorted by the serializer, so the plain prefetch is enough (one query per page).
-    queryset = HardshipHousehold.objects.select_related("region", "region__parent", "created_by").prefetch_related(
-        "hardships"
-    )
+    queryset = HardshipHousehold.objects.all()
+    selector = household_list
     serializer_class = HardshipHouseholdSerializer
     filterset_class = HardshipHouseholdFilterSet
+
+    def void_entry(self, *, actor, entry, reason, expected_version):
+        return household_void(actor=actor, household=entry, reason=reason, expected_version=expected_version)
 
     def perform_service_create(self, serializer):
         data = serializer.service_data(HOUSEHOLD_EDITABLE_FIELDS)
@@ -282,14 +338,19 @@ class HardshipHouseholdViewSet(LedgerViewSet):
     partial_update=extend_schema(
         summary="部分修改稳定事项（需 version）", responses={200: StabilityMatterSerializer, **_ERRORS}
     ),
+    void=extend_schema(responses={200: StabilityMatterSerializer, **_ERRORS}),
 )
-class StabilityMatterViewSet(LedgerViewSet):
+class StabilityMatterViewSet(VoidActionMixin, LedgerViewSet):
     """稳定事项. Filters: `q`, `matter_type`, `risk_level`, `status`, `region`, `overdue`,
     `registered_after`, `registered_before`, `deadline_before`, `ordering`."""
 
-    queryset = StabilityMatter.objects.select_related("region", "region__parent", "created_by")
+    queryset = StabilityMatter.objects.all()
+    selector = matter_list
     serializer_class = StabilityMatterSerializer
     filterset_class = StabilityMatterFilterSet
+
+    def void_entry(self, *, actor, entry, reason, expected_version):
+        return matter_void(actor=actor, matter=entry, reason=reason, expected_version=expected_version)
 
     def perform_service_create(self, serializer):
         data = serializer.service_data(MATTER_EDITABLE_FIELDS)
@@ -353,7 +414,9 @@ class StabilityMatterViewSet(LedgerViewSet):
 class VillageProfileViewSet(LedgerViewSet):
     """四个知晓 of each village. Filters: `q`, `region` (subtree)."""
 
-    queryset = VillageProfile.objects.select_related("region")
+    queryset = VillageProfile.objects.all()
+    selector = profile_list
+    api_prefetch = ()
     serializer_class = VillageProfileSerializer
     filterset_class = VillageProfileFilterSet
 

@@ -6,7 +6,6 @@ from core.crypto import EncryptedTextField
 from core.sensitive import PersonalData
 from core.validators import mask_phone
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
     AppealCategory,
     AppealStatus,
     LedgerKindCode,
@@ -68,7 +67,7 @@ class LivelihoodAppeal(LedgerEntry):
             # index-only scan of the open appeals instead of a heap scan of all of them.
             models.Index(
                 fields=["region", "promised_date"],
-                condition=models.Q(status__in=APPEAL_OPEN_STATUSES),
+                condition=LivelihoodAppealQuerySet.open_q(),
                 name="appeal_open_region_promised",
             ),
         ]

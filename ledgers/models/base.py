@@ -65,8 +65,26 @@ class LedgerEntry(VersionedModel):
     ledger = models.ForeignKey(Ledger, verbose_name=_("台账"), on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+")
     registered_on = models.DateField(_("登记日期"), db_index=True)
+    # 作废: an item entered by mistake (twice, in the wrong village) is voided, never deleted: kept
+    # with who voided it and why, left out of every list and figure unless asked for (`voided=true`).
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作废人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # db_default: the seed generator and the bench write rows with SQL, naming only their own columns.
+    void_reason = models.CharField(_("作废原因"), max_length=200, blank=True, default="", db_default="", editable=False)
 
     scoping = ScopeSpec(region_field="region")
 
     class Meta:
         abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

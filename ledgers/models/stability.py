@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ledgers.choices import MATTER_OPEN_STATUSES, LedgerKindCode, MatterOutcome, MatterStatus, MatterType, RiskLevel
+from ledgers.choices import LedgerKindCode, MatterOutcome, MatterStatus, MatterType, RiskLevel
 from ledgers.models.base import LedgerEntry
 from ledgers.querysets import StabilityMatterQuerySet
 from regions.scoping import ScopeSpec
@@ -41,14 +41,14 @@ class StabilityMatter(LedgerEntry):
             # The list page's overdue count (region prefix, open, deadline < today).
             models.Index(
                 fields=["region", "deadline"],
-                condition=models.Q(status__in=MATTER_OPEN_STATUSES),
+                condition=StabilityMatterQuerySet.open_q(),
                 name="matter_open_region_deadline",
             ),
             # The dashboards' longest-overdue list of a province or prefecture: open matters in
             # deadline order, read until ten fall in the region.
             models.Index(
                 fields=["deadline", "id"],
-                condition=models.Q(status__in=MATTER_OPEN_STATUSES),
+                condition=StabilityMatterQuerySet.open_q(),
                 name="matter_open_deadline",
             ),
         ]

@@ -15,6 +15,7 @@ from ledgers.services.appeals import (
     appeal_rate,
     appeal_transition,
     appeal_update,
+    appeal_void,
     rating_invitation_create,
     rating_invitation_from_token,
     rating_token,
@@ -28,6 +29,7 @@ from ledgers.services.households import (
     household_member_add,
     household_reactivate,
     household_update,
+    household_void,
 )
 from ledgers.services.imports import (
     import_batch_execute,
@@ -46,6 +48,7 @@ from ledgers.services.matters import (
     matter_step_add,
     matter_transition,
     matter_update,
+    matter_void,
 )
 from ledgers.services.profiles import PROFILE_FIELDS, profile_update
 
@@ -63,6 +66,7 @@ __all__ = [
     "appeal_rate",
     "appeal_transition",
     "appeal_update",
+    "appeal_void",
     "bulk_apply",
     "help_record_add",
     "household_create",
@@ -70,6 +74,7 @@ __all__ = [
     "household_member_add",
     "household_reactivate",
     "household_update",
+    "household_void",
     "import_batch_execute",
     "import_batch_get",
     "import_batch_prepare",
@@ -83,6 +88,7 @@ __all__ = [
     "matter_step_add",
     "matter_transition",
     "matter_update",
+    "matter_void",
     "profile_update",
     "rating_invitation_create",
     "rating_invitation_from_token",

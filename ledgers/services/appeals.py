@@ -20,7 +20,16 @@ from ledgers.models import (
     LivelihoodAppeal,
     RatingInvitation,
 )
-from ledgers.services.base import BulkResult, _check_version, _entry_create, _entry_update, bulk_apply
+from ledgers.services.base import (
+    BulkResult,
+    _check_version,
+    _entry_create,
+    _entry_update,
+    _entry_void,
+    bulk_apply,
+    ensure_not_voided,
+)
+from ledgers.services.rules import appeal_rules
 from regions.models import Region
 from regions.scoping import ensure
 
@@ -45,22 +54,13 @@ APPEAL_EDITABLE_FIELDS = (
 )
 
 
-def _check_appeal_dates(data: dict, current: LivelihoodAppeal | None = None):
-    registered = data.get("registered_on") or (current.registered_on if current else timezone.localdate())
-    promised = data.get("promised_date") or (current.promised_date if current else None)
-    if promised and registered and promised < registered:
-        raise ServiceError({"promised_date": [_("承诺办结日期不能早于登记日期。")]})
-    if data.get("funds_spent_fen", 0) < 0:
-        raise ServiceError({"funds_spent_fen": [_("投入资金不能为负数。")]})
-
-
 @transaction.atomic
 def appeal_create(*, actor, region: Region, data: dict) -> LivelihoodAppeal:
     """Register a livelihood appeal in `region`'s livelihood ledger (opened if it is the first)."""
     unknown = set(data) - set(APPEAL_EDITABLE_FIELDS)
     if unknown:
         raise ServiceError(_("不能填写的字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    _check_appeal_dates(data)
+    data = appeal_rules(data)
     return _entry_create(LivelihoodAppeal, actor=actor, region=region, data=data)
 
 
@@ -70,13 +70,15 @@ def appeal_update(*, actor, appeal: LivelihoodAppeal, expected_version: int, dat
     unknown = set(data) - set(APPEAL_EDITABLE_FIELDS)
     if unknown:
         raise ServiceError(_("不能修改的字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    _check_appeal_dates(data, appeal)
+    data = appeal_rules(data, current=appeal)
     return _entry_update(appeal, actor=actor, expected_version=expected_version, data=data)
 
 
-def _appeal_move(appeal: LivelihoodAppeal, *, actor, target: str, resolution: str = "", reason: str = ""):
+def _appeal_move(
+    appeal: LivelihoodAppeal, *, actor, target: str, resolution: str = "", reason: str = "", via: str = ""
+):
     """Apply one allowed transition and its side effects (timestamps); the caller saves and audits."""
-    APPEAL_TRANSITIONS.check(appeal.status, target)
+    APPEAL_TRANSITIONS.check(appeal.status, target, via=via)
     now = timezone.now()
     before = snapshot(appeal, ["status", "resolution", "resolved_at", "responded_at", "disclosed_at", "reopen_count"])
     if target == AppealStatus.RESOLVED:
@@ -107,17 +109,24 @@ def appeal_transition(
     """Move an appeal along its status machine (registered → in progress → resolved → disclosed).
 
     A forbidden transition is a clear error. "Rated" and "reopened" come from residents' ratings
-    (`appeal_rate`), not from staff.
+    (`appeal_rate`), not from staff (declared as reserved beside the status machine).
     """
     ensure(actor, "transition", appeal)
-    if target in (AppealStatus.RATED,):
-        raise ServiceError(_("“已评价”只能由群众评价产生。"), code="transition_not_allowed")
+    reserved = APPEAL_TRANSITIONS.reserved_error(target)
+    if reserved is not None:
+        raise reserved
     locked = LivelihoodAppeal.objects.select_for_update().get(pk=appeal.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     changes = _appeal_move(locked, actor=actor, target=target, resolution=resolution)
     save_versioned(locked, expected_version=locked.version, fields=list(changes.keys() - {"reason"}))
     audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes=changes)
     return locked
+
+
+def appeal_void(*, actor, appeal: LivelihoodAppeal, reason: str, expected_version: int | None = None):
+    """作废 an appeal entered by mistake: it leaves every list and figure, kept with the reason."""
+    return _entry_void(LivelihoodAppeal, actor=actor, entry=appeal, reason=reason, expected_version=expected_version)
 
 
 def appeal_bulk_transition(*, actor, appeals, target: str, resolution: str = "") -> BulkResult:
@@ -135,6 +144,7 @@ def rating_token(invitation: RatingInvitation) -> str:
 def rating_invitation_create(*, actor, appeal: LivelihoodAppeal, valid_days: int = RATING_LINK_DAYS):
     """A new single-use rating link for a disclosed (or rated) appeal. Returns (invitation, token)."""
     ensure(actor, "transition", appeal)
+    ensure_not_voided(appeal)
     if appeal.status not in (AppealStatus.DISCLOSED, AppealStatus.RATED):
         raise ServiceError(_("事项公开后才能请群众评价。"), code="not_disclosed")
     invitation = RatingInvitation.objects.create(
@@ -168,7 +178,9 @@ def rating_invitation_from_token(token: str) -> RatingInvitation:
 def appeal_rate(*, token: str, score: int, resolved_confirmed: bool, comment: str = "") -> RatingInvitation:
     """A resident rates how an appeal was handled, through a signed single-use link.
 
-    The rating moves the appeal to "rated"; "not resolved" reopens it for more work.
+    The rating moves the appeal to "rated"; "not resolved" reopens it for more work. An appeal
+    whose status allows neither (staff reopened it for work since the link was made) refuses the
+    rating with a clear message, and the link stays unused.
     """
     invitation = rating_invitation_from_token(token)
     invitation = RatingInvitation.objects.select_for_update().get(pk=invitation.pk)
@@ -182,10 +194,17 @@ def appeal_rate(*, token: str, score: int, resolved_confirmed: bool, comment: st
     invitation.rated_at = timezone.now()
     invitation.save(update_fields=["score", "resolved_confirmed", "comment", "rated_at"])
     appeal = LivelihoodAppeal.objects.select_for_update().get(pk=invitation.appeal_id)
+    ensure_not_voided(appeal)
     target = AppealStatus.RATED if resolved_confirmed else AppealStatus.REOPENED
     changes = {}
-    if appeal.status != target and target in APPEAL_TRANSITIONS.allowed_targets(appeal.status):
-        changes = _appeal_move(appeal, actor=None, target=target, reason=_("群众评价").__str__())
+    if appeal.status != target:
+        if target not in APPEAL_TRANSITIONS.allowed_targets(appeal.status):
+            raise ServiceError(
+                _("该事项当前为“%(status)s”，暂不能评价。请向村（社区）了解办理进展。")
+                % {"status": appeal.get_status_display()},
+                code="not_ratable",
+            )
+        changes = _appeal_move(appeal, actor=None, target=target, reason=_("群众评价").__str__(), via="rating")
         save_versioned(appeal, expected_version=appeal.version, fields=list(changes.keys() - {"reason"}))
     changes["score"] = [None, score]
     audit_record(actor=None, action=Action.RATE, obj=appeal, changes=changes, message=invitation.comment[:200])

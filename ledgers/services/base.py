@@ -62,6 +62,9 @@ def _created_values(instance) -> dict:
 
 def _entry_update(instance, *, actor, expected_version: int, data: dict):
     ensure(actor, "change", instance)
+    ensure_not_voided(instance)
+    # A stale version is refused even when nothing would change: the caller decided on old values.
+    _check_version(instance, expected_version)
     before = snapshot(instance, data.keys())
     for name, value in data.items():
         setattr(instance, name, value)
@@ -72,6 +75,37 @@ def _entry_update(instance, *, actor, expected_version: int, data: dict):
     save_versioned(instance, expected_version=expected_version, fields=list(data))
     audit_record(actor=actor, action=Action.UPDATE, obj=instance, changes=changes)
     return instance
+
+
+def ensure_not_voided(instance) -> None:
+    """A voided record (作废) is kept as it was: no edit, no status change."""
+    if getattr(instance, "voided_at", None) is not None:
+        raise ServiceError(_("该记录已作废，不能再修改或变更状态。"), code="voided")
+
+
+@transaction.atomic
+def _entry_void(model, *, actor, entry, reason: str, expected_version: int | None = None):
+    """作废: a record entered by mistake leaves every list and figure, kept with who voided it, when
+    and why (never deleted). Needs the right to change the record; audited."""
+    ensure(actor, "change", entry)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError({"void_reason": [_("请填写作废原因。")]})
+    if len(reason) > 200:
+        raise ServiceError({"void_reason": [_("作废原因不能超过 200 个字。")]})
+    locked = model.objects.select_for_update().get(pk=entry.pk)
+    _check_version(locked, expected_version)
+    ensure_not_voided(locked)
+    locked.voided_at, locked.voided_by, locked.void_reason = timezone.now(), actor, reason
+    save_versioned(locked, expected_version=locked.version, fields=["voided_at", "voided_by", "void_reason"])
+    audit_record(
+        actor=actor,
+        action=Action.TRANSITION,
+        obj=locked,
+        changes={"voided": [None, True], "void_reason": [None, reason]},
+        message=_("作废"),
+    )
+    return locked
 
 
 def _check_version(instance, expected_version):

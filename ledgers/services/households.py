@@ -2,15 +2,16 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action
 from audit.services import audit_record, diff_fields, snapshot
 from core.concurrency import save_versioned
-from core.crypto import keyed_hash
 from core.exceptions import ServiceError
-from core.validators import birth_date_of, normalize_id_number, validate_id_number
+from core.validators import birth_date_of
 from ledgers.choices import (
     HOUSEHOLD_TRANSITIONS,
     HouseholdStatus,
@@ -21,9 +22,10 @@ from ledgers.models import (
     HouseholdHardship,
     HouseholdMember,
 )
-from ledgers.services.base import _check_version, _entry_create, _entry_update
+from ledgers.services.base import _check_version, _entry_create, _entry_update, _entry_void, ensure_not_voided
+from ledgers.services.rules import exit_rules, help_record_rules, household_rules, member_rules
 from regions.models import Region
-from regions.scoping import ensure
+from regions.scoping import ensure, restrict
 
 # --- 困难群众 ----------------------------------------------------------------------------------
 HOUSEHOLD_EDITABLE_FIELDS = (
@@ -38,17 +40,31 @@ HOUSEHOLD_EDITABLE_FIELDS = (
 )
 
 
-def _clean_id_number(data: dict, key: str, hash_key: str) -> None:
-    if data.get(key):
-        number = normalize_id_number(data[key])
-        try:
-            validate_id_number(number)
-        except Exception as exc:
-            raise ServiceError({key: list(getattr(exc, "messages", [str(exc)]))})
-        data[key] = number
-        data[hash_key] = keyed_hash(number)
-    elif key in data:
-        data[hash_key] = ""
+def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
+    """One household per head: a head ID number already in the ledger (exact match through the
+    keyed hash) is refused. If the user may see that household, the message names it and the pages
+    link to it; if not, it says only that the number is registered elsewhere (no place, no name)."""
+    digest = data.get("head_id_hash")
+    if not digest:
+        return
+    existing = HardshipHousehold.objects.live().filter(head_id_hash=digest).exclude(pk=exclude_pk)
+    if not existing.exists():
+        return
+    visible = restrict(existing, actor).select_related("region").order_by("pk").first()
+    if visible is None:
+        error = ValidationError(_("该户主身份证号已在其他地方登记，不能重复登记。"), code="duplicate_head")
+    else:
+        error = ValidationError(
+            _("该户主身份证号已登记：%(village)s“%(name)s”户（编号 %(pk)s），请勿重复登记。"),
+            code="duplicate_head",
+            params={
+                "village": visible.region.name,
+                "name": visible.head_name,
+                "pk": visible.pk,
+                "url": reverse("ledgers:hardshiphousehold_detail", args=[visible.pk]),
+            },
+        )
+    raise ServiceError({"head_id_number": [error]})
 
 
 def _set_hardships(household, types) -> None:
@@ -63,10 +79,10 @@ def _set_hardships(household, types) -> None:
 @transaction.atomic
 def household_create(*, actor, region: Region, data: dict, hardship_types) -> HardshipHousehold:
     """Register a household in difficulty with one or more hardship types."""
-    data = dict(data)
     if not hardship_types:
         raise ServiceError({"hardship_types": [_("请至少选择一种困难类型。")]})
-    _clean_id_number(data, "head_id_number", "head_id_hash")
+    data = household_rules(data)
+    _check_head_not_registered(actor=actor, data=data)
     household = _entry_create(HardshipHousehold, actor=actor, region=region, data=data)
     _set_hardships(household, hardship_types)
     return household
@@ -74,8 +90,11 @@ def household_create(*, actor, region: Region, data: dict, hardship_types) -> Ha
 
 @transaction.atomic
 def household_update(*, actor, household: HardshipHousehold, expected_version: int, data: dict, hardship_types=None):
-    data = dict(data)
-    _clean_id_number(data, "head_id_number", "head_id_hash")
+    ensure(actor, "change", household)
+    _check_version(household, expected_version)
+    ensure_not_voided(household)
+    data = household_rules(data, current=household)
+    _check_head_not_registered(actor=actor, data=data, exclude_pk=household.pk)
     if hardship_types is not None:
         if not hardship_types:
             raise ServiceError({"hardship_types": [_("请至少选择一种困难类型。")]})
@@ -91,6 +110,14 @@ def household_update(*, actor, household: HardshipHousehold, expected_version: i
     return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
 
 
+def household_void(*, actor, household: HardshipHousehold, reason: str, expected_version: int | None = None):
+    """作废 a household entered by mistake (twice, in the wrong village): it leaves every list and
+    figure, kept with the reason. Its head ID number no longer blocks a new registration."""
+    return _entry_void(
+        HardshipHousehold, actor=actor, entry=household, reason=reason, expected_version=expected_version
+    )
+
+
 @transaction.atomic
 def household_exit(
     *, actor, household: HardshipHousehold, exited_on: datetime.date, reason: str, expected_version: int | None = None
@@ -99,11 +126,11 @@ def household_exit(
     ensure(actor, "transition", household)
     locked = HardshipHousehold.objects.select_for_update().get(pk=household.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     HOUSEHOLD_TRANSITIONS.check(locked.status, HouseholdStatus.EXITED)
     if not reason.strip():
         raise ServiceError({"exit_reason": [_("请填写退出原因。")]})
-    if exited_on < locked.registered_on:
-        raise ServiceError({"exited_on": [_("退出日期不能早于登记日期。")]})
+    exit_rules(exited_on=exited_on, registered_on=locked.registered_on)
     before = snapshot(locked, ["status", "exited_on", "exit_reason"])
     locked.status, locked.exited_on, locked.exit_reason = HouseholdStatus.EXITED, exited_on, reason.strip()
     save_versioned(locked, expected_version=locked.version, fields=["status", "exited_on", "exit_reason"])
@@ -118,6 +145,7 @@ def household_reactivate(*, actor, household: HardshipHousehold, expected_versio
     ensure(actor, "transition", household)
     locked = HardshipHousehold.objects.select_for_update().get(pk=household.pk)
     _check_version(locked, expected_version)
+    ensure_not_voided(locked)
     HOUSEHOLD_TRANSITIONS.check(locked.status, HouseholdStatus.ACTIVE)
     before = snapshot(locked, ["status", "exited_on", "exit_reason"])
     locked.status, locked.exited_on, locked.exit_reason = HouseholdStatus.ACTIVE, None, ""
@@ -131,8 +159,8 @@ def household_reactivate(*, actor, household: HardshipHousehold, expected_versio
 @transaction.atomic
 def household_member_add(*, actor, household: HardshipHousehold, data: dict) -> HouseholdMember:
     ensure(actor, "change", household)
-    data = dict(data)
-    _clean_id_number(data, "id_number", "id_hash")
+    ensure_not_voided(household)
+    data = member_rules(data)
     if data.get("id_number") and not data.get("birth_date"):
         data["birth_date"] = birth_date_of(data["id_number"])
     member = HouseholdMember(household=household, **data)
@@ -146,8 +174,8 @@ def household_member_add(*, actor, household: HardshipHousehold, data: dict) -> 
 def help_record_add(*, actor, household: HardshipHousehold, data: dict) -> HelpRecord:
     """Record help given to a household (date, kind, amount in fen)."""
     ensure(actor, "change", household)
-    if data.get("amount_fen", 0) < 0:
-        raise ServiceError({"amount_fen": [_("金额不能为负数。")]})
+    ensure_not_voided(household)
+    data = help_record_rules(data)
     record = HelpRecord(household=household, created_by=actor, **data)
     record.full_clean(exclude=["household", "created_by"])
     record.save()

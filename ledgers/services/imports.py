@@ -60,6 +60,15 @@ from ledgers.models import (
 from ledgers.services.appeals import appeal_create
 from ledgers.services.households import household_create
 from ledgers.services.matters import matter_create
+from ledgers.services.rules import (
+    MAX_FEN,
+    appeal_rules,
+    check_member_count,
+    check_money,
+    clean_phone,
+    household_rules,
+    matter_rules,
+)
 from regions.choices import Level
 from regions.models import Region
 from regions.names import everyday_name, name_variants
@@ -67,7 +76,6 @@ from regions.scoping import restrict, scope_prefixes
 
 IMPORT_MAX_ROWS = DEFAULT_MAX_ROWS
 IMPORT_MAX_BYTES = DEFAULT_MAX_BYTES
-MAX_FEN = 10**13  # 1000 亿元: beyond any single item; also keeps BigInteger arithmetic safe
 PROGRESS_EVERY = 50
 VILLAGE = "村（社区）"
 
@@ -262,8 +270,10 @@ def _matter_key(region_code, data, extra):
 def _existing_appeals(keys):
     regions = {k[1] for k in keys}
     titles = {k[3] for k in keys}
-    rows = LivelihoodAppeal.objects.filter(region_id__in=regions, title__in=titles).values_list(
-        "region_id", "raiser_name", "title"
+    rows = (
+        LivelihoodAppeal.objects.live()
+        .filter(region_id__in=regions, title__in=titles)
+        .values_list("region_id", "raiser_name", "title")
     )
     return {("appeal", *row) for row in rows}
 
@@ -272,21 +282,27 @@ def _existing_households(keys):
     by_hash = {digest: k for k in keys if k[0] == "id" for digest in k[1]}
     found = {
         by_hash[h]
-        for h in HardshipHousehold.objects.filter(head_id_hash__in=by_hash).values_list("head_id_hash", flat=True)
+        for h in HardshipHousehold.objects.live()
+        .filter(head_id_hash__in=by_hash)
+        .values_list("head_id_hash", flat=True)
     }
     named = [k for k in keys if k[0] == "name"]
     if named:
-        rows = HardshipHousehold.objects.filter(
-            region_id__in={k[1] for k in named}, head_name__in={k[2] for k in named}
-        ).values_list("region_id", "head_name", "address")
+        rows = (
+            HardshipHousehold.objects.live()
+            .filter(region_id__in={k[1] for k in named}, head_name__in={k[2] for k in named})
+            .values_list("region_id", "head_name", "address")
+        )
         found |= {("name", *row) for row in rows}
     return found
 
 
 def _existing_matters(keys):
-    rows = StabilityMatter.objects.filter(
-        region_id__in={k[1] for k in keys}, title__in={k[2] for k in keys}
-    ).values_list("region_id", "title", "parties")
+    rows = (
+        StabilityMatter.objects.live()
+        .filter(region_id__in={k[1] for k in keys}, title__in={k[2] for k in keys})
+        .values_list("region_id", "title", "parties")
+    )
     return {("matter", *row) for row in rows}
 
 
@@ -380,14 +396,20 @@ def parse_money_fen(value) -> int:
         raise CellError(_("金额“%(value)s”不是数字（以元为单位，如 1500.50）。") % {"value": str(value)[:20]})
     if not amount.is_finite():
         raise CellError(_("金额应为数字。"))
-    if amount < 0:
-        raise CellError(_("金额不能为负数。"))
+    if amount.copy_abs() > MAX_FEN:  # far beyond the bound: the rule below refuses it
+        return _money_rule(MAX_FEN + 1 if amount > 0 else -1)
     fen = amount * 100
-    if fen != fen.to_integral_value():
+    if amount >= 0 and fen != fen.to_integral_value():
         raise CellError(_("金额最多保留两位小数（到分）。"))
-    if fen > MAX_FEN:
-        raise CellError(_("金额过大，请核对单位（以元为单位）。"))
-    return int(fen)
+    return _money_rule(int(fen))
+
+
+def _money_rule(fen: int) -> int:
+    """The services' money rule (ledgers.services.rules), as a cell error."""
+    try:
+        return check_money(fen)
+    except ValidationError as exc:
+        raise CellError(" ".join(exc.messages))
 
 
 def parse_int(value, *, minimum=1, maximum=100) -> int:
@@ -399,7 +421,7 @@ def parse_int(value, *, minimum=1, maximum=100) -> int:
         number = int(str(value).strip())
     except ValueError:
         raise CellError(_("“%(value)s”不是整数。") % {"value": str(value)[:20]})
-    if not minimum <= number <= maximum:
+    if minimum is not None and maximum is not None and not minimum <= number <= maximum:
         raise CellError(_("应在 %(min)s 到 %(max)s 之间。") % {"min": minimum, "max": maximum})
     return number
 
@@ -479,16 +501,14 @@ def parse_id_number(value) -> str:
     return number
 
 
-_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
-
-
 def parse_phone(value) -> str:
+    """The services' one phone rule (core.validators.validate_phone); the value is not echoed."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
-    if not _PHONE.match(text):
-        raise CellError(_("联系电话“%(value)s”格式不正确。") % {"value": text[:20]})
-    return text
+    try:
+        return clean_phone(str(value))
+    except ValidationError as exc:
+        raise CellError(" ".join(exc.messages))
 
 
 def parse_text(value, max_length) -> str:
@@ -616,8 +636,9 @@ def _parse_row(spec: ImportSpec, villages: VillageResolver, row_number: int, val
                 parsed.data[column.field] = parse_date(raw)
             elif column.parse == "money":
                 parsed.data[column.field] = parse_money_fen(raw)
-            elif column.parse == "int":
-                parsed.data[column.field] = parse_int(raw)
+            elif column.parse == "int":  # the household size: the services' rule
+                parsed.data[column.field] = parse_int(raw, minimum=None, maximum=None)
+                check_member_count(parsed.data[column.field])
             elif column.parse == "bool":
                 parsed.data[column.field] = parse_bool(raw)
             elif column.parse == "id":
@@ -626,6 +647,9 @@ def _parse_row(spec: ImportSpec, villages: VillageResolver, row_number: int, val
                 parsed.data[column.field] = parse_phone(raw)
         except CellError as exc:
             parsed.error(column.header, exc.message)
+        except ValidationError as exc:
+            for message in exc.messages:
+                parsed.error(column.header, message)
     if parsed.errors:
         return parsed
     _check_rules(spec, parsed)
@@ -635,17 +659,15 @@ def _parse_row(spec: ImportSpec, villages: VillageResolver, row_number: int, val
 
 
 def _check_rules(spec: ImportSpec, parsed: ParsedRow) -> None:
-    """The rules the services enforce beyond single cells, checked without writing anything."""
+    """The rules the services enforce (ledgers.services.rules), checked without writing anything."""
     data = parsed.data
-    today = timezone.localdate()
-    registered = data.get("registered_on", today)
     headers = {c.field: c.header for c in spec.columns}
-    if registered > today:
-        parsed.error(headers["registered_on"], _("登记日期不能晚于今天。"))
-    if spec.kind == ImportKind.APPEALS and data["promised_date"] < registered:
-        parsed.error(headers["promised_date"], _("承诺办结日期不能早于登记日期。"))
-    if spec.kind == ImportKind.MATTERS and data.get("deadline") and data["deadline"] < registered:
-        parsed.error(headers["deadline"], _("化解期限不能早于登记日期。"))
+    try:
+        RULES[spec.kind](data)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                parsed.error(headers.get(name, name), message)
     # The model's own field rules (lengths, choices, required), as the service's full_clean applies them.
     instance = spec.model(**data)
     try:
@@ -658,6 +680,9 @@ def _check_rules(spec: ImportSpec, parsed: ParsedRow) -> None:
         for name, messages in exc.message_dict.items():
             for message in messages:
                 parsed.error(headers.get(name, name), message)
+
+
+RULES = {ImportKind.APPEALS: appeal_rules, ImportKind.HOUSEHOLDS: household_rules, ImportKind.MATTERS: matter_rules}
 
 
 def validate_rows(*, actor, spec: ImportSpec, rows: list[tuple[int, dict]], exclude_keys=()) -> list[ParsedRow]:

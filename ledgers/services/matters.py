@@ -17,7 +17,8 @@ from ledgers.models import (
     MediationStep,
     StabilityMatter,
 )
-from ledgers.services.base import _check_version, _entry_create, _entry_update
+from ledgers.services.base import _check_version, _entry_create, _entry_update, _entry_void, ensure_not_voided
+from ledgers.services.rules import matter_rules, mediation_step_rules
 from regions.models import Region
 from regions.scoping import ensure
 
@@ -37,11 +38,12 @@ MATTER_EDITABLE_FIELDS = (
 @transaction.atomic
 def matter_create(*, actor, region: Region, data: dict) -> StabilityMatter:
     """Register a dispute or risk, screened by type and risk level."""
-    return _entry_create(StabilityMatter, actor=actor, region=region, data=data)
+    return _entry_create(StabilityMatter, actor=actor, region=region, data=matter_rules(data))
 
 
 @transaction.atomic
 def matter_update(*, actor, matter: StabilityMatter, expected_version: int, data: dict) -> StabilityMatter:
+    data = matter_rules(data, current=matter)
     return _entry_update(matter, actor=actor, expected_version=expected_version, data=data)
 
 
@@ -55,11 +57,22 @@ def matter_transition(
     note: str = "",
     expected_version: int | None = None,
 ) -> StabilityMatter:
-    """Move a matter along its status machine; resolving or closing needs an outcome."""
+    """Move a matter along its status machine; resolving or closing needs an outcome. Escalation
+    is refused here: it opens a petition case, so only `matter_escalate` sets it."""
+    reserved = MATTER_TRANSITIONS.reserved_error(target)
+    if reserved is not None:
+        raise reserved
+    return _matter_move(
+        actor=actor, matter=matter, target=target, outcome=outcome, note=note, expected_version=expected_version
+    )
+
+
+def _matter_move(*, actor, matter, target, outcome="", note="", expected_version=None, via="") -> StabilityMatter:
     ensure(actor, "transition", matter)
     locked = StabilityMatter.objects.select_for_update().get(pk=matter.pk)
     _check_version(locked, expected_version)
-    MATTER_TRANSITIONS.check(locked.status, target)
+    ensure_not_voided(locked)
+    MATTER_TRANSITIONS.check(locked.status, target, via=via)
     before = snapshot(locked, ["status", "outcome", "outcome_note", "resolved_at"])
     if target in (MatterStatus.RESOLVED, MatterStatus.CLOSED):
         if outcome not in MatterOutcome.values:
@@ -77,6 +90,11 @@ def matter_transition(
     return locked
 
 
+def matter_void(*, actor, matter: StabilityMatter, reason: str, expected_version: int | None = None):
+    """作废 a matter entered by mistake: it leaves every list and figure, kept with the reason."""
+    return _entry_void(StabilityMatter, actor=actor, entry=matter, reason=reason, expected_version=expected_version)
+
+
 # The petitions app registers a function (matter, actor) -> reference to open a case from a
 # matter; until it does, escalation only marks the matter.
 ESCALATION_HANDLERS: list = []
@@ -85,8 +103,8 @@ ESCALATION_HANDLERS: list = []
 @transaction.atomic
 def matter_escalate(*, actor, matter: StabilityMatter, expected_version: int | None = None) -> StabilityMatter:
     """Escalate a matter into a petition case (稳定事项转信访)."""
-    matter = matter_transition(
-        actor=actor, matter=matter, target=MatterStatus.ESCALATED, expected_version=expected_version
+    matter = _matter_move(
+        actor=actor, matter=matter, target=MatterStatus.ESCALATED, expected_version=expected_version, via="escalation"
     )
     for handler in ESCALATION_HANDLERS:
         reference = handler(matter=matter, actor=actor)
@@ -99,6 +117,8 @@ def matter_escalate(*, actor, matter: StabilityMatter, expected_version: int | N
 @transaction.atomic
 def matter_step_add(*, actor, matter: StabilityMatter, data: dict) -> MediationStep:
     ensure(actor, "change", matter)
+    ensure_not_voided(matter)
+    data = mediation_step_rules(data)
     step = MediationStep(matter=matter, created_by=actor, **data)
     step.full_clean(exclude=["matter", "created_by"])
     step.save()

@@ -27,19 +27,20 @@ def yuan(fen):
 
 @register.filter
 def is_overdue(entry):
-    """An open item past its promised date (appeals) or deadline (matters)."""
-    import datetime
+    """An open item past its due date (as its ledger's queryset defines it: ledgers.querysets)."""
+    from ledgers.querysets import due_rules
 
-    from django.utils import timezone
+    rules = due_rules(type(entry))
+    return rules is not None and rules.is_overdue(entry)
 
-    from ledgers.choices import APPEAL_OPEN_STATUSES, MATTER_OPEN_STATUSES
 
-    today = timezone.localdate()
-    due = getattr(entry, "promised_date", None)
-    open_statuses = APPEAL_OPEN_STATUSES
-    if due is None and hasattr(entry, "deadline"):
-        due, open_statuses = entry.deadline, MATTER_OPEN_STATUSES
-    return isinstance(due, datetime.date) and entry.status in open_statuses and due < today
+@register.filter
+def is_due_soon(entry):
+    """An open item due today or within the next 3 days (ledgers.querysets)."""
+    from ledgers.querysets import due_rules
+
+    rules = due_rules(type(entry))
+    return rules is not None and rules.is_due_soon(entry)
 
 
 STATUS_COLOURS = {

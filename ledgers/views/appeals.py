@@ -6,23 +6,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from ledgers.choices import APPEAL_TRANSITIONS, AppealStatus
+from ledgers.choices import APPEAL_STAFF_TARGETS, APPEAL_TRANSITIONS, AppealStatus
 from ledgers.forms import AppealTransitionForm, LivelihoodAppealForm
 from ledgers.models import LivelihoodAppeal
 from ledgers.selectors import appeal_get, appeal_list
-from ledgers.services import appeal_create, appeal_transition, appeal_update
+from ledgers.services import appeal_create, appeal_transition, appeal_update, appeal_void
 from ledgers.views.base import (
     LedgerBulkView,
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
+    LedgerVoidView,
     apply_service_error,
 )
 
-# "Rated" and "reopened" come from residents' ratings through the signed link, not from staff.
-STAFF_TARGETS = (AppealStatus.IN_PROGRESS, AppealStatus.RESOLVED, AppealStatus.DISCLOSED)
-BULK_TARGETS = tuple((s.value, s.label) for s in STAFF_TARGETS)
+# "Rated" and "reopened" come from residents' ratings through the signed link, not from staff
+# (declared as reserved beside the status machine).
+BULK_TARGETS = tuple((s.value, s.label) for s in APPEAL_STAFF_TARGETS)
 
 
 class AppealMixin:
@@ -52,7 +53,7 @@ class LivelihoodAppealDetailView(AppealMixin, LedgerDetailView):
     def extra_context_for(self, appeal):
         allowed = APPEAL_TRANSITIONS.allowed_targets(appeal.status)
         return {
-            "next_statuses": [(s.value, s.label) for s in STAFF_TARGETS if s in allowed],
+            "next_statuses": [(s.value, s.label) for s in APPEAL_TRANSITIONS.staff_targets_from(appeal.status)],
             "needs_resolution": AppealStatus.RESOLVED in allowed,
             "transition_form": AppealTransitionForm(initial={"version": appeal.version}),
             "rating_panel": None,  # H2's rating links / QR code slot
@@ -71,8 +72,6 @@ class LivelihoodAppealTransitionView(LivelihoodAppealDetailView):
         if form.is_valid():
             target = form.cleaned_data["target"]
             try:
-                if target not in STAFF_TARGETS:
-                    raise ServiceError(_("该状态只能由群众评价产生。"), code="transition_not_allowed")
                 appeal_transition(
                     actor=request.user,
                     appeal=appeal,
@@ -122,3 +121,10 @@ class LivelihoodAppealBulkView(AppealMixin, LedgerBulkView):
             target=form.cleaned_data["target"],
             resolution=form.cleaned_data["resolution"],
         )
+
+
+class LivelihoodAppealVoidView(LedgerVoidView, LivelihoodAppealDetailView):
+    """POST: 作废 (a reason is required)."""
+
+    def void(self, entry, *, reason, version):
+        return appeal_void(actor=self.request.user, appeal=entry, reason=reason, expected_version=version)

@@ -9,7 +9,6 @@ beside its field with a 4xx status, never a 500.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from core.paginator import BoundedPaginator, bounded_count
+from core.paginator import bounded_count, paginate
 from ledgers.filters import seal_search, unseal_search
 from ledgers.selectors import entry_history
 from ledgers.services import bulk_apply
@@ -30,29 +29,6 @@ DEFAULT_PAGE_SIZE = 20
 NON_FILTER_KEYS = ("page", "page_size", "selected")
 
 
-def paginate(request, queryset, per_page):
-    """A page of `queryset`; a page number that is not a positive integer or is past the end is 404.
-    Rows are counted up to the cap only (core.paginator): past it, pages end at the cap."""
-    paginator = BoundedPaginator(queryset, per_page)
-    raw = request.GET.get("page", "1")
-    try:
-        number = int(raw)
-        if number < 1:
-            raise ValueError
-    except (ValueError, TypeError):
-        raise Http404(_("页码无效：%(page)s。") % {"page": str(raw)[:20]})
-    if number > paginator.num_pages and paginator.truncated:
-        raise Http404(
-            _("页码 %(page)s 超出可翻阅的范围（前 %(cap)s 条，共 %(count)s 页），请缩小筛选范围。")
-            % {"page": str(raw)[:20], "cap": paginator.cap_display, "count": paginator.num_pages}
-        )
-    if number > paginator.num_pages:
-        raise Http404(
-            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": str(raw)[:20], "count": paginator.num_pages}
-        )
-    return paginator.page(number)
-
-
 def apply_service_error(form, exc: ServiceError) -> None:
     """Show a service's refusal on the form: beside the field it names, else above the form."""
     if hasattr(exc, "error_dict"):
@@ -63,6 +39,17 @@ def apply_service_error(form, exc: ServiceError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def related_links(exc: ServiceError) -> list[str]:
+    """Pages a refusal points to (the household already registered with this head ID number)."""
+    links = []
+    for errors in getattr(exc, "error_dict", {}).values():
+        for error in errors:
+            url = (getattr(error, "params", None) or {}).get("url")
+            if url:
+                links.append(url)
+    return links
 
 
 def labelled_errors(form) -> list[str]:
@@ -203,11 +190,16 @@ class LedgerDetailView(LedgerViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         entry = self.get_entry()
         user = self.request.user
+        from ledgers.forms import VoidForm
+
+        can_change = can(user, "change", entry) and getattr(entry, "voided_at", None) is None
         context = {
             "object": entry,
             "history": entry_history(entry),
-            "can_change": can(user, "change", entry),
-            "can_transition": can(user, "transition", entry),
+            "can_change": can_change,
+            "void_url": self.url("void", entry.pk) if hasattr(entry, "voided_at") else "",
+            "void_form": VoidForm(initial={"version": entry.version}, prefix="void"),
+            "can_transition": can(user, "transition", entry) and getattr(entry, "voided_at", None) is None,
             "crumbs": self.crumbs({"label": str(entry), "url": ""}),
         }
         context.update(self.extra_context_for(entry))
@@ -224,6 +216,34 @@ class LedgerDetailView(LedgerViewMixin, TemplateView):
     def refused(self, status=400, **forms):
         """Render the detail page again with the bound forms showing their errors."""
         return self.render_to_response(self.get_context_data(**forms), status=status)
+
+
+class LedgerVoidView(LedgerDetailView):
+    """POST: 作废 the record (a reason is required); the ledger's `<entity>_void` service does it."""
+
+    http_method_names = ["post"]
+
+    def void(self, entry, *, reason, version):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        from ledgers.forms import VoidForm
+
+        entry = self.get_entry()
+        self.require("change", entry)
+        form = VoidForm(request.POST, prefix="void")
+        if form.is_valid():
+            try:
+                self.void(entry, reason=form.cleaned_data["void_reason"], version=form.cleaned_data["version"])
+            except ConcurrentEditError as exc:
+                apply_service_error(form, exc)
+                return self.refused(status=409, void_form=form)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已作废：%(title)s") % {"title": entry})
+                return redirect(self.url("detail", entry.pk))
+        return self.refused(void_form=form)
 
 
 class LedgerCreateView(LedgerViewMixin, TemplateView):
@@ -249,6 +269,7 @@ class LedgerCreateView(LedgerViewMixin, TemplateView):
                 entry = self.create(form)
             except ServiceError as exc:
                 apply_service_error(form, exc)
+                self.related_links = related_links(exc)
             else:
                 messages.success(request, _("已登记：%(title)s") % {"title": entry})
                 return redirect(self.url("detail", entry.pk))
@@ -261,6 +282,7 @@ class LedgerCreateView(LedgerViewMixin, TemplateView):
         context = self.get_context_data(
             form=form,
             creating=True,
+            related_links=getattr(self, "related_links", []),
             title=_("登记%(what)s") % {"what": self.model._meta.verbose_name},
             cancel_url=self.url("list"),
             crumbs=self.crumbs({"label": _("登记"), "url": ""}),
@@ -300,6 +322,7 @@ class LedgerUpdateView(LedgerViewMixin, TemplateView):
                 status = 409
             except ServiceError as exc:
                 apply_service_error(form, exc)
+                self.related_links = related_links(exc)
             else:
                 messages.success(request, _("已保存修改。"))
                 return redirect(self.url("detail", entry.pk))
@@ -310,6 +333,7 @@ class LedgerUpdateView(LedgerViewMixin, TemplateView):
             form=form,
             object=entry,
             creating=False,
+            related_links=getattr(self, "related_links", []),
             title=_("修改%(what)s") % {"what": self.model._meta.verbose_name},
             cancel_url=self.url("detail", entry.pk),
             crumbs=self.crumbs({"label": str(entry), "url": self.url("detail", entry.pk)}, {"label": _("修改")}),

@@ -19,6 +19,7 @@ from ledgers.services import (
     household_member_add,
     household_reactivate,
     household_update,
+    household_void,
 )
 from ledgers.views.base import (
     LedgerBulkView,
@@ -26,6 +27,7 @@ from ledgers.views.base import (
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
+    LedgerVoidView,
     apply_service_error,
 )
 from regions.scoping import can
@@ -229,3 +231,10 @@ class HardshipHouseholdBulkView(HouseholdMixin, LedgerBulkView):
             exited_on=form.cleaned_data["exited_on"],
             reason=form.cleaned_data["reason"],
         )
+
+
+class HardshipHouseholdVoidView(LedgerVoidView, HardshipHouseholdDetailView):
+    """POST: 作废 (a reason is required)."""
+
+    def void(self, entry, *, reason, version):
+        return household_void(actor=self.request.user, household=entry, reason=reason, expected_version=version)

@@ -6,21 +6,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from ledgers.choices import MATTER_TRANSITIONS, MatterOutcome, MatterStatus
+from ledgers.choices import MATTER_STAFF_TARGETS, MATTER_TRANSITIONS, MatterOutcome, MatterStatus
 from ledgers.forms import MatterTransitionForm, MediationStepForm, StabilityMatterForm
 from ledgers.models import StabilityMatter
 from ledgers.selectors import matter_get, matter_list
-from ledgers.services import matter_create, matter_escalate, matter_step_add, matter_transition, matter_update
+from ledgers.services import (
+    matter_create,
+    matter_escalate,
+    matter_step_add,
+    matter_transition,
+    matter_update,
+    matter_void,
+)
 from ledgers.views.base import (
     LedgerBulkView,
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
     LedgerUpdateView,
+    LedgerVoidView,
     apply_service_error,
 )
 
-BULK_TARGETS = tuple((s.value, s.label) for s in (MatterStatus.MEDIATING, MatterStatus.RESOLVED, MatterStatus.CLOSED))
+# Escalation has its own action (it opens a petition case): never a bulk status change.
+BULK_TARGETS = tuple((s.value, s.label) for s in MATTER_STAFF_TARGETS)
 
 
 class MatterMixin:
@@ -145,3 +154,10 @@ class StabilityMatterBulkView(MatterMixin, LedgerBulkView):
             target=form.cleaned_data["target"],
             outcome=form.cleaned_data["outcome"],
         )
+
+
+class StabilityMatterVoidView(LedgerVoidView, StabilityMatterDetailView):
+    """POST: 作废 (a reason is required)."""
+
+    def void(self, entry, *, reason, version):
+        return matter_void(actor=self.request.user, matter=entry, reason=reason, expected_version=version)

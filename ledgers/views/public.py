@@ -19,8 +19,6 @@ import segno
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -31,6 +29,7 @@ from django.views.generic import TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from core.exceptions import ServiceError
+from core.paginator import paginate
 from core.ratelimit import RateLimitMixin, rate_limit_hit, rate_limit_peek, too_many_requests
 from core.requestlocal import client_address
 from ledgers.choices import AppealStatus, Satisfaction
@@ -58,15 +57,7 @@ PUBLIC_MESSAGE_TEMPLATE = "ledgers/public/message.html"
 
 
 def _page(request, rows, per_page):
-    paginator = Paginator(rows, per_page)
-    raw = request.GET.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise Http404(_("页码无效：%(page)s。") % {"page": raw[:20]})
-    if int(raw) > paginator.num_pages:
-        raise Http404(
-            _("页码 %(page)s 超出范围（共 %(count)s 页）。") % {"page": raw[:20], "count": paginator.num_pages}
-        )
-    return paginator.page(int(raw))
+    return paginate(request, rows, per_page)
 
 
 class PublicDisclosureView(RateLimitMixin, TemplateView):

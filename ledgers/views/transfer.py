@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.paginator import paginate
 from core.validators import mask_id_number, mask_personal_numbers, mask_phone
 from core.xlsx import Sheet, workbook_response
-from ledgers.choices import APPEAL_OPEN_STATUSES as OPEN_APPEALS
-from ledgers.choices import MATTER_OPEN_STATUSES as OPEN_MATTERS
 from ledgers.filters import unseal_search
 from ledgers.models import (
     HardshipHousehold,
@@ -37,6 +35,7 @@ from ledgers.models import (
     LivelihoodAppeal,
     StabilityMatter,
 )
+from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
 from ledgers.selectors import appeal_list, household_list, matter_list
 from ledgers.services import import_batch_get, import_batch_prepare, import_batch_recent, import_batch_start
 from ledgers.services.imports import (
@@ -173,11 +172,7 @@ class ImportBatchView(LoginRequiredMixin, TemplateView):
             rows = rows.exclude(errors=[])
         elif show != "all":
             raise Http404(_("参数 show 只能是 problems 或 all。"))
-        paginator = Paginator(rows, REPORT_PAGE_SIZE)
-        raw = self.request.GET.get("page", "1")
-        if not raw.isdigit() or not 1 <= int(raw) <= paginator.num_pages:
-            raise Http404(_("页码无效：%(page)s。") % {"page": raw[:20]})
-        page_obj = paginator.page(int(raw))
+        page_obj = paginate(self.request, rows, REPORT_PAGE_SIZE)
         spec = import_spec(batch.kind)
         context.update(
             batch=batch,
@@ -244,7 +239,7 @@ def _appeal_rows(rows, today):
             a.promised_date,
             _yuan(a.funds_spent_fen),
             status.get(a.status, a.status),
-            yes if a.status in OPEN_APPEALS and a.promised_date < today else no,
+            yes if LivelihoodAppealQuerySet.is_overdue(a, today) else no,
             a.resolution,
             _date(a.resolved_at),
             _date(a.disclosed_at),
@@ -294,7 +289,7 @@ def _matter_rows(rows, today):
             m.mediator,
             m.deadline,
             status.get(m.status, m.status),
-            yes if m.status in OPEN_MATTERS and m.deadline and m.deadline < today else no,
+            yes if StabilityMatterQuerySet.is_overdue(m, today) else no,
             outcome.get(m.outcome, m.outcome),
             m.outcome_note,
             m.escalated_reference,

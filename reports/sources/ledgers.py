@@ -12,7 +12,6 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.choices import (
-    APPEAL_OPEN_STATUSES,
     APPEAL_RESOLVED_STATUSES,
     SATISFIED_MIN_SCORE,
     AppealCategory,
@@ -24,6 +23,8 @@ from ledgers.choices import (
     MatterType,
     RiskLevel,
 )
+from ledgers.querysets import LivelihoodAppealQuerySet as AppealDue
+from ledgers.querysets import StabilityMatterQuerySet as MatterDue
 from regions.choices import Level
 from reports.choices import Unit
 from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
@@ -47,14 +48,31 @@ def _rural(region_column: str) -> str:
     )
 
 
+# Due dates and open statuses as the ledgers' querysets declare them (ledgers.querysets), so
+# "open" and "on time" here mean what "overdue" means on every list and page.
+APPEAL_DUE = f"t.{AppealDue.due_field}"
+MATTER_DUE = f"t.{MatterDue.due_field}"
+
+
+def _live(measures, alias: str = "t"):
+    """The measures counted only for records that are not voided (作废): a voided appeal, household
+    or matter, and the ratings, hardship types and help records under it, count in no figure."""
+    condition = f"{alias}.voided_at IS NULL"
+
+    def live(measure):
+        return lambda d: f"CASE WHEN {condition} THEN ({measure(d)}) ELSE 0 END"
+
+    return tuple((key, live(measure)) for key, measure in measures)
+
+
 def _appeal_on_time(d):
-    return flag(f"{RESOLVED} AND {d.date_of_timestamp('t.resolved_at')} <= t.promised_date")
+    return flag(f"{RESOLVED} AND {d.date_of_timestamp('t.resolved_at')} <= {APPEAL_DUE}")
 
 
 def _matter_on_time(d):
     return flag(
-        f"t.status = '{MatterStatus.RESOLVED}' AND t.deadline IS NOT NULL "
-        f"AND {d.date_of_timestamp('t.resolved_at')} <= t.deadline"
+        f"t.status = '{MatterStatus.RESOLVED}' AND {MATTER_DUE} IS NOT NULL "
+        f"AND {d.date_of_timestamp('t.resolved_at')} <= {MATTER_DUE}"
     )
 
 
@@ -96,21 +114,24 @@ APPEAL = Fact(
         "category",
         "responded_at",
         "resolved_at",
-        "promised_date",
+        AppealDue.due_field,
         "funds_spent_fen",
+        "voided_at",
     ),
     region="t.region_id",
     period=lambda d: d.month_of_date("t.registered_on"),
-    measures=(
-        ("appeals_registered", _const("1")),
-        ("appeals_responded", _const(flag("t.responded_at IS NOT NULL"))),
-        ("appeals_resolved", _const(flag(RESOLVED))),
-        ("appeals_open", _const(flag(in_list("t.status", APPEAL_OPEN_STATUSES)))),
-        ("appeals_solved_funded", _const(flag(f"{RESOLVED} AND t.funds_spent_fen > 0"))),
-        ("appeals_resolved_on_time", _appeal_on_time),
-        ("appeal_funds_fen", _const("t.funds_spent_fen")),
-        *_choice_measures("appeals_by_status", "t.status", AppealStatus),
-        *_choice_measures("appeals_by_category", "t.category", AppealCategory),
+    measures=_live(
+        (
+            ("appeals_registered", _const("1")),
+            ("appeals_responded", _const(flag("t.responded_at IS NOT NULL"))),
+            ("appeals_resolved", _const(flag(RESOLVED))),
+            ("appeals_open", _const(flag(in_list("t.status", AppealDue.open_statuses)))),
+            ("appeals_solved_funded", _const(flag(f"{RESOLVED} AND t.funds_spent_fen > 0"))),
+            ("appeals_resolved_on_time", _appeal_on_time),
+            ("appeal_funds_fen", _const("t.funds_spent_fen")),
+            *_choice_measures("appeals_by_status", "t.status", AppealStatus),
+            *_choice_measures("appeals_by_category", "t.category", AppealCategory),
+        )
     ),
     source=SOURCE,
 )
@@ -121,28 +142,35 @@ RATING = Fact(
     columns=("score",),
     region="p.region_id",
     period=lambda d: d.month_of_date("p.registered_on"),
-    measures=(
-        ("ratings_count", _const(flag("t.score IS NOT NULL"))),
-        ("ratings_satisfied", _const(flag(f"t.score >= {int(SATISFIED_MIN_SCORE)}"))),
-        ("ratings_count_rural", lambda d: flag(f"t.score IS NOT NULL AND {_rural('p.region_id')}")),
+    measures=_live(
         (
-            "ratings_satisfied_rural",
-            lambda d: flag(f"t.score >= {int(SATISFIED_MIN_SCORE)} AND {_rural('p.region_id')}"),
+            ("ratings_count", _const(flag("t.score IS NOT NULL"))),
+            ("ratings_satisfied", _const(flag(f"t.score >= {int(SATISFIED_MIN_SCORE)}"))),
+            ("ratings_count_rural", lambda d: flag(f"t.score IS NOT NULL AND {_rural('p.region_id')}")),
+            (
+                "ratings_satisfied_rural",
+                lambda d: flag(f"t.score >= {int(SATISFIED_MIN_SCORE)} AND {_rural('p.region_id')}"),
+            ),
         ),
+        "p",
     ),
-    parent=Parent(model="ledgers.LivelihoodAppeal", fk="appeal_id", columns=("region_id", "registered_on")),
+    parent=Parent(
+        model="ledgers.LivelihoodAppeal", fk="appeal_id", columns=("region_id", "registered_on", "voided_at")
+    ),
     source=SOURCE,
 )
 
 HOUSEHOLD = Fact(
     key="ledgers.household",
     model="ledgers.HardshipHousehold",
-    columns=("region_id", "registered_on", "status"),
+    columns=("region_id", "registered_on", "status", "voided_at"),
     region="t.region_id",
     period=lambda d: d.month_of_date("t.registered_on"),
-    measures=(
-        ("households_registered", _const("1")),
-        ("households_active", _const(flag(f"t.status = '{HouseholdStatus.ACTIVE}'"))),
+    measures=_live(
+        (
+            ("households_registered", _const("1")),
+            ("households_active", _const(flag(f"t.status = '{HouseholdStatus.ACTIVE}'"))),
+        )
     ),
     source=SOURCE,
 )
@@ -153,9 +181,13 @@ HARDSHIP = Fact(
     columns=("type",),
     region="p.region_id",
     period=lambda d: d.month_of_date("p.registered_on"),
-    measures=_choice_measures("households_by_type", "t.type", HardshipType, f"p.status = '{HouseholdStatus.ACTIVE}'"),
+    measures=_live(
+        _choice_measures("households_by_type", "t.type", HardshipType, f"p.status = '{HouseholdStatus.ACTIVE}'"), "p"
+    ),
     parent=Parent(
-        model="ledgers.HardshipHousehold", fk="household_id", columns=("region_id", "registered_on", "status")
+        model="ledgers.HardshipHousehold",
+        fk="household_id",
+        columns=("region_id", "registered_on", "status", "voided_at"),
     ),
     source=SOURCE,
 )
@@ -166,29 +198,41 @@ HELP = Fact(
     columns=("given_on", "amount_fen"),
     region="p.region_id",
     period=lambda d: d.month_of_date("t.given_on"),
-    measures=(("help_funds_fen", _const("t.amount_fen")),),
-    parent=Parent(model="ledgers.HardshipHousehold", fk="household_id", columns=("region_id",)),
+    measures=_live((("help_funds_fen", _const("t.amount_fen")),), "p"),
+    parent=Parent(model="ledgers.HardshipHousehold", fk="household_id", columns=("region_id", "voided_at")),
     source=SOURCE,
 )
 
 MATTER = Fact(
     key="ledgers.matter",
     model="ledgers.StabilityMatter",
-    columns=("region_id", "registered_on", "status", "risk_level", "outcome", "matter_type", "deadline", "resolved_at"),
+    columns=(
+        "region_id",
+        "registered_on",
+        "status",
+        "risk_level",
+        "outcome",
+        "matter_type",
+        MatterDue.due_field,
+        "resolved_at",
+        "voided_at",
+    ),
     region="t.region_id",
     period=lambda d: d.month_of_date("t.registered_on"),
-    measures=(
-        ("matters_registered", _const("1")),
-        ("matters_resolved", _const(flag(f"t.status = '{MatterStatus.RESOLVED}'"))),
+    measures=_live(
         (
-            "matters_resolved_with_deadline",
-            _const(flag(f"t.status = '{MatterStatus.RESOLVED}' AND t.deadline IS NOT NULL")),
-        ),
-        ("matters_resolved_on_time", _matter_on_time),
-        *_choice_measures("matters_by_risk", "t.risk_level", RiskLevel),
-        *_choice_measures("matters_by_status", "t.status", MatterStatus),
-        *_choice_measures("matters_by_outcome", "t.outcome", MatterOutcome),
-        *_choice_measures("matters_by_type", "t.matter_type", MatterType),
+            ("matters_registered", _const("1")),
+            ("matters_resolved", _const(flag(f"t.status = '{MatterStatus.RESOLVED}'"))),
+            (
+                "matters_resolved_with_deadline",
+                _const(flag(f"t.status = '{MatterStatus.RESOLVED}' AND t.deadline IS NOT NULL")),
+            ),
+            ("matters_resolved_on_time", _matter_on_time),
+            *_choice_measures("matters_by_risk", "t.risk_level", RiskLevel),
+            *_choice_measures("matters_by_status", "t.status", MatterStatus),
+            *_choice_measures("matters_by_outcome", "t.outcome", MatterOutcome),
+            *_choice_measures("matters_by_type", "t.matter_type", MatterType),
+        )
     ),
     source=SOURCE,
 )

@@ -14,6 +14,7 @@ from ledgers.services import appeal_transition, household_create, matter_create,
 
 ID17 = "51012119500101002"
 ID_NUMBER = ID17 + id_number_check_digit(ID17)
+OTHER_ID_NUMBER = "51012119500101003" + id_number_check_digit("51012119500101003")  # one head, one household
 FUTURE = (datetime.date.today() + datetime.timedelta(days=20)).isoformat()
 
 
@@ -63,7 +64,7 @@ def create_payload(kind, tree):
         "household": {
             "region": tree.village.code,
             "head_name": "周五",
-            "head_id_number": ID_NUMBER,
+            "head_id_number": OTHER_ID_NUMBER,
             "hardship_types": ["disabled", "poor"],
         },
         "matter": {"region": tree.village.code, "matter_type": "land", "title": "承包地争议", "parties": "钱某、孙某"},
@@ -197,7 +198,7 @@ def test_bad_fields_are_400_with_chinese_messages_per_field(api_for, users, tree
     assert errors["category"] == ["“flying” 不是合法选项。"]
     assert errors["raiser_name"] == ["该字段是必填项。"]
     assert errors["promised_date"][0].startswith("日期格式错误")
-    assert errors["funds_spent_fen"] == ["请确保该值大于或者等于 0。"]
+    assert errors["funds_spent_fen"] == ["金额不能为负数。"]
     assert LivelihoodAppeal.objects.count() == 0
 
 
@@ -255,7 +256,7 @@ def test_appeal_transitions_through_the_service(api_for, users, appeal):
     assert forbidden.json() == {"detail": ["不能从“已登记”变更为“已公开”。"]}
     rated = client.post(url, {"target": "rated"}, format="json")
     assert rated.status_code == 400
-    assert rated.json() == {"target": ["“rated” 不是合法选项。"]}
+    assert rated.json() == {"target": ["该状态只能由群众评价产生。"]}
     resolved = client.post(
         url, {"target": "resolved", "resolution": "已修复", "version": appeal.version}, format="json"
     )

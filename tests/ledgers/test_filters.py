@@ -202,7 +202,13 @@ def test_matter_filters(users, tree):
     late = matter_create(
         actor=users.superuser,
         region=tree.village,
-        data={"matter_type": MatterType.LAND, "title": "宅基地界址", "parties": "甲、乙", "deadline": TODAY - DAY},
+        data={
+            "matter_type": MatterType.LAND,
+            "title": "宅基地界址",
+            "parties": "甲、乙",
+            "registered_on": TODAY - 2 * DAY,
+            "deadline": TODAY - DAY,
+        },
     )
     high = matter_create(
         actor=users.superuser,
@@ -236,17 +242,17 @@ def test_profile_filters(users, tree):
     [
         (
             LivelihoodAppealFilterSet,
-            "q category status triage region overdue due_soon registered_after registered_before promised_before mine ordering",
+            "q category status triage region overdue due_soon registered_after registered_before promised_before mine voided ordering",
         ),
         (
             HardshipHouseholdFilterSet,
-            "q id_number hardship_type status region is_sensitive registered_after registered_before mine ordering",
+            "q id_number hardship_type status region is_sensitive registered_after registered_before mine voided ordering",
         ),
         (
             StabilityMatterFilterSet,
             (
                 "q matter_type risk_level status region overdue due_soon registered_after registered_before "
-                "deadline_before mine ordering"
+                "deadline_before mine voided ordering"
             ),
         ),
     ],

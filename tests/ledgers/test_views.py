@@ -1,6 +1,7 @@
 """Ledger pages: permission matrix per page and per write, filters, forms, bulk, history, query bounds."""
 
 import datetime
+import itertools
 
 import pytest
 from django.db import connection
@@ -38,8 +39,24 @@ def make_appeal(actor, region, **extra):
     return appeal_create(actor=actor, region=region, data=data)
 
 
+def unique_head_id() -> str:
+    """A valid ID number no household has yet: one head ID number is one household."""
+    from core.validators import id_number_check_digit
+
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=next(_HEAD_IDS))
+    first17 = f"110105{birth:%Y%m%d}003"
+    return first17 + id_number_check_digit(first17)
+
+
+_HEAD_IDS = itertools.count()
+
+
 def make_household(actor, region, **extra):
+    from core.crypto import keyed_hash
+
     data = {"head_name": "陈大妈", "head_id_number": HEAD_ID, "phone": "13900005678", "address": "三组"}
+    if HardshipHousehold.objects.filter(head_id_hash=keyed_hash(HEAD_ID)).exists():
+        data["head_id_number"] = unique_head_id()
     data.update(extra)
     return household_create(actor=actor, region=region, data=data, hardship_types=[HardshipType.POOR])
 
@@ -390,7 +407,7 @@ def test_create_appeal_converts_yuan_to_fen_and_records_history(client_for, user
     [
         ({"title": ""}, "title", "该字段是必填项。"),
         ({"funds_spent_fen": "1.234"}, "funds_spent_fen", "确认小数不超过 2 位"),
-        ({"funds_spent_fen": "-1"}, "funds_spent_fen", "确保该值大于或等于0。"),
+        ({"funds_spent_fen": "-1"}, "funds_spent_fen", "金额不能为负数。"),
         ({"funds_spent_fen": "abc"}, "funds_spent_fen", "请输入金额（元），最多两位小数。"),
         ({"promised_date": "2026-02-30"}, "promised_date", "输入一个有效的日期。"),
         ({"category": "pets"}, "category", "选择一个有效的选项。"),

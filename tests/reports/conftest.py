@@ -38,6 +38,7 @@ from ledgers.services import (
     household_create,
     household_exit,
     matter_create,
+    matter_escalate,
     matter_transition,
     rating_invitation_create,
 )
@@ -142,7 +143,7 @@ def add_matter(rng, actor, region):
     if roll < 0.4:
         return matter
     if roll < 0.5:
-        return matter_transition(actor=actor, matter=matter, target=MatterStatus.ESCALATED)
+        return matter_escalate(actor=actor, matter=matter)
     if roll < 0.6:
         return matter_transition(actor=actor, matter=matter, target=MatterStatus.CLOSED, outcome=MatterOutcome.FAILED)
     matter = matter_transition(actor=actor, matter=matter, target=MatterStatus.RESOLVED, outcome=MatterOutcome.MEDIATED)
@@ -179,7 +180,8 @@ def _local_date(value):
 def raw_contributions():
     """(village code, month, stored metric, value) for every raw row: the domain rules in Python."""
     out = []
-    for a in LivelihoodAppeal.objects.all():
+    # A voided (作废) record and everything under it count in no figure.
+    for a in LivelihoodAppeal.objects.filter(voided_at__isnull=True):
         month = a.registered_on.strftime("%Y-%m")
         resolved = a.status in APPEAL_RESOLVED_STATUSES
         values = {
@@ -196,7 +198,7 @@ def raw_contributions():
             f"appeals_by_category.{a.category}": 1,
         }
         out += [(a.region_id, month, key, value) for key, value in values.items()]
-    for r in RatingInvitation.objects.select_related("appeal__region"):
+    for r in RatingInvitation.objects.filter(appeal__voided_at__isnull=True).select_related("appeal__region"):
         month = r.appeal.registered_on.strftime("%Y-%m")
         rural = r.appeal.region.level == Level.VILLAGE and not r.appeal.region.is_community
         rated, satisfied = r.score is not None, r.score is not None and r.score >= 3
@@ -204,18 +206,18 @@ def raw_contributions():
         out.append((r.appeal.region_id, month, "ratings_satisfied", int(satisfied)))
         out.append((r.appeal.region_id, month, "ratings_count_rural", int(rated and rural)))
         out.append((r.appeal.region_id, month, "ratings_satisfied_rural", int(satisfied and rural)))
-    for h in HardshipHousehold.objects.all():
+    for h in HardshipHousehold.objects.filter(voided_at__isnull=True):
         month = h.registered_on.strftime("%Y-%m")
         out.append((h.region_id, month, "households_registered", 1))
         out.append((h.region_id, month, "households_active", int(h.status == "active")))
-    for t in HouseholdHardship.objects.select_related("household"):
+    for t in HouseholdHardship.objects.filter(household__voided_at__isnull=True).select_related("household"):
         if t.household.status == "active":
             out.append(
                 (t.household.region_id, t.household.registered_on.strftime("%Y-%m"), f"households_by_type.{t.type}", 1)
             )
-    for h in HelpRecord.objects.select_related("household"):
+    for h in HelpRecord.objects.filter(household__voided_at__isnull=True).select_related("household"):
         out.append((h.household.region_id, h.given_on.strftime("%Y-%m"), "help_funds_fen", h.amount_fen))
-    for m in StabilityMatter.objects.all():
+    for m in StabilityMatter.objects.filter(voided_at__isnull=True):
         month = m.registered_on.strftime("%Y-%m")
         resolved = m.status == MatterStatus.RESOLVED
         values = {
