@@ -265,5 +265,13 @@ register(
         facts=[REPORT, ORDER, RATING],
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
+        headline=(
+            "community_orgs_reported",
+            "community_members_reported",
+            "community_orders_placed",
+            "community_orders_completed",
+            "community_order_take_rate",
+            "community_satisfaction_rate",
+        ),
     )
 )

@@ -201,5 +201,16 @@ register(
         facts=[PAIR, CADRE, HOUSEHOLD, VISIT, EVENT, OWED],
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
+        headline=(
+            "pairs_active",
+            "pairs_active_help",
+            "pairs_active_kin",
+            "pair_cadres_kin",
+            "pair_households_kin",
+            "pair_visits",
+            "must_visit_events",
+            "must_visit_on_time_rate",
+            "warm_winter_coverage",
+        ),
     )
 )

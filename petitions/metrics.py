@@ -255,5 +255,15 @@ register(
         facts=[PETITION, DEADLINE, RECEPTION, DOWN_VISIT],
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
+        headline=(
+            "petitions_registered",
+            "petitions_first_time_handled",
+            "petitions_backlog_disposed",
+            "petitions_owned_county_plus",
+            "cadre_visit_person_times",
+            "petition_resolution_rate",
+            "petition_handling_on_time_rate",
+            "petition_repeat_rate",
+        ),
     )
 )

@@ -110,6 +110,9 @@ class Source:
     facts: list[Fact] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    # The figures the dashboard shows for this source in a section of its own (under `label`); the
+    # ledgers' figures have the dashboard's fixed top sections instead (reports.selectors.HEADLINE).
+    headline: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,10 @@ class Registry:
                 raise ValueError(f"metric {metric.key!r} is built from unknown stored metrics {missing}")
             if metric.is_stored and metric.key not in measured:
                 raise ValueError(f"stored metric {metric.key!r} has no fact measuring it")
+        for source in self.sources.values():
+            unknown = [k for k in source.headline if k not in self.metrics]
+            if unknown:
+                raise ValueError(f"source {source.key!r} shows unknown metrics {unknown}")
         for breakdown in self.breakdowns.values():
             unknown = [k for k in breakdown.metrics if k not in self.metrics]
             if unknown:
@@ -195,6 +202,7 @@ class Registry:
                 for m in self.metrics.values()
             ]
             parts += [f"{b.key}|{b.label}|{b.metrics}" for b in self.breakdowns.values()]
+            parts += [f"{s.key}|{s.label}|{s.headline}" for s in self.sources.values()]
             found = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
             self._digests[cache_key] = found
         return found

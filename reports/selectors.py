@@ -255,7 +255,11 @@ def dashboard_figures(*, user, region: Region, state: SummaryState | None = None
     registry = load_sources()
     state = state if state is not None else summary_state()
     children = child_regions(user=user, region=region)
-    card_metrics = [get_metric(k) for k in dict.fromkeys((*HEADLINE, *HOTLINE, *ON_TIME, *CHILD_COLUMNS))]
+    section_sources = [source for source in registry.sources.values() if source.headline]
+    section_keys = [k for source in section_sources for k in source.headline]
+    card_metrics = [
+        get_metric(k) for k in dict.fromkeys((*HEADLINE, *HOTLINE, *ON_TIME, *CHILD_COLUMNS, *section_keys))
+    ]
     breakdown_keys = [k for b in registry.breakdowns.values() for k in b.metrics]
     own_keys = stored_keys_for(card_metrics) + breakdown_keys
     child_metrics = [get_metric(k) for k in CHILD_COLUMNS]
@@ -275,6 +279,11 @@ def dashboard_figures(*, user, region: Region, state: SummaryState | None = None
         "hotline": [figure(get_metric(k), own) for k in HOTLINE],
         "on_time": [figure(get_metric(k), own) for k in ON_TIME],
         "extra": [figure(get_metric(k), own) for k in ("households_active", "matters_registered")],
+        # One section per mechanism (petitions, pairings, community service...), as each source declares.
+        "sections": [
+            {"source": source, "figures": [figure(get_metric(k), own) for k in source.headline]}
+            for source in section_sources
+        ],
         "children": children,
         "child_metrics": child_metrics,
         "child_rows": [
