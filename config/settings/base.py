@@ -160,7 +160,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- I18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
