@@ -25,8 +25,7 @@ from community.choices import (
 )
 from community.querysets import take_hours
 from reports.choices import Unit
-from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
-from reports.sources.ledgers import percent_format_lazy
+from reports.metrics import Breakdown, Fact, Metric, Parent, Source, choice_metrics, percent_format_lazy, register
 from reports.sql import flag, in_list
 
 SOURCE = "community"
@@ -62,16 +61,7 @@ def _choice_measures(prefix: str, column: str, choices):
 
 
 def _choice_metrics(prefix: str, choices, definition):
-    return [
-        Metric(
-            f"{prefix}.{value}",
-            label,
-            percent_format_lazy(definition, {"choice": label}),
-            source=SOURCE,
-            breakdown=prefix,
-        )
-        for value, label in choices.choices
-    ]
+    return choice_metrics(prefix, choices, definition, source=SOURCE)
 
 
 REPORT = Fact(

@@ -8,23 +8,15 @@ counts read the active-pair counters kept on each cadre and household row (recou
 services), so the change-log triggers see them and incremental refreshes equal full ones.
 """
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from pairings.choices import MustVisitKind, OwedStatus, PairKind, PairStatus, VisitKind
 from reports.choices import Unit
-from reports.metrics import Breakdown, Fact, Metric, Source, register
+from reports.metrics import Breakdown, Fact, Metric, Source, choice_metrics, register
 from reports.sql import flag
 
 SOURCE = "pairings"
 ACTIVE = f"t.status = '{PairStatus.ACTIVE}'"
-
-
-def _percent_format(template, params) -> str:
-    return str(template) % {key: str(value) for key, value in params.items()}
-
-
-percent_format_lazy = lazy(_percent_format, str)
 
 
 def _const(value: str):
@@ -37,17 +29,8 @@ def _choice_measures(prefix, column, choices):
     )
 
 
-def _choice_metrics(prefix, choices, definition):
-    return [
-        Metric(
-            f"{prefix}.{value}",
-            label,
-            percent_format_lazy(definition, {"choice": label}),
-            source=SOURCE,
-            breakdown=prefix,
-        )  # fmt: skip
-        for value, label in choices.choices
-    ]
+def _choice_metrics(prefix: str, choices, definition):
+    return choice_metrics(prefix, choices, definition, source=SOURCE)
 
 
 PAIR = Fact(

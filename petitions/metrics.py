@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petitions.choices import DEFAULT_CATEGORIES, Channel, DeadlineKind, PetitionStatus, PetitionType
 from reports.choices import Unit
-from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
-from reports.sources.ledgers import percent_format_lazy
+from reports.metrics import Breakdown, Fact, Metric, Parent, Source, percent_format_lazy, register
 from reports.sql import flag, in_list, lit, table_of
 
 SOURCE = "petitions"

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import import_module
 
 from django.conf import settings
+from django.utils.functional import lazy
 
 from reports.choices import Unit
 
@@ -215,6 +216,31 @@ class Registry:
 
 
 registry = Registry()
+
+
+def _percent_format(template, params) -> str:
+    return str(template) % {key: str(value) for key, value in params.items()}
+
+
+# A translatable template filled in lazily ("状态为“%(choice)s”的…"), so labels follow the language.
+percent_format_lazy = lazy(_percent_format, str)
+
+
+def choice_metrics(prefix: str, choices, definition, *, source: str, breakdown: str | None = None) -> list[Metric]:
+    """One count metric per choice (`prefix.value`), labelled by the choice, defined by filling
+    `definition`'s %(choice)s: the members of a breakdown (named `prefix` unless given)."""
+    return [
+        Metric(
+            f"{prefix}.{value}",
+            label,
+            percent_format_lazy(definition, {"choice": label}),
+            source=source,
+            breakdown=breakdown or prefix,
+        )
+        for value, label in choices.choices
+    ]
+
+
 _loaded = False
 
 

@@ -8,7 +8,6 @@ their appeal's or household's month; a help record in the month it was given; a 
 the month it was opened).
 """
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.choices import (
@@ -27,7 +26,7 @@ from ledgers.querysets import LivelihoodAppealQuerySet as AppealDue
 from ledgers.querysets import StabilityMatterQuerySet as MatterDue
 from regions.choices import Level
 from reports.choices import Unit
-from reports.metrics import Breakdown, Fact, Metric, Parent, Source, register
+from reports.metrics import Breakdown, Fact, Metric, Parent, Source, choice_metrics, register
 from reports.sql import flag, in_list, table_of
 
 SOURCE = "ledgers"
@@ -84,24 +83,8 @@ def _choice_measures(prefix: str, column: str, choices, extra: str = ""):
     )
 
 
-def _percent_format(template, params) -> str:
-    return str(template) % {key: str(value) for key, value in params.items()}
-
-
-percent_format_lazy = lazy(_percent_format, str)
-
-
 def _choice_metrics(prefix: str, choices, definition: str, breakdown: str):
-    return [
-        Metric(
-            f"{prefix}.{value}",
-            label,
-            percent_format_lazy(definition, {"choice": label}),
-            source=SOURCE,
-            breakdown=breakdown,
-        )
-        for value, label in choices.choices
-    ]
+    return choice_metrics(prefix, choices, definition, source=SOURCE, breakdown=breakdown)
 
 
 APPEAL = Fact(

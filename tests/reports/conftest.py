@@ -267,14 +267,18 @@ def direct_counts():
     return {key: value for key, value in expected.items() if value}
 
 
-def summary_rows(generation=None):
-    """The nonzero rows of the active (or given) generation."""
+def summary_rows(generation=None, *, source: str | None = "ledgers"):
+    """The nonzero rows of the active (or given) generation, of the ledgers' metrics by default
+    (what `direct_counts` counts: an escalated matter also makes a petition, whose figures the
+    petitions' own tests check); `source=None` for every source's rows."""
+    from reports.metrics import load_sources
+
     if generation is None:
         generation = SummaryState.objects.get(pk=1).active_generation
-    return {
-        (row.region_code, row.period, row.metric): row.value
-        for row in Summary.objects.filter(generation=generation).exclude(value=0)
-    }
+    rows = Summary.objects.filter(generation=generation).exclude(value=0)
+    if source is not None:
+        rows = rows.filter(metric__in=[key for key, m in load_sources().metrics.items() if m.source == source])
+    return {(row.region_code, row.period, row.metric): row.value for row in rows}
 
 
 assert LEVEL_BY_LENGTH and CODE_LENGTH  # the tree's codes follow the real lengths
