@@ -31,6 +31,8 @@ from community.choices import (
 from community.querysets import CommunityReportQuerySet, ServiceOrderQuerySet
 from core.crypto import EncryptedTextField
 from core.models import VersionedModel
+from core.sensitive import PersonalData
+from core.validators import mask_phone
 from regions.models import Region
 from regions.scoping import ScopeSpec
 
@@ -48,6 +50,7 @@ class ReportingOrganisation(VersionedModel):
     phone = EncryptedTextField(_("联系电话"), blank=True)
 
     scoping = ScopeSpec(region_field="region")
+    personal_data = PersonalData(masked={"phone": mask_phone}, personal={"contact_name"})
 
     class Meta:
         verbose_name = _("报到党组织")
@@ -74,6 +77,7 @@ class ReportingMember(VersionedModel):
     phone = EncryptedTextField(_("联系电话"), blank=True)
     phone_hash = models.CharField(_("电话索引"), max_length=64, blank=True, db_index=True, editable=False)
     workplace = models.CharField(_("工作单位"), max_length=100, blank=True)
+    personal_data = PersonalData(masked={"phone": mask_phone}, hidden={"phone_hash"})
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登录账号"),
@@ -202,6 +206,7 @@ class ServiceOrder(VersionedModel):
     place = models.CharField(_("服务地点"), max_length=200)
     contact_name = models.CharField(_("联系人"), max_length=50)
     phone = EncryptedTextField(_("联系电话"))
+    personal_data = PersonalData(masked={"phone": mask_phone}, personal={"contact_name", "details"})
     service_kind = models.CharField(
         _("服务方式"), max_length=12, choices=ServiceKind.choices, default=ServiceKind.VOLUNTEER
     )

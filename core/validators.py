@@ -98,7 +98,7 @@ def mask_personal_numbers(text: str) -> str:
 # area code (010 and 02x have 3 digits, the others 4) and a 7- or 8-digit number, e.g. 028-12345678.
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^(0(?:[12]\d|[3-9]\d{2}))-?([1-9]\d{6,7})$")
-PHONE_MESSAGE = _("联系电话应为 11 位手机号码（如 13800001234）或带区号的座机号码（如 028-12345678）。")
+PHONE_MESSAGE = _("联系电话应为 11 位手机号码（以 13–19 开头）或带区号的座机号码（如 028-12345678）。")
 
 
 def normalize_phone(value: str) -> str:

@@ -159,6 +159,15 @@ class PairingGenerator(SourceGenerator):
         unit_id = ctx.writer.next_id(Unit)
         self.units_by_region: dict[str, list[int]] = defaultdict(list)
         self.unit_region: dict[int, str] = {}
+        # Units a previous pass made (the demo generates the province, then one county densely):
+        # reused, never made twice (a unit's name is unique in its region).
+        existing: set[tuple[str, str]] = set()
+        for pk, code, name in Unit.objects.filter(region__code__startswith=ctx.province).values_list(
+            "id", "region_id", "name"
+        ):
+            existing.add((code, name))
+            self.units_by_region[code].append(pk)
+            self.unit_region[pk] = code
         for code, name, level, _tib in regions:
             n = max(1, ctx.count(UNITS_PER_LEVEL[level]))
             for index in range(n):
@@ -168,12 +177,16 @@ class PairingGenerator(SourceGenerator):
                         UnitKind.PUBLIC_INSTITUTION if department in ("医院", "中学", "疾病预防控制中心") else
                         UnitKind.PARTY_GOVERNMENT)  # fmt: skip
                 parent = self.units_by_region[code[:-2] if level > Level.PROVINCE else ""][:1]
+                if (code, f"{name}{department}{suffix}") in existing:
+                    continue
                 sink.add((unit_id, self.created, self.created, 1, None, f"{name}{department}{suffix}", int(level), code,
                           kind, parent[0] if parent else None, True))  # fmt: skip
                 self.units_by_region[code].append(unit_id)
                 self.unit_region[unit_id] = code
                 unit_id += 1
         for place in ctx.townships:
+            if (place.code, f"{place.name}人民政府") in existing:
+                continue
             sink.add((unit_id, self.created, self.created, 1, None, f"{place.name}人民政府", int(Level.TOWNSHIP),
                       place.code, UnitKind.PARTY_GOVERNMENT, (self.units_by_region[place.code[:6]] or [None])[0],
                       True))  # fmt: skip

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from core.crypto import keyed_hash
 from core.filters import BoundedDateFilter, StableOrderingFilter, StrictBooleanFilter
@@ -34,6 +35,11 @@ class PetitionFilterForm(forms.Form):
         return cleaned
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CategoryFilter(django_filters.ModelMultipleChoiceFilter):
+    """Categories by their code (the list an administrator maintains)."""
+
+
 class PetitionFilterSet(SearchFilterSet):
     """信访件: search (number, title, content, petitioner name, or a full ID number matched
     exactly), status, type, channel, category, level, owner, overdue, due soon, backlog,
@@ -45,7 +51,7 @@ class PetitionFilterSet(SearchFilterSet):
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=PetitionStatus.choices)
     petition_type = django_filters.MultipleChoiceFilter(label=_("事项性质"), choices=PetitionType.choices)
     channel = django_filters.MultipleChoiceFilter(label=_("信访形式"), choices=Channel.choices)
-    category = django_filters.ModelMultipleChoiceFilter(
+    category = CategoryFilter(
         label=_("事项类别"), queryset=PetitionCategory.objects.all(), field_name="category__code", to_field_name="code"
     )
     conflict_level = django_filters.MultipleChoiceFilter(label=_("矛盾层级"), choices=ConflictLevel.choices)

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import TimeStampedModel, VersionedModel
+from core.sensitive import PersonalData
+from core.validators import mask_id_number, mask_phone
 from petitions.choices import (
     OFFICE_OWES,
     OPEN_STATUSES,
@@ -207,6 +209,11 @@ class Petitioner(models.Model):
     is_representative = models.BooleanField(_("代表"), default=False)
 
     scoping = ScopeSpec(region_field="petition__region", exclude_fields=(f"petition__{_NAMED}",))
+    personal_data = PersonalData(
+        masked={"id_number": mask_id_number, "phone": mask_phone},
+        hidden={"id_hash"},
+        personal={"address"},
+    )
 
     class Meta:
         verbose_name = _("信访人")

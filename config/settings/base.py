@@ -160,7 +160,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- I18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "VisitKindEnum": "pairings.choices.VisitKind",
         "MustVisitKindEnum": "pairings.choices.MustVisitKind",
         "PairTargetKindEnum": "pairings.choices.TargetKind",
+        "PetitionStatusEnum": "petitions.choices.PetitionStatus",
     },
     # Every operation documents the error answers it can give (400/401/403/404), once, here.
     "POSTPROCESSING_HOOKS": [

@@ -18,6 +18,16 @@ def model_label(label_lower: str) -> str:
 
 
 @register.filter
+def event_object(event) -> str:
+    """What an audit event names: a record the trail may not describe is stored as "民生诉求 #12"
+    (`audit.services.record_label`); shown as its type in the page's language and its number."""
+    repr_ = event.object_repr or ""
+    if event.object_type and event.object_id and repr_.endswith(f" #{event.object_id}"):
+        return f"{model_label(event.object_type)} #{event.object_id}"
+    return repr_
+
+
+@register.filter
 def committee(region) -> str:
     """Who signs for a village or community: "八棵松村村委会" -> "八棵松村村民委员会"."""
     from regions.names import committee_name

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import VersionedModel
+from core.sensitive import PersonalData
+from core.validators import mask_id_number, mask_phone
 from pairings.choices import PairKind, PairStatus, TargetKind
 from pairings.models.units import Cadre
 from regions.models import Region
@@ -39,6 +41,11 @@ class Household(VersionedModel):
     active_kin_pairs = models.PositiveIntegerField(_("结对认亲干部数"), default=0, editable=False)
 
     scoping = ScopeSpec(region_field="region")
+    personal_data = PersonalData(
+        masked={"head_id_number": mask_id_number, "phone": mask_phone},
+        hidden={"head_id_hash"},
+        personal={"head_name", "address"},
+    )
 
     class Meta:
         verbose_name = _("结对对象")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import VersionedModel
+from core.sensitive import PersonalData
+from core.validators import mask_id_number, mask_phone
 from pairings.choices import UnitKind, UnitLevel
 from regions.models import Region
 from regions.scoping import ScopeSpec
@@ -71,6 +73,10 @@ class Cadre(VersionedModel):
         related_name="cadre",
     )
     is_active = models.BooleanField(_("在岗"), default=True)
+    personal_data = PersonalData(
+        masked={"id_number": mask_id_number, "phone": mask_phone},
+        hidden={"id_hash", "phone_hash"},
+    )
     # Kept by the pair services (recounted from the pairs, set-based): what "cadres paired" and
     # "kin-pair cadres" count, as columns of this row so the figures' change-log triggers see them.
     active_pairs = models.PositiveIntegerField(_("结对中户数"), default=0, editable=False)

@@ -36,7 +36,7 @@ TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
 ID17 = "51012119640728047"
 ID_NUMBER = ID17 + id_number_check_digit(ID17)
-PHONE_MESSAGE = "联系电话应为 11 位手机号码（如 13800001234）或带区号的座机号码（如 028-12345678）。"
+PHONE_MESSAGE = "联系电话应为 11 位手机号码（以 13–19 开头）或带区号的座机号码（如 028-12345678）。"
 MEMBER_COUNT_MESSAGE = "家庭人口应在 1 到 30 人之间。"
 FAR = TODAY.replace(year=TODAY.year + 6)
 HORIZON = (

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
+from audit.models import ChangeRecord
 from core.exceptions import OutOfScope, ServiceError
 from ledgers.choices import AppealCategory, AppealStatus, HardshipType, MatterType
 from ledgers.models import HardshipHousehold, LivelihoodAppeal, StabilityMatter
@@ -51,7 +51,7 @@ def test_a_voided_appeal_leaves_lists_counts_and_overdue_but_is_kept(users, tree
     # then it is kept, with who, when and why, and the trail says so
     assert (voided.void_reason, voided.voided_by, voided.version) == ("重复录入", users.township_staff, 2)
     assert voided.voided_at is not None and LivelihoodAppeal.objects.count() == 2
-    event = AuditEvent.objects.filter(object_id=str(twice.pk), action="transition").get()
+    event = ChangeRecord.objects.filter(object_id=str(twice.pk), action="transition").get()
     assert event.changes["void_reason"] == [None, "重复录入"]
     # and it is in no list, count or overdue figure by default, only with voided=true
     assert [a.pk for a in appeal_list(user=users.township_staff)[1]] == [kept.pk]

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChangeRecord
 from core.crypto import keyed_hash
 from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
 from pairings.choices import UnitKind, UnitLevel
@@ -92,7 +92,7 @@ def test_cadre_numbers_are_encrypted_hashed_and_audited_masked(tree, users, unit
         cursor.execute("SELECT id_number, phone FROM pairings_cadre WHERE id = %s", [cadre.pk])
         raw_id, raw_phone = cursor.fetchone()
     assert ID not in raw_id and "13812345678" not in raw_phone
-    event = AuditEvent.objects.get(object_type="pairings.cadre", object_id=str(cadre.pk))
+    event = ChangeRecord.objects.get(object_type="pairings.cadre", object_id=str(cadre.pk))
     text = str(event.changes)
     assert ID not in text and "13812345678" not in text and "138****5678" in text
 
