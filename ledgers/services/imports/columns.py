@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.crypto import keyed_hashes
 from core.exceptions import ServiceError
@@ -31,7 +31,9 @@ class Column:
     """One column of an import sheet: header, target field, how the cell is parsed.
 
     Headers are the file format's fixed Chinese names (like a CSV schema), deliberately not
-    translated: a sheet filled in under one UI language must import under any other.
+    translated: a sheet filled in under one UI language must import under any other. They are
+    marked (gettext_noop) only because the ledger export, which reads the same columns, shows
+    them translated (`export_header`).
     """
 
     header: str
@@ -46,6 +48,16 @@ class Column:
     @property
     def is_text_cell(self) -> bool:
         return self.parse in ("id", "phone", "village", "text")
+
+    @property
+    def export_header(self):
+        """The header in the page's language, as the ledger export shows it."""
+        return gettext_lazy(self.header)
+
+    @property
+    def is_personal_number(self) -> bool:
+        """An ID or phone number: a text-formatted cell (in the template and the export)."""
+        return self.parse in ("id", "phone")
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,13 @@ class ImportSpec:
     def required_headers(self) -> list[str]:
         return [c.header for c in self.columns if c.required]
 
+    def column(self, field: str) -> Column:
+        """The ledger field's column (KeyError when the sheet has none)."""
+        for column in self.columns:
+            if column.field == field:
+                return column
+        raise KeyError(field)
+
 
 _DATE_HINT = gettext_lazy("日期，如 2026-11-25、2026/11/25 或 2026年11月25日")
 _VILLAGE_HINT = gettext_lazy("村（社区）名称，或 12 位统计用区划代码；须在您的管辖范围内")
@@ -89,7 +108,7 @@ def _village_column():
 
 def _registered_column():
     return Column(
-        "登记日期",
+        gettext_noop("登记日期"),
         "registered_on",
         "date",
         hint=gettext_lazy("日期，如 2026-11-25、2026/11/25 或 2026年11月25日；不填为今天"),
@@ -100,31 +119,33 @@ def _registered_column():
 APPEAL_COLUMNS = (
     _village_column(),
     _registered_column(),
-    Column("类别", "category", "choice", required=True, choices=AppealCategory, example="饮水"),
+    Column(gettext_noop("类别"), "category", "choice", required=True, choices=AppealCategory, example="饮水"),
     Column(
-        "反映人类型",
+        gettext_noop("反映人类型"),
         "raised_by",
         "choice",
         choices=RaisedBy,
         hint=gettext_lazy("农户 或 群体；不填为农户"),
         example="农户",
     ),
-    Column("反映人", "raiser_name", "text", required=True, max_length=100, example="王大爷"),
-    Column("联系电话", "raiser_phone", "phone", hint=gettext_lazy("手机或座机号码"), example="13800001234"),
-    Column("诉求事项", "title", "text", required=True, max_length=200, example="三组自来水管破裂"),
-    Column("具体情况", "description", "text", max_length=5000),
+    Column(gettext_noop("反映人"), "raiser_name", "text", required=True, max_length=100, example="王大爷"),
     Column(
-        "办理方式",
+        gettext_noop("联系电话"), "raiser_phone", "phone", hint=gettext_lazy("手机或座机号码"), example="13800001234"
+    ),
+    Column(gettext_noop("诉求事项"), "title", "text", required=True, max_length=200, example="三组自来水管破裂"),
+    Column(gettext_noop("具体情况"), "description", "text", max_length=5000),
+    Column(
+        gettext_noop("办理方式"),
         "triage",
         "choice",
         choices=Triage,
         hint=gettext_lazy("马上解决 或 纳入规划；不填为马上解决"),
         example="马上解决",
     ),
-    Column("责任人", "responsible_person", "text", required=True, max_length=50, example="刘芳"),
-    Column("承诺办结日期", "promised_date", "date", required=True, hint=_DATE_HINT, example="2026-12-10"),
+    Column(gettext_noop("责任人"), "responsible_person", "text", required=True, max_length=50, example="刘芳"),
+    Column(gettext_noop("承诺办结日期"), "promised_date", "date", required=True, hint=_DATE_HINT, example="2026-12-10"),
     Column(
-        "投入资金（元）",
+        gettext_noop("投入资金（元）"),
         "funds_spent_fen",
         "money",
         hint=gettext_lazy("以元为单位，最多两位小数；不填为 0"),
@@ -135,19 +156,19 @@ APPEAL_COLUMNS = (
 HOUSEHOLD_COLUMNS = (
     _village_column(),
     _registered_column(),
-    Column("户主姓名", "head_name", "text", required=True, max_length=50, example="李秀英"),
+    Column(gettext_noop("户主姓名"), "head_name", "text", required=True, max_length=50, example="李秀英"),
     Column(
-        "户主身份证号",
+        gettext_noop("户主身份证号"),
         "head_id_number",
         "id",
         hint=gettext_lazy("18 位身份证号码，请保持文本格式"),
         example="51012119500101002X",
     ),
-    Column("联系电话", "phone", "phone", example="13900002222"),
-    Column("住址", "address", "text", max_length=200, example="竹篙村三组 12 号"),
-    Column("家庭人口", "member_count", "int", hint=gettext_lazy("整数；不填为 1"), example="2"),
+    Column(gettext_noop("联系电话"), "phone", "phone", example="13900002222"),
+    Column(gettext_noop("住址"), "address", "text", max_length=200, example="竹篙村三组 12 号"),
+    Column(gettext_noop("家庭人口"), "member_count", "int", hint=gettext_lazy("整数；不填为 1"), example="2"),
     Column(
-        "困难类型",
+        gettext_noop("困难类型"),
         "hardship_types",
         "choices",
         required=True,
@@ -155,9 +176,9 @@ HOUSEHOLD_COLUMNS = (
         hint=gettext_lazy("可填多个，用顿号“、”或逗号分隔，如：空巢老人、残疾人"),
         example="空巢老人、残疾人",
     ),
-    Column("主要困难与需求", "needs", "text", max_length=5000, example="行动不便，需要定期探访"),
+    Column(gettext_noop("主要困难与需求"), "needs", "text", max_length=5000, example="行动不便，需要定期探访"),
     Column(
-        "含敏感信息",
+        gettext_noop("含敏感信息"),
         "is_sensitive",
         "bool",
         hint=gettext_lazy("是 或 否；家庭中有未成年人或健康信息时填“是”"),
@@ -168,20 +189,20 @@ HOUSEHOLD_COLUMNS = (
 MATTER_COLUMNS = (
     _village_column(),
     _registered_column(),
-    Column("矛盾类型", "matter_type", "choice", required=True, choices=MatterType, example="邻里纠纷"),
-    Column("事项", "title", "text", required=True, max_length=200, example="宅基地边界争议"),
-    Column("当事人", "parties", "text", required=True, max_length=2000, example="张某、李某"),
-    Column("基本情况", "summary", "text", max_length=5000),
+    Column(gettext_noop("矛盾类型"), "matter_type", "choice", required=True, choices=MatterType, example="邻里纠纷"),
+    Column(gettext_noop("事项"), "title", "text", required=True, max_length=200, example="宅基地边界争议"),
+    Column(gettext_noop("当事人"), "parties", "text", required=True, max_length=2000, example="张某、李某"),
+    Column(gettext_noop("基本情况"), "summary", "text", max_length=5000),
     Column(
-        "风险等级",
+        gettext_noop("风险等级"),
         "risk_level",
         "choice",
         choices=RiskLevel,
         hint=gettext_lazy("一般、较大 或 重大；不填为一般"),
         example="一般",
     ),
-    Column("调解人", "mediator", "text", max_length=50, example="村调委会 周明"),
-    Column("化解期限", "deadline", "date", hint=_DATE_HINT, example="2026-12-31"),
+    Column(gettext_noop("调解人"), "mediator", "text", max_length=50, example="村调委会 周明"),
+    Column(gettext_noop("化解期限"), "deadline", "date", hint=_DATE_HINT, example="2026-12-31"),
 )
 
 
