@@ -296,81 +296,104 @@ def _matter_rows(rows, today):
         ]
 
 
+ID, TOWN, VILLAGE_NAME, CODE = (
+    gettext_lazy("编号"),
+    gettext_lazy("乡镇（街道）"),
+    gettext_lazy("村（社区）"),
+    gettext_lazy("区划代码"),
+)
+STATUS, OVERDUE = gettext_lazy("状态"), gettext_lazy("是否逾期")
+
+
+def _export(kind, selector, rows, *columns) -> dict:
+    """One ledger's export: its headers and text-formatted headers, rows and selector.
+
+    A plain name in `columns` is a field of the ledger's column specification
+    (ledgers.services.imports.columns): its header, translated, and its cell format come from
+    there, so one column specification per ledger serves the template, the import and the
+    export. A lazy string is an export-only column (identity, place, status, outcome).
+    """
+    spec = import_spec(kind)
+    headers, text = [], [CODE]
+    for column in columns:
+        if isinstance(column, str):  # a field name (a lazy string is not a str)
+            column = spec.column(column)
+            if column.is_personal_number:
+                text.append(column.export_header)
+            column = column.export_header
+        headers.append(column)
+    return {"selector": selector, "headers": headers, "text": text, "rows": rows}
+
+
 EXPORTS = {
-    ImportKind.APPEALS: {
-        "selector": appeal_list,
-        "headers": [
-            gettext_lazy("编号"),
-            gettext_lazy("乡镇（街道）"),
-            gettext_lazy("村（社区）"),
-            gettext_lazy("区划代码"),
-            gettext_lazy("登记日期"),
-            gettext_lazy("类别"),
-            gettext_lazy("反映人类型"),
-            gettext_lazy("反映人"),
-            gettext_lazy("联系电话"),
-            gettext_lazy("诉求事项"),
-            gettext_lazy("具体情况"),
-            gettext_lazy("办理方式"),
-            gettext_lazy("责任人"),
-            gettext_lazy("承诺办结日期"),
-            gettext_lazy("投入资金（元）"),
-            gettext_lazy("状态"),
-            gettext_lazy("是否逾期"),
-            gettext_lazy("办理结果"),
-            gettext_lazy("办结时间"),
-            gettext_lazy("公开时间"),
-        ],
-        "text": [gettext_lazy("区划代码"), gettext_lazy("联系电话")],
-        "rows": _appeal_rows,
-    },
-    ImportKind.HOUSEHOLDS: {
-        "selector": household_list,
-        "headers": [
-            gettext_lazy("编号"),
-            gettext_lazy("乡镇（街道）"),
-            gettext_lazy("村（社区）"),
-            gettext_lazy("区划代码"),
-            gettext_lazy("登记日期"),
-            gettext_lazy("户主姓名"),
-            gettext_lazy("户主身份证号"),
-            gettext_lazy("联系电话"),
-            gettext_lazy("住址"),
-            gettext_lazy("家庭人口"),
-            gettext_lazy("困难类型"),
-            gettext_lazy("主要困难与需求"),
-            gettext_lazy("含敏感信息"),
-            gettext_lazy("状态"),
-            gettext_lazy("退出日期"),
-            gettext_lazy("退出原因"),
-        ],
-        "text": [gettext_lazy("区划代码"), gettext_lazy("户主身份证号"), gettext_lazy("联系电话")],
-        "rows": _household_rows,
-    },
-    ImportKind.MATTERS: {
-        "selector": matter_list,
-        "headers": [
-            gettext_lazy("编号"),
-            gettext_lazy("乡镇（街道）"),
-            gettext_lazy("村（社区）"),
-            gettext_lazy("区划代码"),
-            gettext_lazy("登记日期"),
-            gettext_lazy("矛盾类型"),
-            gettext_lazy("事项"),
-            gettext_lazy("当事人"),
-            gettext_lazy("基本情况"),
-            gettext_lazy("风险等级"),
-            gettext_lazy("调解人"),
-            gettext_lazy("化解期限"),
-            gettext_lazy("状态"),
-            gettext_lazy("是否逾期"),
-            gettext_lazy("化解结果"),
-            gettext_lazy("结果说明"),
-            gettext_lazy("转信访编号"),
-        ],
-        "text": [gettext_lazy("区划代码")],
-        "rows": _matter_rows,
-    },
+    ImportKind.APPEALS: _export(
+        ImportKind.APPEALS,
+        appeal_list,
+        _appeal_rows,
+        ID,
+        TOWN,
+        VILLAGE_NAME,
+        CODE,
+        "registered_on",
+        "category",
+        "raised_by",
+        "raiser_name",
+        "raiser_phone",
+        "title",
+        "description",
+        "triage",
+        "responsible_person",
+        "promised_date",
+        "funds_spent_fen",
+        STATUS,
+        OVERDUE,
+        gettext_lazy("办理结果"),
+        gettext_lazy("办结时间"),
+        gettext_lazy("公开时间"),
+    ),
+    ImportKind.HOUSEHOLDS: _export(
+        ImportKind.HOUSEHOLDS,
+        household_list,
+        _household_rows,
+        ID,
+        TOWN,
+        VILLAGE_NAME,
+        CODE,
+        "registered_on",
+        "head_name",
+        "head_id_number",
+        "phone",
+        "address",
+        "member_count",
+        "hardship_types",
+        "needs",
+        "is_sensitive",
+        STATUS,
+        gettext_lazy("退出日期"),
+        gettext_lazy("退出原因"),
+    ),
+    ImportKind.MATTERS: _export(
+        ImportKind.MATTERS,
+        matter_list,
+        _matter_rows,
+        ID,
+        TOWN,
+        VILLAGE_NAME,
+        CODE,
+        "registered_on",
+        "matter_type",
+        "title",
+        "parties",
+        "summary",
+        "risk_level",
+        "mediator",
+        "deadline",
+        STATUS,
+        OVERDUE,
+        gettext_lazy("化解结果"),
+        gettext_lazy("结果说明"),
+        gettext_lazy("转信访编号"),
+    ),
 }
 
 
