@@ -3,6 +3,7 @@ reception days (领导接访) and down-visits (带案下访)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
@@ -45,6 +46,12 @@ class PetitionCategory(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self):
+        # The default categories (seeded in Chinese) read in the page's language; an
+        # administrator's own names are shown as typed.
+        from petitions.choices import DEFAULT_CATEGORIES
+
+        if (self.code, self.name) in DEFAULT_CATEGORIES:
+            return gettext(self.name)
         return self.name
 
 

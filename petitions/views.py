@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -664,7 +665,7 @@ class ReceptionDayCreateView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
     template_name = "petitions/visit_form.html"
     form_class = ReceptionDayForm
     permission = "petitions.add_receptionday"
-    title = "登记领导接访"
+    title = gettext_lazy("登记领导接访")
 
     def check(self):
         if not has_permission_somewhere(self.request.user, self.permission):
@@ -705,10 +706,10 @@ class ReceptionDayCreateView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
         selected = (form["region"].value() if form.is_bound else "") or ""
         context = self.get_context_data(
             form=form,
-            title=_(self.title),
+            title=self.title,
             creating=True,
             cancel_url=reverse("petitions:receptionday_list"),
-            crumbs=[{"label": _(self.title), "url": ""}],
+            crumbs=[{"label": self.title, "url": ""}],
             **region_picker_context(self.request.user, selected, name="region"),
         )
         return self.render_to_response(context, status=status)
@@ -752,7 +753,7 @@ class DownVisitCreateView(ReceptionDayCreateView):
     model = DownVisit
     form_class = DownVisitForm
     permission = "petitions.add_downvisit"
-    title = "登记带案下访"
+    title = gettext_lazy("登记带案下访")
 
     def create(self, data):
         return services.down_visit_create(
