@@ -271,3 +271,37 @@ def test_api_send_cadres(api_for, users, tree, link, assignment, cadres):
                                         {"cadre": cadres.own.pk, "started_on": DAY.isoformat()}, format="json")  # fmt: skip
     assert sent.status_code == 201 and len(sent.data["cadres"]) == 1
     assert api_for(users.township_staff).get(f"/api/v1/support-assignments/{assignment.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_api_list_query_count_is_bounded(api_for, users, tree, units, cadres, endpoint):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(users.superuser)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/v1/{endpoint}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    def add_rows(unit, village):
+        link = village_link_create(actor=users.superuser, data={"unit": unit, "region": village, "started_on": DAY})
+        assignment = support_assignment_create(
+            actor=users.superuser, data={"unit": unit, "region": tree.county, "started_on": DAY}
+        )
+        for cadre in (cadres.own, cadres.other):
+            link_cadre_add(actor=users.superuser, link=link, data={"cadre": cadre, "started_on": DAY})
+            support_cadre_add(actor=users.superuser, assignment=assignment, data={"cadre": cadre, "started_on": DAY})
+        link_project_create(
+            actor=users.superuser, data={"link": link, "name": "路", "kind": "roads", "planned_on": DAY}
+        )
+        training_create(actor=users.superuser, data={"link": link, "held_on": DAY, "topic": "x", "person_times": 3})
+        stay_create(actor=users.superuser, data={"cadre": cadres.own, "region": village, "started_on": DAY,
+                                                 "purpose": "调研"})  # fmt: skip
+
+    add_rows(units.county, tree.village)
+    one = count()
+    add_rows(units.town, tree.village2)
+    add_rows(units.sibling, tree.sibling_village)
+    assert count() == one
