@@ -305,3 +305,22 @@ def test_api_list_query_count_is_bounded(api_for, users, tree, units, cadres, en
     add_rows(units.town, tree.village2)
     add_rows(units.sibling, tree.sibling_village)
     assert count() == one
+
+
+# --- list pages ---------------------------------------------------------------------------------
+PAGES = ["support", "village-links", "link-projects", "trainings", "stays"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_list_pages_are_scoped(client_for, users, tree, link, assignment, cadres, page):
+    link_project_create(actor=users.township_staff, data={"link": link, "name": "饮水工程", "kind": "water",
+                                                          "funds_fen": 12345, "planned_on": DAY})  # fmt: skip
+    training_create(actor=users.township_staff, data={"link": link, "held_on": DAY, "topic": "种植", "person_times": 5})
+    stay_create(actor=users.township_staff, data={"cadre": cadres.own, "region": tree.village, "started_on": DAY,
+                                                  "purpose": "调研"})  # fmt: skip
+    url = f"/pairings/{page}/"
+    assert client_for(None).get(url).status_code == 302
+    seen = client_for(users.county_leader).get(url)
+    assert seen.status_code == 200 and seen.context["page_obj"].paginator.count == 1
+    assert client_for(users.sibling_staff).get(url).context["page_obj"].paginator.count == 0
+    assert client_for(users.county_leader).get(url, {"ordering": "nonsense"}).status_code == 400
