@@ -77,3 +77,18 @@ class OwedStatus(models.TextChoices):
 
 
 OWED_OPEN_STATUSES = (OwedStatus.OWED, OwedStatus.OVERDUE)
+
+
+# --- Village links (联村帮户): projects ----------------------------------------------------------
+class ProjectKind(models.TextChoices):
+    WATER = "water", _("水利")
+    ROADS = "roads", _("道路")
+    HOUSING = "housing", _("安居重建")
+    INDUSTRY = "industry", _("产业")
+    OTHER = "other", _("其他")
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("计划中")
+    UNDER_WAY = "under_way", _("实施中")
+    COMPLETED = "completed", _("已完成")

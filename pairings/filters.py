@@ -19,12 +19,27 @@ from pairings.choices import (
     OwedStatus,
     PairKind,
     PairStatus,
+    ProjectKind,
+    ProjectStatus,
     TargetKind,
     UnitKind,
     UnitLevel,
     VisitKind,
 )
-from pairings.models import Cadre, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from pairings.models import (
+    Cadre,
+    Household,
+    LinkProject,
+    MustVisitEvent,
+    OwedVisit,
+    Pair,
+    Stay,
+    SupportAssignment,
+    Training,
+    Unit,
+    VillageLink,
+    Visit,
+)
 
 
 class DateRangeForm(forms.Form):
@@ -249,3 +264,103 @@ class OwedVisitFilterSet(SearchFilterSet):
             return queryset
         condition = Q(status__in=OWED_OPEN_STATUSES)
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+
+
+class PeriodFilterForm(DateRangeForm):
+    RANGES = (("started_after", "started_before"),)
+
+
+class _PeriodFilterSet(SearchFilterSet):
+    region = RegionPrefixFilter()
+    started_after = django_filters.DateFilter(field_name="started_on", lookup_expr="gte", label=_("开始日期起"))
+    started_before = django_filters.DateFilter(field_name="started_on", lookup_expr="lte", label=_("开始日期止"))
+    ordering = StableOrderingFilter(
+        fields=(("started_on", "started_on"), ("region_id", "region")),
+        field_labels={"started_on": _("开始日期"), "region_id": _("区划")},
+        label=_("排序"),
+    )
+
+
+class SupportAssignmentFilterSet(_PeriodFilterSet):
+    """对口支援: supporting unit, supported county (subtree), start dates."""
+
+    search_fields = ("unit__name", "note")
+    q = SearchFilter(method="filter_q", help_text=_("支援单位名称或备注"))
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("支援单位"), min_value=1)
+
+    class Meta:
+        model = SupportAssignment
+        form = PeriodFilterForm
+        fields = ["q", "unit", "region", "started_after", "started_before", "ordering"]
+
+
+class VillageLinkFilterSet(_PeriodFilterSet):
+    """联村帮户: linked unit, village (subtree), start dates."""
+
+    search_fields = ("unit__name", "note")
+    q = SearchFilter(method="filter_q", help_text=_("联系单位名称或备注"))
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("联系单位"), min_value=1)
+
+    class Meta:
+        model = VillageLink
+        form = PeriodFilterForm
+        fields = ["q", "unit", "region", "started_after", "started_before", "ordering"]
+
+
+class StayFilterSet(_PeriodFilterSet):
+    """蹲点: cadre, village or community (subtree), start dates."""
+
+    search_fields = ("cadre__name", "purpose")
+    q = SearchFilter(method="filter_q", help_text=_("干部姓名或蹲点目的"))
+    cadre = django_filters.NumberFilter(field_name="cadre_id", label=_("干部"), min_value=1)
+
+    class Meta:
+        model = Stay
+        form = PeriodFilterForm
+        fields = ["q", "cadre", "region", "started_after", "started_before", "ordering"]
+
+
+class LinkProjectFilterSet(SearchFilterSet):
+    """联村项目: kind, status, link, village (subtree)."""
+
+    search_fields = ("name",)
+    q = SearchFilter(method="filter_q", help_text=_("项目名称"))
+    kind = django_filters.MultipleChoiceFilter(label=_("项目类型"), choices=ProjectKind.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ProjectStatus.choices)
+    link = django_filters.NumberFilter(field_name="link_id", label=_("联村帮户"), min_value=1)
+    region = RegionPrefixFilter()
+    ordering = StableOrderingFilter(
+        fields=(("planned_on", "planned_on"), ("funds_fen", "funds")),
+        field_labels={"planned_on": _("立项日期"), "funds_fen": _("项目资金")},
+        label=_("排序"),
+    )
+
+    class Meta:
+        model = LinkProject
+        fields = ["q", "kind", "status", "link", "region", "ordering"]
+
+
+class TrainingFilterForm(DateRangeForm):
+    RANGES = (("held_after", "held_before"),)
+
+
+class TrainingFilterSet(SearchFilterSet):
+    """联村培训: link, village (subtree), dates."""
+
+    search_fields = ("topic",)
+    q = SearchFilter(method="filter_q", help_text=_("培训内容"))
+    link = django_filters.NumberFilter(field_name="link_id", label=_("联村帮户"), min_value=1)
+    region = RegionPrefixFilter()
+    held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("培训日期起"))
+    held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("培训日期止"))
+    ordering = StableOrderingFilter(
+        fields=(("held_on", "held_on"),), field_labels={"held_on": _("培训日期")}, label=_("排序")
+    )
+
+    class Meta:
+        model = Training
+        form = TrainingFilterForm
+        fields = ["q", "link", "region", "held_after", "held_before", "ordering"]

@@ -1,6 +1,8 @@
 """The pairings source of the metric registry: pairs, paired cadres and households (kin pairs of
 the Tibetan-area counties among them), visits by kind, must-visit events, owed visits and the
-must-visit on-time rate, Warm Winter coverage.
+must-visit on-time rate, Warm Winter coverage; counterpart support (cadres sent, supported
+counties), village links (linked units and villages, projects by kind and status, their funds,
+training person-times) and stationed person-times.
 
 Periods: a pair counts in the month it started; a cadre or household in the month it was
 registered; a visit in its month; an event and its owed visits in the event's month. "Paired"
@@ -10,7 +12,7 @@ services), so the change-log triggers see them and incremental refreshes equal f
 
 from django.utils.translation import gettext_lazy as _
 
-from pairings.choices import MustVisitKind, OwedStatus, PairKind, PairStatus, VisitKind
+from pairings.choices import MustVisitKind, OwedStatus, PairKind, PairStatus, ProjectKind, ProjectStatus, VisitKind
 from reports.choices import Unit
 from reports.metrics import Breakdown, Fact, Metric, Source, choice_metrics, register
 from reports.sql import flag
@@ -119,6 +121,95 @@ OWED = Fact(
     source=SOURCE,
 )
 
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+# Counted where the work happens (the supported county, the linked village, the village or community
+# of a stay), in the month it started. A county, village or unit counts once: on the record that
+# first supported, linked or was linked to it (the `first_for_*` flags the services set).
+SUPPORT = Fact(
+    key="pairings.support",
+    model="pairings.SupportAssignment",
+    columns=("region_id", "started_on", "first_for_county"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.started_on"),
+    measures=(
+        ("support_assignments", _const("1")),
+        ("support_counties", _const(flag("t.first_for_county"))),
+    ),
+    source=SOURCE,
+)
+
+SUPPORT_CADRE = Fact(
+    key="pairings.support_cadre",
+    model="pairings.SupportCadre",
+    columns=("region_id", "started_on"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.started_on"),
+    measures=(("support_cadres_sent", _const("1")),),
+    source=SOURCE,
+)
+
+LINK = Fact(
+    key="pairings.village_link",
+    model="pairings.VillageLink",
+    columns=("region_id", "started_on", "first_for_village", "first_for_unit"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.started_on"),
+    measures=(
+        ("village_links", _const("1")),
+        ("link_villages", _const(flag("t.first_for_village"))),
+        ("link_units", _const(flag("t.first_for_unit"))),
+    ),
+    source=SOURCE,
+)
+
+LINK_CADRE = Fact(
+    key="pairings.link_cadre",
+    model="pairings.LinkCadre",
+    columns=("region_id", "started_on"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.started_on"),
+    measures=(("link_cadres_sent", _const("1")),),
+    source=SOURCE,
+)
+
+PROJECT = Fact(
+    key="pairings.link_project",
+    model="pairings.LinkProject",
+    columns=("region_id", "planned_on", "kind", "status", "funds_fen"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.planned_on"),
+    measures=(
+        ("link_projects", _const("1")),
+        ("link_project_funds_fen", _const("t.funds_fen")),
+        *_choice_measures("link_projects_by_kind", "t.kind", ProjectKind),
+        *_choice_measures("link_projects_by_status", "t.status", ProjectStatus),
+    ),
+    source=SOURCE,
+)
+
+TRAINING = Fact(
+    key="pairings.training",
+    model="pairings.Training",
+    columns=("region_id", "held_on", "person_times"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.held_on"),
+    measures=(
+        ("link_trainings", _const("1")),
+        ("link_training_person_times", _const("t.person_times")),
+    ),
+    source=SOURCE,
+)
+
+STAY = Fact(
+    key="pairings.stay",
+    model="pairings.Stay",
+    columns=("region_id", "started_on"),
+    region="t.region_id",
+    period=lambda d: d.month_of_date("t.started_on"),
+    measures=(("stay_person_times", _const("1")),),
+    source=SOURCE,
+)
+
 METRICS = [
     Metric("pairs_active", _("结对（进行中）"), _("状态为结对中的结对数（联系帮扶与结对认亲），按结对月份统计。"),
            source=SOURCE, monthly=True),
@@ -168,6 +259,25 @@ METRICS = [
     ),
     *_choice_metrics("pair_visits_by_kind", VisitKind, _("走访类型为“%(choice)s”的走访人次。")),
     *_choice_metrics("must_visit_events_by_kind", MustVisitKind, _("类型为“%(choice)s”的五必访事件数。")),
+    Metric("support_assignments", _("对口支援关系"), _("支援单位对受援县的对口支援记录数，按受援县、开始月份统计。"),
+           source=SOURCE),
+    Metric("support_counties", _("受援县"), _("有对口支援记录的县（市、区）数（每县计 1 次）。"), source=SOURCE),
+    Metric("support_cadres_sent", _("对口支援干部"),
+           _("支援单位派到受援县的干部人次（每次派驻计 1），按受援县、派驻开始月份统计。"), source=SOURCE, monthly=True),
+    Metric("village_links", _("联村关系"), _("单位联系村的记录数，按联系村统计。"), source=SOURCE),
+    Metric("link_villages", _("联系村"), _("有单位联系的村数（每村计 1 次）。"), source=SOURCE),
+    Metric("link_units", _("联村单位"),
+           _("联系了村的单位数（每个单位计 1 次，计入其首个联系村所在区划）。"), source=SOURCE),
+    Metric("link_cadres_sent", _("联村干部"), _("联系单位派驻联系村的干部人次。"), source=SOURCE),
+    Metric("link_projects", _("联村项目"), _("联系单位在联系村实施的项目数，按立项月份统计。"), source=SOURCE),
+    Metric("link_project_funds_fen", _("联村项目资金"), _("联村项目登记的资金之和。"), unit=Unit.FEN, source=SOURCE),
+    Metric("link_trainings", _("联村培训"), _("联系单位在联系村举办的培训次数。"), source=SOURCE),
+    Metric("link_training_person_times", _("培训人次"), _("联村培训登记的培训人次之和，按培训月份统计。"),
+           source=SOURCE, monthly=True),
+    Metric("stay_person_times", _("蹲点人次"), _("干部到村（社区）蹲点的记录数，每次计 1 人次，按开始月份统计。"),
+           source=SOURCE, monthly=True),
+    *_choice_metrics("link_projects_by_kind", ProjectKind, _("类型为“%(choice)s”的联村项目数。")),
+    *_choice_metrics("link_projects_by_status", ProjectStatus, _("状态为“%(choice)s”的联村项目数。")),
 ]  # fmt: skip
 
 BREAKDOWNS = [
@@ -175,13 +285,31 @@ BREAKDOWNS = [
               SOURCE),
     Breakdown("must_visit_events_by_kind", _("五必访事件按类型"),
               tuple(f"must_visit_events_by_kind.{v}" for v in MustVisitKind.values), SOURCE),
+    Breakdown("link_projects_by_kind", _("联村项目按类型"),
+              tuple(f"link_projects_by_kind.{v}" for v in ProjectKind.values), SOURCE),
+    Breakdown("link_projects_by_status", _("联村项目按状态"),
+              tuple(f"link_projects_by_status.{v}" for v in ProjectStatus.values), SOURCE),
 ]  # fmt: skip
 
 register(
     Source(
         key=SOURCE,
         label=_("结对帮扶"),
-        facts=[PAIR, CADRE, HOUSEHOLD, VISIT, EVENT, OWED],
+        facts=[
+            PAIR,
+            CADRE,
+            HOUSEHOLD,
+            VISIT,
+            EVENT,
+            OWED,
+            SUPPORT,
+            SUPPORT_CADRE,
+            LINK,
+            LINK_CADRE,
+            PROJECT,
+            TRAINING,
+            STAY,
+        ],
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
         headline=(
@@ -194,6 +322,14 @@ register(
             "must_visit_events",
             "must_visit_on_time_rate",
             "warm_winter_coverage",
+            "support_cadres_sent",
+            "support_counties",
+            "link_units",
+            "link_villages",
+            "link_projects",
+            "link_project_funds_fen",
+            "link_training_person_times",
+            "stay_person_times",
         ),
     )
 )

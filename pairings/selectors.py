@@ -216,3 +216,44 @@ def cadre_home(*, user) -> dict | None:
     )
     recent = list(Visit.objects.filter(cadre=cadre).select_related("household").order_by("-visited_on", "-id")[:10])
     return {"cadre": cadre, "owed": owed, "pairs": pairs, "recent": recent}
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+def support_assignment_list(*, user, filters=None):
+    from pairings.filters import SupportAssignmentFilterSet
+    from pairings.models import SupportAssignment
+
+    queryset = restrict(SupportAssignment.objects.all(), user).select_related("unit", "region")
+    return _filtered(queryset.annotate(cadre_count=Count("cadres")), SupportAssignmentFilterSet, filters)
+
+
+def village_link_list(*, user, filters=None):
+    from pairings.filters import VillageLinkFilterSet
+    from pairings.models import VillageLink
+
+    queryset = restrict(VillageLink.objects.all(), user).select_related("unit", "region")
+    return _filtered(queryset.annotate(cadre_count=Count("cadres")), VillageLinkFilterSet, filters)
+
+
+def link_project_list(*, user, filters=None):
+    from pairings.filters import LinkProjectFilterSet
+    from pairings.models import LinkProject
+
+    queryset = restrict(LinkProject.objects.all(), user).select_related("link__unit", "region")
+    return _filtered(queryset, LinkProjectFilterSet, filters)
+
+
+def training_list(*, user, filters=None):
+    from pairings.filters import TrainingFilterSet
+    from pairings.models import Training
+
+    queryset = restrict(Training.objects.all(), user).select_related("link__unit", "region")
+    return _filtered(queryset, TrainingFilterSet, filters)
+
+
+def stay_list(*, user, filters=None):
+    from pairings.filters import StayFilterSet
+    from pairings.models import Stay
+
+    queryset = restrict(Stay.objects.all(), user).select_related("cadre", "region")
+    return _filtered(queryset, StayFilterSet, filters)

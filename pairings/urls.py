@@ -44,4 +44,9 @@ urlpatterns: list = [
     path("campaigns/", pages.CampaignListView.as_view(), name="campaign_list"),
     path("campaigns/new/", pages.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<int:pk>/", pages.CampaignDetailView.as_view(), name="campaign_detail"),
+    path("support/", lists.SupportAssignmentListView.as_view(), name="supportassignment_list"),
+    path("village-links/", lists.VillageLinkListView.as_view(), name="villagelink_list"),
+    path("link-projects/", lists.LinkProjectListView.as_view(), name="linkproject_list"),
+    path("trainings/", lists.TrainingListView.as_view(), name="training_list"),
+    path("stays/", lists.StayListView.as_view(), name="stay_list"),
 ]

@@ -83,3 +83,22 @@ for _role in ROLE_PERMISSIONS:
         ROLE_PERMISSIONS[_role] += ("community.view_*",)
     if "ledgers.export_*" in ROLE_PERMISSIONS[_role] and "ledgers.add_*" not in ROLE_PERMISSIONS[_role]:
         ROLE_PERMISSIONS[_role] += ("community.export_*",)
+
+# Pairings: the provincial office organises counterpart support (对口支援, a county's records),
+# village links and stationed cadres across the province (the units it sends record with it).
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICE] = (
+    *ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICE],
+    *(
+        f"pairings.{verb}_{model}"
+        for verb in ("add", "change")
+        for model in (
+            "supportassignment",
+            "supportcadre",
+            "villagelink",
+            "linkcadre",
+            "linkproject",
+            "training",
+            "stay",
+        )
+    ),
+)

@@ -11,7 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.validators import mask_id_number, mask_phone
-from pairings.models import Cadre, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from pairings.models import (
+    Cadre,
+    Household,
+    LinkCadre,
+    LinkProject,
+    MustVisitEvent,
+    OwedVisit,
+    Pair,
+    Stay,
+    SupportAssignment,
+    SupportCadre,
+    Training,
+    Unit,
+    VillageLink,
+    Visit,
+)
 from pairings.selectors import unit_pickable
 from regions.models import Region
 from regions.scoping import restrict
@@ -162,3 +177,94 @@ class OwedVisitSerializer(serializers.ModelSerializer):
         fields = ["id", "event", "pair", "cadre", "household", "region", "kind", "event_on", "due_on", "status",
                   "visit", "fulfilled_on", "on_time"]  # fmt: skip
         read_only_fields = fields
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """A cadre sent (to a supported county or a linked village), with the period."""
+
+    cadre = ScopedPrimaryKeyField(Cadre)
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True)
+
+    class Meta:
+        fields = ["id", "cadre", "cadre_name", "started_on", "ended_on", "version"]
+        read_only_fields = ["version"]
+
+
+class SupportCadreSerializer(MemberSerializer):
+    class Meta(MemberSerializer.Meta):
+        model = SupportCadre
+
+
+class LinkCadreSerializer(MemberSerializer):
+    class Meta(MemberSerializer.Meta):
+        model = LinkCadre
+
+
+class SupportAssignmentSerializer(VersionedSerializer):
+    unit = PickableUnitField(queryset=Unit.objects.none())
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    region = RegionCodeField(queryset=Region.objects.none(), help_text=_("受援县代码"))
+    cadres = SupportCadreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SupportAssignment
+        fields = ["id", "unit", "unit_name", "region", "started_on", "ended_on", "note", "cadres", "version",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["created_at"]
+
+
+class VillageLinkSerializer(VersionedSerializer):
+    unit = PickableUnitField(queryset=Unit.objects.none())
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    region = RegionCodeField(queryset=Region.objects.none(), help_text=_("联系村代码"))
+    cadres = LinkCadreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = VillageLink
+        fields = ["id", "unit", "unit_name", "region", "started_on", "ended_on", "note", "cadres", "version",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["created_at"]
+
+
+class LinkProjectSerializer(VersionedSerializer):
+    link = ScopedPrimaryKeyField(VillageLink)
+    region = serializers.CharField(source="region_id", read_only=True)
+    funds_fen = serializers.IntegerField(min_value=0, max_value=10**13, required=False, default=0)
+
+    class Meta:
+        model = LinkProject
+        fields = ["id", "link", "region", "name", "kind", "funds_fen", "status", "planned_on", "started_on",
+                  "completed_on", "version", "created_at"]  # fmt: skip
+        read_only_fields = ["status", "started_on", "completed_on", "created_at"]
+
+
+class LinkProjectAdvanceSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
+    status = serializers.ChoiceField(choices=["under_way", "completed"], help_text=_("实施中或已完成"))
+    on = serializers.DateField(help_text=_("开工或完成日期"))
+
+
+class TrainingSerializer(VersionedSerializer):
+    link = ScopedPrimaryKeyField(VillageLink)
+    region = serializers.CharField(source="region_id", read_only=True)
+    person_times = serializers.IntegerField(min_value=1, max_value=10**6)
+
+    class Meta:
+        model = Training
+        fields = ["id", "link", "region", "held_on", "topic", "person_times", "version", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class StaySerializer(VersionedSerializer):
+    cadre = ScopedPrimaryKeyField(Cadre)
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True)
+    region = RegionCodeField(queryset=Region.objects.none(), help_text=_("村（社区）代码"))
+
+    class Meta:
+        model = Stay
+        fields = ["id", "cadre", "cadre_name", "region", "started_on", "ended_on", "purpose", "work_done", "version",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["created_at"]

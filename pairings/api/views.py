@@ -17,32 +17,70 @@ from rest_framework.response import Response
 from core.api.pagination import BoundedPagination
 from pairings.api.serializers import (
     CadreSerializer,
+    LinkCadreSerializer,
+    LinkProjectAdvanceSerializer,
+    LinkProjectSerializer,
     MustVisitEventSerializer,
     OwedVisitSerializer,
     PairEndSerializer,
     PairSerializer,
+    StaySerializer,
+    SupportAssignmentSerializer,
+    SupportCadreSerializer,
+    TrainingSerializer,
     UnitSerializer,
+    VillageLinkSerializer,
     VisitSerializer,
 )
 from pairings.filters import (
     CadreFilterSet,
+    LinkProjectFilterSet,
     MustVisitEventFilterSet,
     OwedVisitFilterSet,
     PairFilterSet,
+    StayFilterSet,
+    SupportAssignmentFilterSet,
+    TrainingFilterSet,
     UnitFilterSet,
+    VillageLinkFilterSet,
     VisitFilterSet,
 )
-from pairings.models import Cadre, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from pairings.models import (
+    Cadre,
+    LinkProject,
+    MustVisitEvent,
+    OwedVisit,
+    Pair,
+    Stay,
+    SupportAssignment,
+    Training,
+    Unit,
+    VillageLink,
+    Visit,
+)
 from pairings.selectors import OVERDUE_FIRST
 from pairings.services import (
     cadre_create,
     cadre_update,
     can_record_visit,
+    link_cadre_add,
+    link_project_advance,
+    link_project_create,
+    link_project_update,
     must_visit_event_record,
     pair_create,
     pair_end,
+    stay_create,
+    stay_update,
+    support_assignment_create,
+    support_assignment_update,
+    support_cadre_add,
+    training_create,
+    training_update,
     unit_create,
     unit_update,
+    village_link_create,
+    village_link_update,
     visit_record,
 )
 from regions.scoping import ScopedViewSetMixin, can, scope_prefixes
@@ -263,3 +301,145 @@ class OwedVisitViewSet(PairingViewSet):
     queryset = OwedVisit.objects.order_by(OVERDUE_FIRST, "due_on", "id")
     serializer_class = OwedVisitSerializer
     filterset_class = OwedVisitFilterSet
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+
+
+WRITE_ACTIONS.update({"cadres": "change", "advance": "change"})
+_BY_START = ("region_id", "-started_on", "-id")
+
+
+def _crud_schema(label, serializer):
+    return extend_schema_view(
+        list=extend_schema(summary=f"{label}列表"),
+        retrieve=extend_schema(summary=f"{label}详情", responses={200: serializer, 404: _ERRORS[404]}),
+        create=extend_schema(summary=f"登记{label}", responses={201: serializer, **_ERRORS}),
+        update=extend_schema(summary=f"修改{label}（需 version）", responses={200: serializer, **_ERRORS}),
+        partial_update=extend_schema(summary=f"修改{label}（需 version）", responses={200: serializer, **_ERRORS}),
+    )
+
+
+class _ServiceEditable(EditableMixin, PairingViewSet):
+    create_service = None
+    update_service = None
+    instance_kwarg = ""
+
+    def service_create(self, data):
+        data.pop("version", None)
+        return type(self).create_service(actor=self.request.user, data=data)
+
+    def service_update(self, instance, version, data):
+        return type(self).update_service(
+            actor=self.request.user, expected_version=version, data=data, **{self.instance_kwarg: instance}
+        )
+
+
+class _MemberAction:
+    """POST `<id>/cadres/`: a cadre sent, with the period (needs change on the parent record)."""
+
+    member_serializer = None
+    member_service = None
+    parent_kwarg = ""
+
+    def add_member(self, request):
+        parent = self.get_object()
+        serializer = self.member_serializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        type(self).member_service(actor=request.user, data=data, **{self.parent_kwarg: parent})
+        return self.respond(parent, status.HTTP_201_CREATED)
+
+
+@_crud_schema("对口支援", SupportAssignmentSerializer)
+class SupportAssignmentViewSet(_MemberAction, _ServiceEditable):
+    """对口支援: a supporting unit → a supported county, with the cadres it sent (`cadres`, each
+    with its period). Filters: `q`, `unit`, `region`, `started_after`, `started_before`, `ordering`."""
+
+    queryset = SupportAssignment.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    serializer_class = SupportAssignmentSerializer
+    filterset_class = SupportAssignmentFilterSet
+    create_service = support_assignment_create
+    update_service = support_assignment_update
+    instance_kwarg = "assignment"
+    member_serializer = SupportCadreSerializer
+    member_service = support_cadre_add
+    parent_kwarg = "assignment"
+
+    @extend_schema(summary="登记派出的对口支援干部", request=SupportCadreSerializer,
+                   responses={201: SupportAssignmentSerializer, **_ERRORS})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def cadres(self, request, pk=None):
+        return self.add_member(request)
+
+
+@_crud_schema("联村帮户", VillageLinkSerializer)
+class VillageLinkViewSet(_MemberAction, _ServiceEditable):
+    """联村帮户: a unit → a linked village, with the cadres it sent (`cadres`). Filters: `q`,
+    `unit`, `region`, `started_after`, `started_before`, `ordering`."""
+
+    queryset = VillageLink.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    serializer_class = VillageLinkSerializer
+    filterset_class = VillageLinkFilterSet
+    create_service = village_link_create
+    update_service = village_link_update
+    instance_kwarg = "link"
+    member_serializer = LinkCadreSerializer
+    member_service = link_cadre_add
+    parent_kwarg = "link"
+
+    @extend_schema(summary="登记派驻联系村的干部", request=LinkCadreSerializer,
+                   responses={201: VillageLinkSerializer, **_ERRORS})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def cadres(self, request, pk=None):
+        return self.add_member(request)
+
+
+@_crud_schema("联村项目", LinkProjectSerializer)
+class LinkProjectViewSet(_ServiceEditable):
+    """联村项目 (资金以分为单位的整数). Status moves only through `advance`: planned → under_way →
+    completed. Filters: `q`, `kind`, `status`, `link`, `region`, `ordering`."""
+
+    queryset = LinkProject.objects.order_by("-planned_on", "-id")
+    serializer_class = LinkProjectSerializer
+    filterset_class = LinkProjectFilterSet
+    create_service = link_project_create
+    update_service = link_project_update
+    instance_kwarg = "project"
+
+    @extend_schema(summary="项目开工或完成（需 version）", request=LinkProjectAdvanceSerializer,
+                   responses={200: LinkProjectSerializer, **_ERRORS})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def advance(self, request, pk=None):
+        project = self.get_object()
+        serializer = LinkProjectAdvanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        project = link_project_advance(actor=request.user, project=project, expected_version=data["version"],
+                                       status=data["status"], on=data["on"])  # fmt: skip
+        return self.respond(project)
+
+
+@_crud_schema("联村培训", TrainingSerializer)
+class TrainingViewSet(_ServiceEditable):
+    """联村培训 (培训人次 ≥ 1). Filters: `q`, `link`, `region`, `held_after`, `held_before`, `ordering`."""
+
+    queryset = Training.objects.order_by("-held_on", "-id")
+    serializer_class = TrainingSerializer
+    filterset_class = TrainingFilterSet
+    create_service = training_create
+    update_service = training_update
+    instance_kwarg = "training"
+
+
+@_crud_schema("蹲点", StaySerializer)
+class StayViewSet(_ServiceEditable):
+    """蹲点: a cadre's stay in a village or community; each stay is one person-time. Filters: `q`,
+    `cadre`, `region`, `started_after`, `started_before`, `ordering`."""
+
+    queryset = Stay.objects.select_related("cadre").order_by("-started_on", "-id")
+    serializer_class = StaySerializer
+    filterset_class = StayFilterSet
+    create_service = stay_create
+    update_service = stay_update
+    instance_kwarg = "stay"

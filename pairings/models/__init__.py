@@ -1,6 +1,15 @@
 """Models of cadre–household pairings (结对帮扶、结对认亲), re-exported from their modules."""
 
 from pairings.models.pairs import Household, Pair
+from pairings.models.support import (
+    LinkCadre,
+    LinkProject,
+    Stay,
+    SupportAssignment,
+    SupportCadre,
+    Training,
+    VillageLink,
+)
 from pairings.models.units import Cadre, Unit
 from pairings.models.visits import Campaign, MustVisitEvent, OwedVisit, Visit
 
@@ -8,6 +17,13 @@ __all__ = [
     "Cadre",
     "Campaign",
     "Household",
+    "LinkCadre",
+    "LinkProject",
+    "Stay",
+    "SupportAssignment",
+    "SupportCadre",
+    "Training",
+    "VillageLink",
     "MustVisitEvent",
     "OwedVisit",
     "Pair",

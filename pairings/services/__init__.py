@@ -13,6 +13,22 @@ from pairings.services.pairs import (
     pair_create,
     pair_end,
 )
+from pairings.services.support import (
+    PROJECT_MACHINE,
+    link_cadre_add,
+    link_project_advance,
+    link_project_create,
+    link_project_update,
+    stay_create,
+    stay_update,
+    support_assignment_create,
+    support_assignment_update,
+    support_cadre_add,
+    training_create,
+    training_update,
+    village_link_create,
+    village_link_update,
+)
 from pairings.services.units import (
     CADRE_EDITABLE_FIELDS,
     UNIT_EDITABLE_FIELDS,
@@ -33,6 +49,20 @@ from pairings.services.visits import (
 )
 
 __all__ = [
+    "PROJECT_MACHINE",
+    "link_cadre_add",
+    "link_project_advance",
+    "link_project_create",
+    "link_project_update",
+    "stay_create",
+    "stay_update",
+    "support_assignment_create",
+    "support_assignment_update",
+    "support_cadre_add",
+    "training_create",
+    "training_update",
+    "village_link_create",
+    "village_link_update",
     "HOUSEHOLD_EDITABLE_FIELDS",
     "VISIT_FIELDS",
     "campaign_create",

@@ -26,7 +26,20 @@ from ledgers.views.base import (
     paginate,
 )
 from pairings import selectors
-from pairings.models import Cadre, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
+from pairings.models import (
+    Cadre,
+    Household,
+    LinkProject,
+    MustVisitEvent,
+    OwedVisit,
+    Pair,
+    Stay,
+    SupportAssignment,
+    Training,
+    Unit,
+    VillageLink,
+    Visit,
+)
 from regions.scoping import ScopedViewMixin, restrict, scope_prefixes
 
 EXPORT_MAX_ROWS = 50_000
@@ -425,3 +438,93 @@ class ExportView(LoginRequiredMixin, View):
             {"status": 400, "title": _("无法导出%(label)s") % {"label": label}, "message": message},
             status=400,
         )
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+def _period(obj) -> str:
+    return f"{obj.started_on.isoformat()} — {obj.ended_on.isoformat() if obj.ended_on else ''}"
+
+
+class SupportAssignmentListView(PairingListView):
+    model = SupportAssignment
+    selector = selectors.support_assignment_list
+    columns = (
+        (gettext_lazy("支援单位"), ""),
+        (gettext_lazy("受援县"), "region"),
+        (gettext_lazy("开始日期"), "started_on"),
+        (gettext_lazy("对口支援干部"), ""),
+        (gettext_lazy("备注"), ""),
+    )
+
+    def row(self, obj):
+        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name), cell(_period(obj)),
+                cell(obj.cadre_count), cell(obj.note)]  # fmt: skip
+
+
+class VillageLinkListView(PairingListView):
+    model = VillageLink
+    selector = selectors.village_link_list
+    columns = (
+        (gettext_lazy("联系单位"), ""),
+        (gettext_lazy("联系村"), "region"),
+        (gettext_lazy("开始日期"), "started_on"),
+        (gettext_lazy("联村干部"), ""),
+        (gettext_lazy("备注"), ""),
+    )
+
+    def row(self, obj):
+        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name), cell(_period(obj)),
+                cell(obj.cadre_count), cell(obj.note)]  # fmt: skip
+
+
+PROJECT_TONES = {"planned": "", "under_way": "warning", "completed": "success"}
+
+
+class LinkProjectListView(PairingListView):
+    model = LinkProject
+    selector = selectors.link_project_list
+    columns = (
+        (gettext_lazy("项目名称"), ""),
+        (gettext_lazy("项目类型"), ""),
+        (gettext_lazy("联系单位"), ""),
+        (gettext_lazy("联系村"), ""),
+        (gettext_lazy("项目资金（元）"), "funds"),
+        (gettext_lazy("状态"), ""),
+        (gettext_lazy("立项日期"), "planned_on"),
+    )
+
+    def row(self, obj):
+        return [cell(obj.name), cell(obj.get_kind_display()), cell(obj.link.unit.name), cell(obj.region.name),
+                cell(yuan(obj.funds_fen)), cell(obj.get_status_display(), tone=PROJECT_TONES[obj.status]),
+                cell(obj.planned_on.isoformat())]  # fmt: skip
+
+
+class TrainingListView(PairingListView):
+    model = Training
+    selector = selectors.training_list
+    columns = (
+        (gettext_lazy("培训日期"), "held_on"),
+        (gettext_lazy("培训内容"), ""),
+        (gettext_lazy("联系单位"), ""),
+        (gettext_lazy("联系村"), ""),
+        (gettext_lazy("培训人次"), ""),
+    )
+
+    def row(self, obj):
+        return [cell(obj.held_on.isoformat()), cell(obj.topic), cell(obj.link.unit.name), cell(obj.region.name),
+                cell(obj.person_times)]  # fmt: skip
+
+
+class StayListView(PairingListView):
+    model = Stay
+    selector = selectors.stay_list
+    columns = (
+        (gettext_lazy("干部"), ""),
+        (gettext_lazy("蹲点村（社区）"), "region"),
+        (gettext_lazy("开始日期"), "started_on"),
+        (gettext_lazy("蹲点目的"), ""),
+    )
+
+    def row(self, obj):
+        return [cell(obj.cadre.name, _url("cadre_detail", obj.cadre_id)), cell(obj.region.name), cell(_period(obj)),
+                cell(obj.purpose)]  # fmt: skip
