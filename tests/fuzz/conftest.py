@@ -80,9 +80,13 @@ def _pairing_records(actor, village):
     from pairings.services import (
         cadre_create,
         household_register,
+        link_project_create,
         must_visit_event_record,
         pair_create,
+        stay_create,
+        training_create,
         unit_create,
+        village_link_create,
         visit_record,
     )
 
@@ -98,8 +102,19 @@ def _pairing_records(actor, village):
     pair = pair_create(actor=actor, cadre=cadre, household=household, kind="help", started_on=today)
     visit = visit_record(actor=actor, pair=pair, data={"visited_on": today, "kind": "routine"})
     event = must_visit_event_record(actor=actor, household=household, kind="illness", occurred_on=today)
+    # 联村帮户 and 蹲点 (a county is supported by a province unit: see _support_records)
+    link = village_link_create(actor=actor, data={"unit": unit, "region": village, "started_on": today})
+    project = link_project_create(
+        actor=actor, data={"link": link, "name": "饮水工程", "kind": "water", "funds_fen": 100_000, "planned_on": today}
+    )
+    training = training_create(actor=actor, data={"link": link, "held_on": today, "topic": "种植", "person_times": 30})
+    stay = stay_create(actor=actor, data={"cadre": cadre, "region": village, "started_on": today, "purpose": "调研"})
     return [
         {
+            "/api/v1/village-links/": link.pk,
+            "/api/v1/link-projects/": project.pk,
+            "/api/v1/trainings/": training.pk,
+            "/api/v1/stays/": stay.pk,
             "/api/v1/units/": unit.pk,
             "/api/v1/cadres/": cadre.pk,
             "/api/v1/pairs/": pair.pk,
@@ -108,6 +123,22 @@ def _pairing_records(actor, village):
             "/api/v1/owed-visits/": event.owed_visits.get().pk,
         }
     ]
+
+
+def _support_records(users, tree):
+    """对口支援: a province unit supports the county."""
+    import datetime
+
+    from pairings.services import support_assignment_create, unit_create
+
+    unit = unit_create(
+        actor=users.superuser,
+        data={"name": "省农业农村厅", "level": 1, "region": tree.province, "kind": "party_government"},
+    )
+    assignment = support_assignment_create(
+        actor=users.superuser, data={"unit": unit, "region": tree.county, "started_on": datetime.date.today()}
+    )
+    return {"/api/v1/support-assignments/": [assignment.pk]}
 
 
 def _community_records(tree):
@@ -195,6 +226,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
         users.sibling_staff, tree.sibling_village
     )
     community_ids = _community_records(tree)
+    support_ids = _support_records(users, tree)
     petitions = _petition_records(users, tree)
     summary_refresh_full()
     ids = {
@@ -206,6 +238,7 @@ def fuzz_world(tree, users, wsgi_keeps_test_connection):
         **{path: [row[path] for row in pairing_ids] for path in pairing_ids[0]},
         "/api/v1/audit-events/": list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[:10]),
         **community_ids,
+        **support_ids,
     }
     return SimpleNamespace(
         metric_keys=sorted(metric.key for metric in all_metrics())[:20],
