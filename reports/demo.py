@@ -92,6 +92,7 @@ def seed_demo_province(
             try:
                 writer.prepare([model for g in generators for model in g.models])
                 for generator in generators:
+                    writer.wait()  # the COPY worker shares the connection (PostgreSQL)
                     for name, count in generator.generate(ctx).items():
                         rows[name] = rows.get(name, 0) + count
                 writer.finish()

@@ -489,6 +489,8 @@ def seed_province(
             writer.prepare([model for g in generators for model in g.models])
             for generator in generators:
                 part_started = time.monotonic()
+                # The COPY worker shares the connection: let it drain before a generator reads with the ORM.
+                writer.wait()
                 counts = generator.generate(ctx)
                 rows.update(counts)
                 log(f"{generator.key}: {counts} in {time.monotonic() - part_started:.1f}s")
