@@ -92,8 +92,9 @@ def test_a_refresh_killed_half_way_reruns_and_the_dashboards_never_show_half(
     refresh_summaries_full.apply_async(kwargs={"run_id": run.pk}, queue=queue_name)
     pid, query, table = wait_for(lambda: lock_waiter(observer), timeout=60, message="the refresh never got there")
     taken_at = time.monotonic()
-    # (the refresh groups the matters per village and month into its temporary table)
-    assert query.startswith("CREATE TEMPORARY TABLE reports_full_wide") and table == "ledgers_stabilitymatter"
+    # (the refresh scans the matters once, grouped by place and by township and month, into its
+    # temporary table)
+    assert query.startswith("CREATE TEMPORARY TABLE reports_full_scan") and table == "ledgers_stabilitymatter"
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING
     first.kill()

@@ -383,5 +383,6 @@ def test_change_log_triggers_are_back_on_after_the_load(tree):
     before = enabled()
     result = seed()
     assert enabled() == before
-    skipped = [name for name in result.triggers_skipped if "_ledgers_" in name]  # other sources' tables too
-    assert sorted(skipped) == sorted(name for _table, name, state in before if state != "D")
+    # the ledgers' tables (the other sources' are checked with their generators)
+    skipped = [name for name in result.triggers_skipped if "_ledgers_" in name]
+    assert sorted(skipped) == sorted(name for _table, name, state in before if state != "D" and "_ledgers_" in name)
