@@ -1,5 +1,5 @@
 """The community part of the seed data (`manage.py seed_province`): double reporting and service
-orders in the urban communities (社区) of the province, registered in reports.generators.
+orders in the urban communities (社区) of the province, registered in seeding.generators.
 
 The source text gives no figures for these mechanisms, so the sizes are plausible proportions,
 per community at scale 1.0 (Sichuan: 8,888 communities): 2 organs' Party organisations and 20
@@ -23,8 +23,8 @@ from community.models import (
     ServiceOrder,
 )
 from core.crypto import encrypt, keyed_hash
-from reports.generators import Clock, GenerationContext, SourceGenerator, register
-from reports.generators.ledgers import _People, spread
+from seeding.generators import Clock, GenerationContext, SourceGenerator, register
+from seeding.generators.ledgers import _People, spread
 
 ORGS_PER_COMMUNITY = 2
 MEMBERS_PER_COMMUNITY = 20

@@ -35,9 +35,9 @@ from pairings.choices import (
 from pairings.models import Cadre, Campaign, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
 from regions.choices import Level
 from regions.models import Region
-from reports.generators import Clock, GenerationContext, SourceGenerator, register
-from reports.generators.ledgers import _People
-from reports.generators.ledgers import spread as spread_counts
+from seeding.generators import Clock, GenerationContext, SourceGenerator, register
+from seeding.generators.ledgers import _People
+from seeding.generators.ledgers import spread as spread_counts
 
 PAIRS_FULL = 2_200_000
 KIN_HOUSEHOLDS_FULL = 255_000

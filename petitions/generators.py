@@ -1,4 +1,4 @@
-"""The petitions' part of the seed data (registered in reports.generators.GENERATOR_MODULES).
+"""The petitions' part of the seed data (registered in seeding.generators.GENERATOR_MODULES).
 
 At scale 1.0 the province's dashboard shows the source text's figures from the data (definitions
 in petitions/metrics.py): 100,000 petitions over the real villages and townships of the last two
@@ -33,7 +33,7 @@ from petitions.models import (
     PetitionOwner,
     ReceptionDay,
 )
-from reports.generators import Clock, GenerationContext, SourceGenerator, register
+from seeding.generators import Clock, GenerationContext, SourceGenerator, register
 
 PETITIONS_FULL = 100_000
 OWNED_COUNTY_PLUS_FULL = 10_617

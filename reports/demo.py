@@ -1,6 +1,6 @@
 """Demo data for `make run`: a living province from the seed generators, and the summaries.
 
-`seed_demo_province` fills the province with the registered seed generators (reports/generators) at
+`seed_demo_province` fills the province with the registered seed generators (seeding/generators) at
 a small scale, in two passes over disjoint places: the whole province except the demo users' county
 at `DEMO_SCALE` (every prefecture and county gets figures, and the rankings of prefectures and
 counties have their minimum samples), then the demo county (金堂县) at `DEMO_COUNTY_SCALE`, denser,
@@ -31,14 +31,14 @@ DEMO_SEED = 42
 
 
 def _reindexed(places):
-    from reports.generators import Place
+    from seeding.generators import Place
 
     return [Place(i, p.code, p.name, p.level, p.is_community, p.township_name) for i, p in enumerate(places)]
 
 
 def _passes(province: str, county: str, scale: float, county_scale: float):
     from ledgers.models import Ledger
-    from reports.generators import places_of
+    from seeding.generators import places_of
 
     villages, townships = places_of(province)
     # A place that keeps a ledger already (hand-entered demo rows, a user's own) is left alone: the
@@ -60,7 +60,7 @@ def seed_demo_province(
     county_scale: float = DEMO_COUNTY_SCALE,
 ) -> str:
     from ledgers.models import LivelihoodAppeal
-    from reports.generators import BulkWriter, GenerationContext, load_generators
+    from seeding.generators import BulkWriter, GenerationContext, load_generators
 
     province = province or settings.JICENG_PROVINCE_CODE
     if LivelihoodAppeal.objects.filter(created_by__isnull=True, region__code__startswith=province).exists():

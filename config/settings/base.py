@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "pairings",
     "community",
     "reports",
+    "seeding",
     "audit",
 ]
 

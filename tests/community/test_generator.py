@@ -17,7 +17,7 @@ from community.models import (
     ReportingOrganisation,
     ServiceOrder,
 )
-from reports.generators import BulkWriter, GenerationContext, load_generators, places_of, seed_province
+from seeding.generators import BulkWriter, GenerationContext, load_generators, places_of, seed_province
 from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from pairings.choices import OwedStatus
 from pairings.generator import expected_figures
 from pairings.models import Cadre, Campaign, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
-from reports.generators import seed_province
+from seeding.generators import seed_province
 
 AS_OF = datetime.date(2026, 11, 20)
 SCALE = 0.001  # 2,200 active pairs, 280 of them kin pairs

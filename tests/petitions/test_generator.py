@@ -8,9 +8,9 @@ import pytest
 from petitions import generators as petition_generator
 from petitions.models import DownVisit, Petition, PetitionDeadline, ReceptionDay
 from regions.models import Region
-from reports.generators import seed_province
 from reports.selectors import values_by_region
 from reports.services import summary_refresh_full
+from seeding.generators import seed_province
 
 AS_OF = datetime.date(2026, 11, 20)
 SCALE = 0.002

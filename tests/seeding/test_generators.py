@@ -25,11 +25,11 @@ from ledgers.models import (
     VillageProfile,
 )
 from regions.models import Region
-from reports.generators import ledgers as ledgers_generator
-from reports.generators import seed_province
-from reports.management.commands.bench import lower_bound
 from reports.selectors import dashboard_figures
 from reports.services import summary_refresh_full
+from seeding.generators import ledgers as ledgers_generator
+from seeding.generators import seed_province
+from seeding.management.commands.bench import lower_bound
 
 AS_OF = datetime.date(2026, 11, 20)
 # 0.002 of the province: 1,200 problems (1,080 appeals + 120 matters), 600 households over 4 villages

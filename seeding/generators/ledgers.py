@@ -49,8 +49,8 @@ from ledgers.models import (
     StabilityMatter,
     VillageProfile,
 )
-from reports.generators import Clock, GenerationContext, SourceGenerator, register
-from reports.generators import texts as T
+from seeding.generators import Clock, GenerationContext, SourceGenerator, register
+from seeding.generators import texts as T
 
 # Figures at scale 1.0, as the dashboard counts them (reports/sources/ledgers.py): problems
 # registered = appeals + stability matters; problems resolved = appeals resolved (incl. disclosed,

@@ -34,7 +34,7 @@ from core.exceptions import ServiceError
 from regions.choices import Level
 
 # Modules that define and register a generator; later sources append theirs.
-GENERATOR_MODULES: list[str] = ["reports.generators.ledgers"]
+GENERATOR_MODULES: list[str] = ["seeding.generators.ledgers"]
 GENERATOR_MODULES.append("pairings.generator")
 GENERATOR_MODULES += ["community.generators"]
 GENERATOR_MODULES.append("petitions.generators")

@@ -4,7 +4,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ServiceError
-from reports.generators import seed_province
+from seeding.generators import seed_province
 
 
 class Command(BaseCommand):

@@ -581,7 +581,7 @@ class Command(BaseCommand):
             call_command("load_regions", stdout=self.stdout)
 
     def seed(self) -> None:
-        from reports.generators import existing_rows, seed_province
+        from seeding.generators import existing_rows, seed_province
 
         scale = float(os.environ.get("BENCH_SCALE", "1.0"))
         province = settings.JICENG_PROVINCE_CODE
@@ -889,7 +889,7 @@ class Command(BaseCommand):
     # --- pages through a real server --------------------------------------------------------------
     def server_figures(self, *, users: int, duration: float) -> None:
         """gunicorn with the production settings and the Redis cache on 127.0.0.1, driven by
-        `core.loadclient`: `users` virtual users per target, each waiting 1 s between requests, for
+        `seeding.benchmarks.loadclient`: `users` virtual users per target, each waiting 1 s between requests, for
         `duration` seconds per target, one target at a time; the bare signed-in page first and
         last as the yardstick."""
         import shutil
@@ -903,10 +903,10 @@ class Command(BaseCommand):
 
         from accounts.middleware import LOGIN_AT, SEEN_AT
         from accounts.models import User
-        from core import loadclient
         from ledgers.models import LivelihoodAppeal
         from regions.choices import Role
         from regions.models import Post, Region
+        from seeding.benchmarks import loadclient
 
         gunicorn = shutil.which("gunicorn") or str(Path(settings.BASE_DIR) / ".venv" / "bin" / "gunicorn")
         database_url = os.environ.get("DATABASE_URL")
