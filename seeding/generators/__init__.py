@@ -437,11 +437,13 @@ def seed_province(
     reset: bool = False,
     as_of: datetime.date | None = None,
     log=None,
+    sources: list[str] | None = None,
 ) -> SeedResult:
     """Fill the province with generated ledger data (and every registered source's), in bulk.
 
     Refuses when the province already holds such data, unless `reset` (which deletes it first).
-    One transaction: a failed run leaves nothing behind.
+    One transaction: a failed run leaves nothing behind. `sources` (generator keys, e.g.
+    ["ledgers", "petitions"]) limits the run, its refusal and its reset to those generators.
     """
     from django.conf import settings
 
@@ -456,6 +458,15 @@ def seed_province(
     log = log or (lambda message: None)
     started = time.monotonic()
     generators = load_generators()
+    if sources:
+        unknown = sorted(set(sources) - {g.key for g in generators})
+        if unknown:
+            raise ServiceError(
+                _("未知的数据来源：%(names)s。可选：%(known)s。")
+                % {"names": ", ".join(unknown), "known": ", ".join(g.key for g in generators)},
+                code="bad_source",
+            )
+        generators = [g for g in generators if g.key in sources]
     villages, townships = places_of(province)
     if not villages:
         raise ServiceError(
@@ -463,7 +474,7 @@ def seed_province(
             code="no_regions",
         )
     with transaction.atomic():
-        existing = existing_rows(province)
+        existing = {g.key: n for g in generators if (n := g.existing_rows(province))}
         reset_rows = 0
         if existing:
             if not reset:

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Q, Sum
 
 from core.crypto import keyed_hash
+from core.exceptions import ServiceError
 from core.validators import validate_id_number
 from ledgers.choices import APPEAL_RESOLVED_STATUSES, AppealStatus, HouseholdStatus, MatterStatus
 from ledgers.models import (
@@ -386,3 +387,20 @@ def test_change_log_triggers_are_back_on_after_the_load(tree):
     # the ledgers' tables (the other sources' are checked with their generators)
     skipped = [name for name in result.triggers_skipped if "_ledgers_" in name]
     assert sorted(skipped) == sorted(name for _table, name, state in before if state != "D" and "_ledgers_" in name)
+
+
+def test_sources_limit_the_run_to_those_generators(tree):
+    from pairings.models import Pair
+    from petitions.models import Petition
+
+    result = seed(sources=["petitions"])
+    assert Petition.objects.exists()
+    assert not LivelihoodAppeal.objects.exists()
+    assert not Pair.objects.exists()
+    assert set(result.rows) and all(not label.startswith("ledgers.") for label in result.rows)
+    # The refusal to generate twice looks at the chosen sources only: the ledgers can still follow.
+    seed(sources=["ledgers"])
+    assert LivelihoodAppeal.objects.exists()
+    with pytest.raises(ServiceError) as refused:
+        seed(sources=["ledgers", "nonsense"])
+    assert refused.value.code == "bad_source"

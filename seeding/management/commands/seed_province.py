@@ -25,16 +25,25 @@ class Command(BaseCommand):
         parser.add_argument("--province", help="two-digit province code (default: settings.JICENG_PROVINCE_CODE)")
         parser.add_argument("--as-of", help="last day of the generated 24 months, YYYY-MM-DD (default: yesterday)")
         parser.add_argument("--reset", action="store_true", help="delete the province's ledger data first")
+        parser.add_argument(
+            "--sources", help="comma-separated generator keys (ledgers,pairings,community,petitions); default: all"
+        )
         parser.add_argument("--no-refresh", action="store_true", help="do not run a full summary refresh afterwards")
 
-    def handle(self, *args, scale, seed, province, as_of, reset, no_refresh, **options):
+    def handle(self, *args, scale, seed, province, as_of, reset, no_refresh, sources=None, **options):
         try:
             day = datetime.date.fromisoformat(as_of) if as_of else None
         except ValueError as exc:
             raise CommandError(f"--as-of: {exc}") from exc
         try:
             result = seed_province(
-                scale=scale, seed=seed, province=province, reset=reset, as_of=day, log=self.stdout.write
+                scale=scale,
+                seed=seed,
+                province=province,
+                reset=reset,
+                as_of=day,
+                log=self.stdout.write,
+                sources=[s.strip() for s in sources.split(",") if s.strip()] if sources else None,
             )
         except ServiceError as exc:
             raise CommandError(" ".join(str(m) for m in exc.messages)) from exc
