@@ -149,3 +149,14 @@ def test_unit_leader_pair_list_queries_are_bounded(client_for, leader, tree, cad
         extra = Household.objects.create(region=tree.village, head_name=f"新户{index}")
         Pair.objects.create(cadre=cadres.own, household=extra, region=tree.village, started_on=TODAY)
     assert count() == before
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "count"),
+    [("units", 1), ("cadres", 2), ("pairs", 3), ("visits", 0), ("must-visit-events", 0), ("owed-visits", 0)],
+)
+def test_unit_leader_api_lists_are_scoped_to_the_unit(api_for, leader, pairs, far_pair, endpoint, count):
+    # the bureau, its two cadres (张帮扶 and the leader), 张帮扶's three pairs
+    response = api_for(leader).get(f"/api/v1/{endpoint}/")
+    assert response.status_code == 200
+    assert response.data["count"] == count
