@@ -325,3 +325,13 @@ def register_unit_leader_reach() -> None:
 
     for model in (Unit, Cadre, Household, Pair, Visit, MustVisitEvent, OwedVisit):
         register_reach(model, unit_leader_reach(model))
+
+
+def import_job_get(*, user, pk: int):
+    """An import job, for the user who uploaded it only (anyone else: 404, like the ledgers' batches)."""
+    from pairings.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=pk, created_by_id=getattr(user, "pk", None)).first()
+    if job is None:
+        raise Http404(_("未找到该导入任务。"))
+    return job
