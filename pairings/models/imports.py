@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.sensitive import PersonalData
 from pairings.choices import ImportJobKind, ImportJobStatus
 
 
@@ -26,6 +27,7 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
     written_rows = models.PositiveIntegerField(_("已写入行数"), default=0)
     errors = models.JSONField(_("问题"), default=list, blank=True)  # [[row, column, message]]
+    personal_data = PersonalData(hidden={"content"})
 
     class Meta:
         verbose_name = _("导入任务")
