@@ -7,6 +7,8 @@ class PairingsConfig(AppConfig):
     verbose_name = _("结对帮扶")
 
     def ready(self):
+        from pairings.selectors import register_unit_leader_reach
         from pairings.workbench import register_cards
 
         register_cards()
+        register_unit_leader_reach()

@@ -92,3 +92,14 @@ class ProjectStatus(models.TextChoices):
     PLANNED = "planned", _("计划中")
     UNDER_WAY = "under_way", _("实施中")
     COMPLETED = "completed", _("已完成")
+
+
+class ImportJobKind(models.TextChoices):
+    CADRE = "cadre", _("导入帮扶干部")
+    PAIR = "pair", _("批量结对")
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队写入中")
+    DONE = "done", _("已写入")
+    FAILED = "failed", _("未写入")

@@ -81,6 +81,9 @@ class CadreForm(BootstrapFormMixin, VersionedFormMixin, SensitiveNumberMixin, fo
     unit = forms.ModelChoiceField(label=_("所在单位"), queryset=Unit.objects.none())
     post = forms.CharField(label=_("职务"), max_length=100, required=False)
     is_party_member = forms.BooleanField(label=_("中共党员"), required=False)
+    is_unit_leader = forms.BooleanField(
+        label=_("单位负责人"), required=False, help_text=_("登录后可查看本单位干部的结对、走访和必访情况。")
+    )
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
 
@@ -104,13 +107,15 @@ class CadreForm(BootstrapFormMixin, VersionedFormMixin, SensitiveNumberMixin, fo
                         "unit": instance.unit,
                         "post": instance.post,
                         "is_party_member": instance.is_party_member,
+                        "is_unit_leader": instance.is_unit_leader,
                     }
                 )
         self.blank_sensitive_fields(instance)
         self.style_widgets()
 
     def service_data(self) -> dict:
-        data = {k: self.cleaned_data[k] for k in ("name", "unit", "post", "is_party_member", "phone", "id_number")}
+        keys = ("name", "unit", "post", "is_party_member", "is_unit_leader", "phone", "id_number")
+        data = {k: self.cleaned_data[k] for k in keys}
         if "region" in self.cleaned_data:
             data["home_region"] = self.cleaned_data["region"]
         return self.sensitive_data(data)

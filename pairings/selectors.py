@@ -257,3 +257,81 @@ def stay_list(*, user, filters=None):
 
     queryset = restrict(Stay.objects.all(), user).select_related("cadre", "region")
     return _filtered(queryset, StayFilterSet, filters)
+
+
+# --- A unit's leader -------------------------------------------------------------------------------
+def led_units(user) -> list[int]:
+    """The units `user` leads (as a cadre marked 单位负责人, in post): read once per user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_pairings_led_units", None)
+    if cached is None:
+        cached = list(
+            Cadre.objects.filter(user_id=user.pk, is_unit_leader=True, is_active=True).values_list("unit_id", flat=True)
+        )
+        user._pairings_led_units = cached
+    return cached
+
+
+def _led_ids(user, key: str, read) -> list[int]:
+    """Ids a unit leader reaches (their unit's cadres, those cadres' households), read once per
+    user object as literal ids, so the reach is an indexed `= ANY(...)` OR-ed into the region
+    prefix (a BitmapOr over the big tables, never a join or a scan)."""
+    cache = user.__dict__.setdefault("_pairings_led_ids", {})
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
+def _led_cadres(user) -> list[int]:
+    units = led_units(user)
+    return _led_ids(user, "cadres", lambda: list(Cadre.objects.filter(unit_id__in=units).values_list("pk", flat=True)))
+
+
+def _led_households(user) -> list[int]:
+    cadres = _led_cadres(user)
+    return _led_ids(
+        user,
+        "households",
+        lambda: list(
+            Pair.objects.filter(cadre_id__in=cadres).order_by().values_list("household_id", flat=True).distinct()
+        ),
+    )
+
+
+def unit_leader_reach(model):
+    """`reach(user)` for `regions.scoping.register_reach`: what a unit's leader may also view of
+    `model` — the unit itself, its cadres, and their pairs, visits, owed visits, households and
+    those households' must-visit events. None (nothing more) for everyone else."""
+
+    def reach(user):
+        if not led_units(user):
+            return None
+        if model is Unit:
+            return Q(pk__in=led_units(user))
+        if model is Cadre:
+            return Q(unit_id__in=led_units(user))
+        if model is Household:
+            return Q(pk__in=_led_households(user))
+        if model is MustVisitEvent:
+            return Q(household_id__in=_led_households(user))
+        return Q(cadre_id__in=_led_cadres(user))
+
+    return reach
+
+
+def register_unit_leader_reach() -> None:
+    from regions.scoping import register_reach
+
+    for model in (Unit, Cadre, Household, Pair, Visit, MustVisitEvent, OwedVisit):
+        register_reach(model, unit_leader_reach(model))
+
+
+def import_job_get(*, user, pk: int):
+    """An import job, for the user who uploaded it only (anyone else: 404, like the ledgers' batches)."""
+    from pairings.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=pk, created_by_id=getattr(user, "pk", None)).first()
+    if job is None:
+        raise Http404(_("未找到该导入任务。"))
+    return job

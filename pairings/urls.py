@@ -29,6 +29,7 @@ urlpatterns: list = [
     path("pairs/", lists.PairListView.as_view(), name="pair_list"),
     path("pairs/bulk/", bulk.BulkPairView.as_view(), name="pair_bulk"),
     path("pairs/import/", bulk.ImportView.as_view(kind="pair", permission="pairings.add_pair"), name="pair_import"),
+    path("imports/<int:pk>/", bulk.ImportJobView.as_view(), name="import_job"),
     path("pairs/export/", lists.ExportView.as_view(kind="pair"), name="pair_export"),
     path("pairs/<int:pk>/", pages.PairDetailView.as_view(), name="pair_detail"),
     path("pairs/<int:pk>/end/", pages.PairEndView.as_view(), name="pair_end"),

@@ -55,8 +55,44 @@ def _region_owed(user):
     ]
 
 
+def _leads_unit(user) -> bool:
+    from pairings.selectors import led_units
+
+    return bool(led_units(user))
+
+
+def _unit_owed(user):
+    """A unit leader's card: their unit's cadres' owed must-visits (overdue flagged)."""
+    from pairings.selectors import led_units
+
+    units = led_units(user)
+    owed = restrict(OwedVisit.objects.filter(cadre__unit_id__in=units), user)
+    url = reverse("pairings:owedvisit_list") + (f"?unit={units[0]}" if len(units) == 1 else "?")
+    return [
+        CardItem(
+            _("本单位必访逾期"),
+            bounded_count(owed.filter(status=OwedStatus.OVERDUE)),
+            url + "&status=overdue",
+            tone="danger",
+            help=_("本单位结对干部超过应访期限仍未走访的五必访"),
+        ),
+        CardItem(_("本单位必访待走访"), bounded_count(owed.filter(status=OwedStatus.OWED)), url + "&status=owed",
+                 tone="warning"),
+    ]  # fmt: skip
+
+
 def register_cards():
     register(Card(key="pairings.mine", title=_("我的必访"), permission=None, items=_my_owed, order=15,
                   icon="person-heart", applies=_is_cadre))  # fmt: skip
-    register(Card(key="pairings.region", title=_("五必访"), permission="pairings.add_mustvisitevent",
-                  items=_region_owed, order=35, icon="alarm"))  # fmt: skip
+    register(
+        Card(
+            key="pairings.region",
+            title=_("五必访"),
+            permission="pairings.add_mustvisitevent",
+            items=_region_owed,
+            order=35,
+            icon="alarm",
+        )
+    )
+    register(Card(key="pairings.unit", title=_("本单位五必访"), permission=None, items=_unit_owed, order=36,
+                  icon="building", applies=_leads_unit))  # fmt: skip

@@ -45,6 +45,28 @@ class ScopeSpec:
 _EXCLUSIONS: dict = {}
 
 
+# Reaches other apps add to a model: {model: [fn(user) -> Q of rows it may also view, or None]}: rows
+# a user sees beyond their posts and owner fields (a unit's leader sees the unit's cadres' pairs).
+_REACHES: dict = {}
+
+
+def register_reach(model, reach) -> None:
+    """`reach(user)` returns a Q of `model` rows `user` may also view (or None): OR-ed into
+    `scope_q` for "view", and answered by `is_owner` (so `can(user, "view", obj)` agrees)."""
+    handlers = _REACHES.setdefault(model, [])
+    if reach not in handlers:
+        handlers.append(reach)
+
+
+def extra_reach(model, user) -> Q | None:
+    condition = None
+    for reach in _REACHES.get(model, ()):
+        found = reach(user)
+        if found is not None:
+            condition = found if condition is None else condition | found
+    return condition
+
+
 def register_exclusion(model, exclusion) -> None:
     """`exclusion(user)` returns a Q of `model` rows `user` must never see (or None)."""
     handlers = _EXCLUSIONS.setdefault(model, [])
@@ -120,6 +142,9 @@ def scope_q(model, user, action: str = "view") -> Q | None:
                 condition |= Q(pk__in=model._default_manager.filter(**{owner_field: user}).values("pk"))
             else:
                 condition |= Q(**{owner_field: user})
+        reach = extra_reach(model, user)
+        if reach is not None:
+            condition |= reach
     return condition
 
 
@@ -184,7 +209,8 @@ def is_owner(user, obj) -> bool:
                 break
         if target is not None and getattr(target, "pk", target) == user.pk:
             return True
-    return False
+    reach = extra_reach(type(obj), user)
+    return reach is not None and type(obj)._default_manager.filter(reach, pk=obj.pk).exists()
 
 
 def can(user, action: str, obj) -> bool:

@@ -303,6 +303,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ledgers.tasks.import_batches_purge_stale",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Pairings: imports whose queued write lost its message are queued again. Idempotent.
+    "pairings-import-resume": {"task": "pairings.tasks.import_jobs_resume", "schedule": 600.0},
     # Pairings: owed must-visits past their due day become overdue. Daily, idempotent.
     "pairings-owed-visits-overdue": {
         "task": "pairings.tasks.owed_visits_mark_overdue",

@@ -100,7 +100,7 @@ class CadreSerializer(VersionedSerializer):
     class Meta:
         model = Cadre
         fields = ["id", "name", "unit", "unit_name", "post", "is_party_member", "phone", "id_number", "phone_masked",
-                  "id_number_masked", "home_region", "is_active", "version", "created_at"]  # fmt: skip
+                  "id_number_masked", "home_region", "is_active", "is_unit_leader", "version", "created_at"]  # fmt: skip
         read_only_fields = ["created_at"]
 
     def get_phone_masked(self, cadre) -> str:

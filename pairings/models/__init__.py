@@ -1,5 +1,6 @@
 """Models of cadre–household pairings (结对帮扶、结对认亲), re-exported from their modules."""
 
+from pairings.models.imports import ImportJob
 from pairings.models.pairs import Household, Pair
 from pairings.models.support import (
     LinkCadre,
@@ -17,6 +18,7 @@ __all__ = [
     "Cadre",
     "Campaign",
     "Household",
+    "ImportJob",
     "LinkCadre",
     "LinkProject",
     "Stay",

@@ -73,6 +73,9 @@ class Cadre(VersionedModel):
         related_name="cadre",
     )
     is_active = models.BooleanField(_("在岗"), default=True)
+    # A unit's leader (单位负责人): signed in (with `user`), sees the unit's cadres and their pairs,
+    # visits, must-visit events and owed visits wherever they are (pairings.selectors.unit_leader_reach).
+    is_unit_leader = models.BooleanField(_("单位负责人"), default=False, db_default=False)
     personal_data = PersonalData(
         masked={"id_number": mask_id_number, "phone": mask_phone},
         hidden={"id_hash", "phone_hash"},

@@ -4,13 +4,21 @@ numbers by GB 11643, choices by their Chinese labels); cadres, households and ex
 looked up with one query per kind of key, never one per row.
 
 A file is written only when every row is valid: the whole file in one transaction, or nothing.
+"Check" runs in the request; "check and write" checks in the request and, when every row passes,
+queues the write in an `ImportJob` run by a worker (`import_job_submit`, `import_job_execute`),
+like the ledgers' imports: a large file never holds a request for the minute its writes take.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +35,8 @@ from ledgers.services.imports import (
     parse_phone,
     parse_text,
 )
-from pairings.choices import PairKind, PairStatus
-from pairings.models import Cadre, Household, Pair
+from pairings.choices import ImportJobStatus, PairKind, PairStatus
+from pairings.models import Cadre, Household, ImportJob, Pair
 from pairings.selectors import unit_pickable
 from pairings.services.pairs import pair_bulk_create_rows
 from pairings.services.units import cadre_create
@@ -50,6 +58,7 @@ PAIR_REQUIRED = ["干部姓名", "所在单位", "户主姓名或名称", "村�
 CADRE_HEADERS = ["姓名", "所在单位", "职务", "中共党员", "联系电话", "身份证号", "所在区划代码"]
 CADRE_REQUIRED = ["姓名", "所在单位", "所在区划代码"]
 MAX_ROWS = 5000
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -279,3 +288,84 @@ def cadre_import(*, actor, upload, write: bool) -> ImportResult:
             return result
         result.written = len(prepared)
     return result
+
+
+# --- The write, by a worker -------------------------------------------------------------------------
+RUNNERS = {"cadre": cadre_import, "pair": pair_import}
+RESUME_AFTER = datetime.timedelta(minutes=5)
+
+
+def import_job_submit(*, actor, kind: str, upload) -> tuple[ImportResult, ImportJob | None]:
+    """ "Check and write": the dry run now (every row checked, nothing written); when every row
+    passes, the workbook is kept, encrypted, in a job whose write is queued after this commit
+    (`pairings.tasks.import_job_run`), as the ledgers' imports do. Row problems: no job."""
+    runner = RUNNERS.get(kind)
+    if runner is None:
+        raise ServiceError(_("不支持该导入类型。"), code="import_kind")
+    result = runner(actor=actor, upload=upload, write=False)
+    if not result.ok:
+        return result, None
+    upload.seek(0)
+    job = ImportJob.objects.create(
+        kind=kind,
+        file_name=str(getattr(upload, "name", "") or "")[:200],
+        content=base64.b64encode(upload.read()).decode("ascii"),
+        created_by=actor,
+        total_rows=result.total,
+    )
+    from pairings.tasks import import_job_run
+
+    transaction.on_commit(lambda: import_job_run.delay(job.pk))
+    return result, job
+
+
+def import_job_execute(*, job_id: int) -> ImportJob | None:
+    """Write a queued job: every row checked again (the data may have changed since the dry run)
+    and written in one transaction through the same services, as its uploader. The job row is
+    locked and marked in the same transaction, so running it twice writes nothing twice; a worker
+    that dies mid-way leaves the job queued and nothing written (the task is redelivered). The
+    workbook is dropped once written or refused."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("created_by").filter(pk=job_id).first()
+        if job is None or job.status != ImportJobStatus.QUEUED:
+            return job
+        upload = SimpleUploadedFile(job.file_name or "import.xlsx", base64.b64decode(job.content or ""))
+        errors: list = []
+        try:
+            with transaction.atomic():
+                result = RUNNERS[job.kind](actor=job.created_by, upload=upload, write=True)
+                if not result.ok:
+                    raise _Refused
+        except _Refused:
+            errors = [list(error) for error in result.errors]
+        except (ValidationError, ServiceError) as exc:
+            result, errors = None, [[0, "", " ".join(str(m) for m in exc.messages)]]
+        except DatabaseError:
+            logger.exception("pairings import job %s failed", job.pk)
+            result, errors = None, [[0, "", _("写入时数据库出错，未写入任何数据。请重新上传。")]]
+        job.status = ImportJobStatus.FAILED if errors else ImportJobStatus.DONE
+        job.written_rows = 0 if errors or result is None else result.written
+        job.errors = [[number, str(column), str(message)] for number, column, message in errors]
+        job.content = ""
+        job.finished_at = timezone.now()
+        job.save()
+    return job
+
+
+class _Refused(Exception):
+    """A row failed the checks at write time: roll the savepoint back (nothing written)."""
+
+
+def import_jobs_resume() -> list[int]:
+    """Beat: queue again the jobs still queued after RESUME_AFTER (a lost message). Idempotent:
+    a job already written is left alone by `import_job_execute`."""
+    from pairings.tasks import import_job_run
+
+    stale = list(
+        ImportJob.objects.filter(
+            status=ImportJobStatus.QUEUED, created_at__lt=timezone.now() - RESUME_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        import_job_run.delay(pk)
+    return stale

@@ -22,8 +22,20 @@ CADRE_EDITABLE_FIELDS = (
     "home_region",
     "user",
     "is_active",
+    "is_unit_leader",
 )
-_CADRE_AUDITED = ("name", "unit", "post", "is_party_member", "phone", "id_number", "home_region", "user", "is_active")
+_CADRE_AUDITED = (
+    "name",
+    "unit",
+    "post",
+    "is_party_member",
+    "phone",
+    "id_number",
+    "home_region",
+    "user",
+    "is_active",
+    "is_unit_leader",
+)
 
 
 def _check_unit(data: dict, *, instance: Unit | None = None) -> None:

@@ -4,6 +4,7 @@ the cadre import. Both show what would be written first (dry run); the write is 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -12,7 +13,8 @@ from core.xlsx import workbook_response
 from ledgers.views.base import apply_service_error, has_permission_somewhere
 from pairings import services
 from pairings.forms import BulkPairForm, BulkPairUploadForm
-from pairings.services.imports import cadre_import, import_template, pair_import
+from pairings.selectors import import_job_get
+from pairings.services.imports import cadre_import, import_job_submit, import_template, pair_import
 from pairings.views.pages import PairingPageMixin
 from regions.views import region_picker_context
 
@@ -101,10 +103,15 @@ class ImportView(PairingPageMixin, TemplateView):
         form = BulkPairUploadForm(request.POST, request.FILES)
         result = None
         if form.is_valid():
-            write = request.POST.get("mode") == "write"
-            runner = pair_import if self.kind == "pair" else cadre_import
+            upload = form.cleaned_data["file"]
             try:
-                result = runner(actor=request.user, upload=form.cleaned_data["file"], write=write)
+                if request.POST.get("mode") == "write":
+                    result, job = import_job_submit(actor=request.user, kind=self.kind, upload=upload)
+                    if job is not None:
+                        return redirect("pairings:import_job", pk=job.pk)
+                else:
+                    runner = pair_import if self.kind == "pair" else cadre_import
+                    result = runner(actor=request.user, upload=upload, write=False)
             except ValidationError as exc:
                 form.add_error("file", exc)
         status = 200 if result is not None and result.ok else 400
@@ -113,3 +120,18 @@ class ImportView(PairingPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         title = _("批量结对（Excel）") if self.kind == "pair" else _("导入帮扶干部（Excel）")
         return super().get_context_data(title=title, crumbs=[{"label": title, "url": ""}], **kwargs)
+
+
+class ImportJobView(PairingPageMixin, TemplateView):
+    """A confirmed import: queued (the page refreshes itself), written, or refused with each row's
+    problems. Its uploader's only."""
+
+    template_name = "pairings/import_job.html"
+
+    def get_context_data(self, **kwargs):
+        job = import_job_get(user=self.request.user, pk=self.kwargs["pk"])
+        back = "pairings:pair_import" if job.kind == "pair" else "pairings:cadre_import"
+        return super().get_context_data(
+            job=job, title=job.get_kind_display(), crumbs=[{"label": job.get_kind_display(), "url": reverse(back)}],
+            back=reverse(back), **kwargs,
+        )  # fmt: skip

@@ -266,13 +266,14 @@ class TrueBound:
     rows: int
 
 
-def true_bound() -> TrueBound:
+def true_bound(sources: set[str] | None = None) -> TrueBound:
     """The least work a full refresh must do, written by hand over the registry's facts (any
     registered source): per fact table ONE scan with GROUP BY GROUPING SETS ((place), (township,
     month)) (the month prefix is the deepest level any of its metrics keeps months at), then those
     small results rolled up by code prefix to every level and unpivoted to (region, period, metric,
     value) rows under each metric's depth limits, into a new unlogged table, then its unique index.
-    The table stays until the next call (`compare_with_active` reads it). PostgreSQL only."""
+    The table stays until the next call (`compare_with_active` reads it). `sources` limits it to
+    those metric sources' facts. PostgreSQL only."""
     from reports.aggregation import LENGTHS, stored_limits
     from reports.metrics import load_sources
     from reports.sql import Dialect, lit, table_of
@@ -291,6 +292,8 @@ def true_bound() -> TrueBound:
             "FROM reports_summary WITH NO DATA"
         )
         for fact in load_sources().facts.values():
+            if sources is not None and fact.source not in sources:
+                continue
             measures = [(key, sql(dialect)) for key, sql in fact.measures if key in limits]
             if not measures:
                 continue
@@ -521,7 +524,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-setup", action="store_true", help="do not create/migrate/load regions")
         parser.add_argument("--repetitions", type=int, default=REPETITIONS)
         parser.add_argument(
-            "--parts", default="refresh,server,inprocess", help="comma-separated: refresh, server, inprocess"
+            "--parts",
+            default="refresh,server,inprocess,pairings",
+            help="comma-separated: refresh, server, inprocess, pairings (regenerates the pairings source)",
         )
 
     def say(self, message: str) -> None:
@@ -549,6 +554,10 @@ class Command(BaseCommand):
             )
         if "inprocess" in parts:
             self.latencies(requests)
+        if "pairings" in parts:
+            import_module("seeding.benchmarks.pairings").run(
+                self, scale=float(os.environ.get("BENCH_SCALE", "1.0")), requests=requests, repetitions=repetitions
+            )
         self.info["bench_seconds"] = round(time.monotonic() - started, 1)
         self.report()
 
