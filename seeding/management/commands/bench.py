@@ -435,12 +435,20 @@ def measure(function) -> tuple[Sample, object]:
     return Sample(seconds, before, load1(), cpu), result
 
 
+def _cpu(sample: Sample) -> str:
+    return "?" if sample.cpu is None else f"{sample.cpu:.3f}s"
+
+
 def spread(samples: list[Sample], scale: float = 1.0, unit: str = "s") -> str:
     values = sorted(s.seconds * scale for s in samples)
     loads = [x for s in samples for x in (s.load_before, s.load_after)]
     fmt = "{:.3f}" if unit == "s" else "{:.0f}"
     cpus = [s.cpu for s in samples if s.cpu is not None]
-    cpu = f"; CPU (Python + backend) median {statistics.median(cpus):.3f} s" if cpus else ""
+    cpu = (
+        f"; CPU (Python + backend) median {statistics.median(cpus):.3f} s ({min(cpus):.3f}–{max(cpus):.3f})"
+        if cpus
+        else ""
+    )
     return (
         f"median of {len(values)}: " + ", ".join(fmt.format(v) for v in values) + f" {unit}; "
         f"load {min(loads):.1f}–{max(loads):.1f}{cpu}"
@@ -695,7 +703,10 @@ class Command(BaseCommand):
                 (after_full if cycle == 0 else steady).append(sample)
                 change_log_rows.append(run.changes)
                 what = "right after the full refresh" if cycle == 0 else "steady"
-                self.say(f"  fold {what}: {sample.seconds:.3f}s ({run.changes:,} change-log rows, {run.rows:,} rows)")
+                self.say(
+                    f"  fold {what}: {sample.seconds:.3f}s, CPU {_cpu(sample)} (load {sample.load_before}; "
+                    f"{run.changes:,} change-log rows, {run.rows:,} rows)"
+                )
                 if cycle == 0 and rep == 0:  # checked once: a true bound over the changed data
                     measure(true_bound)
                     check = compare_with_active()
@@ -705,7 +716,10 @@ class Command(BaseCommand):
                 sample, run = measure(lambda: incremental(actor=None))
                 steady.append(sample)
                 change_log_rows.append(run.changes)
-                self.say(f"  fold of the restore: {sample.seconds:.3f}s ({run.changes:,} change-log rows)")
+                self.say(
+                    f"  fold of the restore: {sample.seconds:.3f}s, CPU {_cpu(sample)} (load {sample.load_before}; "
+                    f"{run.changes:,} change-log rows)"
+                )
         # the last restore's fold against the data as it began
         measure(true_bound)
         check = compare_with_active()
