@@ -732,11 +732,22 @@ def _refresh_top_owner_level(petition: Petition) -> None:
 
 @transaction.atomic
 def petition_owner_add(
-    *, actor, petition: Petition, leader, unit: str = "", is_lead: bool = False, reason: str = ""
+    *,
+    actor,
+    petition: Petition,
+    leader,
+    unit: str = "",
+    is_lead: bool = False,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> PetitionOwner:
     """包案: a leader (township, county or prefecture) owns the case, with the responsible unit.
-    Making one the lead owner makes the previous lead an ordinary owner."""
+    Making one the lead owner makes the previous lead an ordinary owner. An ownership change is
+    an edit of the case: its version moves on (a stale `expected_version` is refused)."""
     _ensure_act(actor, petition, "petitions.assign_petition")
+    if leader is None:
+        raise ServiceError({"leader": [_("请选择包案领导。")]})
+    petition = _lock(petition, expected_version)
     level = leader_level(leader)
     if level is None:
         raise ServiceError({"leader": [_("包案领导须为乡镇、县级或市级领导干部。")]})
@@ -758,6 +769,7 @@ def petition_owner_add(
         reason=(reason or "").strip()[:200],
     )
     _refresh_top_owner_level(petition)
+    save_versioned(petition, expected_version=petition.version, fields=[])
     _event(
         petition,
         EventKind.OWNER_ADDED,
@@ -778,10 +790,13 @@ def petition_owner_add(
 
 
 @transaction.atomic
-def petition_owner_remove(*, actor, petition: Petition, leader, reason: str) -> None:
+def petition_owner_remove(
+    *, actor, petition: Petition, leader, reason: str, expected_version: int | None = None
+) -> None:
     _ensure_act(actor, petition, "petitions.assign_petition")
     reason = _required(reason, "reason", _("请填写撤销包案的原因。"))
-    owner = PetitionOwner.objects.filter(petition=petition, leader=leader).first()
+    petition = _lock(petition, expected_version)
+    owner = PetitionOwner.objects.filter(petition=petition, leader=leader).first() if leader else None
     if owner is None:
         raise ServiceError({"leader": [_("该领导不是本件的包案领导。")]})
     owner.delete()
@@ -790,6 +805,7 @@ def petition_owner_remove(*, actor, petition: Petition, leader, reason: str) -> 
         if successor is not None:
             PetitionOwner.objects.filter(pk=successor.pk).update(is_lead=True)
     _refresh_top_owner_level(petition)
+    save_versioned(petition, expected_version=petition.version, fields=[])
     _event(petition, EventKind.OWNER_REMOVED, actor, reason, leader=str(leader))
     audit_record(actor=actor, action=Action.UPDATE, obj=petition, changes={"owners": [str(leader), None]})
 
