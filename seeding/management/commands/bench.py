@@ -196,14 +196,14 @@ class LowerBound:
     figures: dict = field(default_factory=dict)
 
 
-def lower_bound(*, collect: bool = False) -> LowerBound:
+def lower_bound(*, collect: bool = False, facts: list | None = None) -> LowerBound:
     """The least work any refresh must do: one GROUP BY per village (and township) and month over each
     source table, then one roll-up by code prefix to every level, in total and per month where the
     summaries keep months (one pass with GROUPING SETS on PostgreSQL). Results stay in temporary
     tables (dropped at the end); `collect` reads them back as {(region code, period or "", metric):
-    value} for tests."""
+    value} for tests. `facts`: other tables' (same shape as `_lower_bound_facts`), instead of the ledgers'."""
     vendor = connection.vendor
-    facts = _lower_bound_facts(vendor)
+    facts = _lower_bound_facts(vendor) if facts is None else facts
     figures: dict = {}
     rows = 0
     levels = "(SELECT 2 AS n UNION ALL SELECT 4 UNION ALL SELECT 6 UNION ALL SELECT 9 UNION ALL SELECT 12)"
@@ -521,7 +521,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-setup", action="store_true", help="do not create/migrate/load regions")
         parser.add_argument("--repetitions", type=int, default=REPETITIONS)
         parser.add_argument(
-            "--parts", default="refresh,server,inprocess", help="comma-separated: refresh, server, inprocess"
+            "--parts",
+            default="refresh,server,inprocess,petitions",
+            help="comma-separated: refresh, server, inprocess, petitions",
         )
 
     def say(self, message: str) -> None:
@@ -549,6 +551,10 @@ class Command(BaseCommand):
             )
         if "inprocess" in parts:
             self.latencies(requests)
+        if "petitions" in parts:  # issue 11 item 10: seeding/benchmarks/petitions.py
+            import_module("seeding.benchmarks.petitions").run(
+                self, requests=requests, repetitions=repetitions, changes=changes
+            )
         self.info["bench_seconds"] = round(time.monotonic() - started, 1)
         self.report()
 
