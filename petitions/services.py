@@ -747,7 +747,7 @@ def petition_owner_add(
     _ensure_act(actor, petition, "petitions.assign_petition")
     if leader is None:
         raise ServiceError({"leader": [_("请选择包案领导。")]})
-    petition = _lock(petition, expected_version)
+    given, petition = petition, _lock(petition, expected_version)
     level = leader_level(leader)
     if level is None:
         raise ServiceError({"leader": [_("包案领导须为乡镇、县级或市级领导干部。")]})
@@ -770,6 +770,7 @@ def petition_owner_add(
     )
     _refresh_top_owner_level(petition)
     save_versioned(petition, expected_version=petition.version, fields=[])
+    given.version, given.top_owner_level = petition.version, petition.top_owner_level
     _event(
         petition,
         EventKind.OWNER_ADDED,
@@ -795,7 +796,7 @@ def petition_owner_remove(
 ) -> None:
     _ensure_act(actor, petition, "petitions.assign_petition")
     reason = _required(reason, "reason", _("请填写撤销包案的原因。"))
-    petition = _lock(petition, expected_version)
+    given, petition = petition, _lock(petition, expected_version)
     owner = PetitionOwner.objects.filter(petition=petition, leader=leader).first() if leader else None
     if owner is None:
         raise ServiceError({"leader": [_("该领导不是本件的包案领导。")]})
@@ -806,6 +807,7 @@ def petition_owner_remove(
             PetitionOwner.objects.filter(pk=successor.pk).update(is_lead=True)
     _refresh_top_owner_level(petition)
     save_versioned(petition, expected_version=petition.version, fields=[])
+    given.version, given.top_owner_level = petition.version, petition.top_owner_level
     _event(petition, EventKind.OWNER_REMOVED, actor, reason, leader=str(leader))
     audit_record(actor=actor, action=Action.UPDATE, obj=petition, changes={"owners": [str(leader), None]})
 
