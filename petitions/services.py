@@ -844,6 +844,46 @@ def petition_from_matter(*, matter, actor) -> str:
     return petition.number
 
 
+@transaction.atomic
+def petition_from_appeal(*, actor, appeal) -> Petition:
+    """民生诉求转信访: open a case from a livelihood appeal the actor can see, in its village, with
+    the raiser as the petitioner; both records link to each other (`Petition.livelihood_appeal`).
+    An appeal already transferred returns its case."""
+    from ledgers.models import LivelihoodAppeal
+    from regions.scoping import restrict
+
+    if not restrict(LivelihoodAppeal.objects.filter(pk=appeal.pk), actor).exists():
+        raise OutOfScope()
+    ensure_region(actor, "petitions.add_petition", appeal.region_id)
+    if appeal.voided_at is not None:
+        raise ServiceError({"appeal": [_("已作废的民生诉求不能转信访。")]}, code="voided")
+    existing = Petition.objects.filter(livelihood_appeal=appeal).first()
+    if existing is not None:
+        raise ServiceError(
+            {"appeal": [_("该民生诉求已转为信访件 %(number)s。") % {"number": existing.number}]}, code="already"
+        )
+    from petitions.selectors import default_category
+
+    petition = _petition_create(
+        actor=actor,
+        region=appeal.region,
+        data={
+            "channel": "visit",
+            "received_on": timezone.localdate(),
+            "title": appeal.title[:200],
+            "content": appeal.description or appeal.title,
+            "category": default_category(),
+            "petition_type": PetitionType.CLAIM,
+            "conflict_level": "village",
+        },
+        petitioners=[{"name": (appeal.raiser_name or appeal.title)[:50], "phone": appeal.raiser_phone or ""}],
+        livelihood_appeal=appeal,
+    )
+    _event(petition, EventKind.LINKED, actor, _("由民生诉求 #%(pk)s 转入") % {"pk": appeal.pk}, appeal=appeal.pk)
+    audit_record(actor=actor, action=Action.UPDATE, obj=appeal, changes={"petition": [None, petition.number]})
+    return petition
+
+
 # --- Reception days and down-visits --------------------------------------------------------------
 def _cases_by_number(actor, numbers) -> list[Petition]:
     from regions.scoping import restrict
