@@ -20,13 +20,23 @@ MAX_PETITIONERS = 8
 MAX_NAMED = 3
 
 
-def leaders_queryset(user):
-    """Leaders whose posts lie in the user's scope (the owners and approvers a user may pick)."""
-    from regions.models import Post
+def leaders_queryset(user, permission: str = "petitions.assign_petition"):
+    """Leaders the user may pick as owners and approvers: those whose posts lie in the user's scope
+    for `permission`, or above it (a county leader owns a township's case)."""
+    from django.db.models import Q
 
-    posts = restrict(Post.objects.active(), user).filter(
-        role__in=[Role.TOWNSHIP_LEADER, Role.COUNTY_LEADER, Role.PREFECTURE_LEADER]
-    )
+    from regions.choices import CODE_LENGTH
+    from regions.models import Post
+    from regions.scoping import scope_prefixes
+
+    posts = Post.objects.active().filter(role__in=[Role.TOWNSHIP_LEADER, Role.COUNTY_LEADER, Role.PREFECTURE_LEADER])
+    prefixes = scope_prefixes(user, permission)
+    if prefixes is not None:
+        condition = Q(pk__in=[])
+        for prefix in prefixes:
+            above = [prefix[:n] for n in CODE_LENGTH.values() if n < len(prefix)]
+            condition |= Q(region__code__startswith=prefix) | Q(region_id__in=above)
+        posts = posts.filter(condition)
     return get_user_model().objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by("username")
 
 

@@ -9,14 +9,28 @@ reception days and 12,500 down-visits, 20 person-times each on average).
 
 Every case's deadlines are computed by the same rules and calendar as the services'
 (`petitions.deadlines`), and stored with their rule names. Repeat cases link an earlier case.
-seed_province creates no user accounts, so the generated cases carry their owners' level
-(`top_owner_level`) without owner rows, and reception days and down-visits name their leader
-(`leader_name`) without an account.
+
+Ownership (包案) is data, as the services write it: each owned case has owner rows
+(`PetitionOwner`) for leaders of the case's own prefecture, county or township, each with the
+responsible unit (by the case's category) and exactly one lead owner, the highest level; the
+case's `top_owner_level` is the highest level among its rows. A county-level case is led by a
+county leader (a prefecture leader for one in five), often with the township's leader as a
+co-owner; about 30% of the other cases are owned by a township leader. Reception days and
+down-visits are held by those leaders too.
+
+The leaders are user accounts with a leader post (县级/市级/乡镇领导干部) in their region, made
+once and reused by later runs (usernames `seed-<level>-<region code>-<n>`, no usable password:
+nobody signs in as them; a reset deletes the cases and owner rows, never accounts). They are
+the only accounts seed_province makes.
 """
 
 from __future__ import annotations
 
 import datetime
+import zlib
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from core.calendar import WorkCalendar
 from petitions.choices import DEFAULT_CATEGORIES, Channel, DeadlineKind, PetitionStatus, PetitionType
@@ -33,6 +47,8 @@ from petitions.models import (
     PetitionOwner,
     ReceptionDay,
 )
+from regions.choices import Role
+from regions.models import Post, Region
 from seeding.generators import Clock, GenerationContext, SourceGenerator, register
 
 PETITIONS_FULL = 100_000
@@ -48,6 +64,16 @@ DAYS = 730
 NOT_ACCEPTED_SHARE = 0.08
 TITLES = ("征地补偿款未足额发放", "拆迁安置房迟迟未交付", "拖欠农民工工资", "养老保险待遇核定有误", "宅基地确权纠纷",
           "企业排污影响生活", "学校周边交通安全隐患", "医疗费用报销争议", "村干部作风问题", "村道硬化申请")  # fmt: skip
+# Leaders per region that own cases and hold reception days and down-visits.
+LEADERS_PER_REGION = {"prefecture": 2, "county": 3, "township": 2}
+LEADER_ROLES = {"prefecture": Role.PREFECTURE_LEADER, "county": Role.COUNTY_LEADER, "township": Role.TOWNSHIP_LEADER}
+LEADER_TITLES = {"prefecture": ("市委副书记", "副市长"), "county": ("县委书记", "县长", "常务副县长"),
+                 "township": ("党委书记", "镇长")}  # fmt: skip
+CODE_LENGTHS = {"prefecture": 4, "county": 6, "township": 9}
+# The responsible unit (责任单位) of a county- or prefecture-level owner, by the case's category.
+UNITS = {"land": "自然资源局", "relocation": "住房和城乡建设局", "labour": "人力资源和社会保障局", "rural": "农业农村局",
+         "urban": "住房和城乡建设局", "environment": "生态环境局", "education_health": "教育局", "legal": "委政法委",
+         "conduct": "纪委监委", "other": "信访局"}  # fmt: skip
 NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("明", "华", "芳", "强", "丽", "军", "静", "伟", "秀英", "建国", "桂兰", "志强")
 
@@ -61,6 +87,45 @@ def expected_figures(scale: float = 1.0) -> dict[str, float]:
         "petitions_backlog_disposed": BACKLOG_DISPOSED_FULL * scale,
         "cadre_visit_person_times": (RECEPTIONS_FULL + DOWN_VISITS_FULL) * PERSON_TIMES_MEAN * scale,
     }
+
+
+def leader_username(level: str, code: str, k: int) -> str:
+    return f"seed-{level}-{code}-{k}"
+
+
+def seed_leaders(ctx: GenerationContext, keys) -> dict[tuple[str, str, int], int]:
+    """{(level, region code, n): user id} of the generated leaders, made where missing: an account
+    with a leader post in that region (the post's role gives the owner level). Reused by later runs."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    ctx.writer.wait()  # the COPY worker shares the connection
+    User = get_user_model()
+    names = {leader_username(*key): key for key in keys}
+    found = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
+    missing = [name for name in names if name not in found]
+    if missing:
+        unusable = make_password(None)
+        User.objects.bulk_create(
+            [
+                User(username=name, password=unusable, display_name=_person(zlib.crc32(name.encode())))
+                for name in missing
+            ],
+            batch_size=2000,
+        )
+        found.update(User.objects.filter(username__in=missing).values_list("username", "pk"))
+    region_names = dict(Region.objects.filter(code__in={code for _l, code, _k in keys}).values_list("code", "name"))
+    posts = []
+    for name, (level, code, k) in names.items():
+        titles = LEADER_TITLES[level]
+        posts.append(Post(user_id=found[name], region_id=code, role=LEADER_ROLES[level],
+                          title=f"{region_names.get(code, '')}{titles[k % len(titles)]}"))  # fmt: skip
+    Post.objects.bulk_create(posts, batch_size=2000, ignore_conflicts=True)
+    return {key: found[name] for name, key in names.items()}
+
+
+def _person(number: int) -> str:
+    return NAMES[number % len(NAMES)] + GIVEN[(number // len(NAMES)) % len(GIVEN)]
 
 
 def _sample(rng, population: list[int], k: int) -> set[int]:
@@ -119,6 +184,8 @@ class PetitionGenerator(SourceGenerator):
             c.code: c.pk for c in PetitionCategory.objects.filter(code__in=[c for c, _n in DEFAULT_CATEGORIES])
         }
         category_ids = [categories[c] for c, _n in DEFAULT_CATEGORIES if c in categories]
+        category_codes = {pk: code for code, pk in categories.items()}
+        owners: list[tuple[int, str, str, str]] = []  # (petition id, region code, top level, category code)
         places = ctx.places
         n = ctx.count(PETITIONS_FULL)
         # Oldest first, so ids follow time and a repeat case links an earlier id.
@@ -178,6 +245,8 @@ class PetitionGenerator(SourceGenerator):
                 is_first_time=i in first_time, is_repeat=i not in first_time, is_backlog=i in backlog,
                 top_owner_level=("prefecture" if r() < 0.2 else "county") if i in owned else ("township" if r() < 0.3 else ""),
             )  # fmt: skip
+            if row["top_owner_level"]:
+                owners.append((petition_id, place.code, row["top_owner_level"], category_codes[row["category"]]))
             if i not in first_time:
                 row["earlier"] = first_id + int(r() * i)
             register = apply_rule("art22-23.register.15d", datetime.date.fromordinal(got), calendar=calendar)
@@ -229,7 +298,47 @@ class PetitionGenerator(SourceGenerator):
             person_id += 1
             petition_id += 1
         writer.complete(Petition, Petitioner, PetitionDeadline)
-        return {"petitions": petitions.count, "petitioners": people.count, "petition_deadlines": deadlines.count}
+        owner_rows = self._owners(ctx, owners)
+        return {
+            "petitions": petitions.count,
+            "petitioners": people.count,
+            "petition_deadlines": deadlines.count,
+            "petition_owners": owner_rows,
+        }
+
+    def _owners(self, ctx: GenerationContext, cases: list[tuple[int, str, str, str]]) -> int:
+        """The owner rows of the owned cases: the lead owner at the case's top level, in the case's
+        own prefecture, county or township; co-owners below it (a county leader under a prefecture
+        lead for 30%, the township's leader under a county or prefecture lead for half)."""
+        rng = ctx.rng("petition-owners")
+        r = rng.random
+        writer = ctx.writer
+        planned = []  # (petition id, key, level, is lead, category code, township code)
+
+        def key(level, code):
+            return (level, code[: CODE_LENGTHS[level]], int(r() * LEADERS_PER_REGION[level]))
+
+        for petition_id, code, top, category in cases:
+            planned.append((petition_id, key(top, code), True, category))
+            if top == "prefecture" and r() < 0.3:
+                planned.append((petition_id, key("county", code), False, category))
+            if top != "township" and len(code) >= 9 and r() < 0.5:
+                planned.append((petition_id, key("township", code), False, category))
+        ids = seed_leaders(ctx, [k for _p, k, _l, _c in planned])
+        names = dict(Region.objects.filter(code__in={k[1] for _p, k, _l, _c in planned}).values_list("code", "name"))
+        sink = writer.sink(
+            PetitionOwner,
+            ("id", "petition", "leader", "level", "unit", "is_lead", "assigned_by", "assigned_at", "reason"),
+        )
+        owner_id = writer.next_id(PetitionOwner)
+        at = writer.clock.moment(ctx.now)
+        for petition_id, (level, code, k), lead, category in planned:
+            unit = f"{names.get(code, '')}{'人民政府' if level == 'township' else UNITS.get(category, '信访局')}"
+            sink.add((owner_id, petition_id, ids[(level, code, k)], level, unit, lead, None, at,
+                      "县级以上领导包案化解" if lead and level != "township" else ""))  # fmt: skip
+            owner_id += 1
+        writer.complete(PetitionOwner)
+        return sink.count
 
     def _visits(self, ctx: GenerationContext) -> dict[str, int]:
         rng = ctx.rng("petition-visits")
@@ -250,37 +359,39 @@ class PetitionGenerator(SourceGenerator):
         reception_id = writer.next_id(ReceptionDay)
         visit_id = writer.next_id(DownVisit)
         link_id = writer.next_id(DownVisit.villages.through)
+        pick = ctx.rng("petition-visit-leaders").random
+        reception_rows, visit_rows = [], []
         for _ in range(ctx.count(RECEPTIONS_FULL)):
             held = today - int(r() * DAYS)
             at = moment(Clock.local_midnight(held) + 9 * 3600)
             county_level = counties and r() < 0.4
             region = counties[int(r() * len(counties))] if county_level else townships[int(r() * len(townships))].code
-            leader = NAMES[int(r() * len(NAMES))] + GIVEN[int(r() * len(GIVEN))]
-            receptions.add((reception_id, at, at, None, leader, region, day(held), "信访接待室" if county_level else "乡镇便民服务中心",
-                            5 + int(r() * 31), "", None))  # fmt: skip
+            r()  # a draw kept from when the leader was only a name: the calibrated rows stay the same
+            level = "county" if county_level else "township"
+            leader = (level, region, int(pick() * LEADERS_PER_REGION[level]))
+            reception_rows.append((reception_id, at, at, leader, region, day(held), "信访接待室" if county_level else "乡镇便民服务中心",
+                                   5 + int(r() * 31), "", None))  # fmt: skip
             reception_id += 1
         for _ in range(ctx.count(DOWN_VISITS_FULL)):
             visited = today - int(r() * DAYS)
             at = moment(Clock.local_midnight(visited) + 9 * 3600)
             township = townships[int(r() * len(townships))]
-            leader = NAMES[int(r() * len(NAMES))] + GIVEN[int(r() * len(GIVEN))]
-            visits.add(
-                (
-                    visit_id,
-                    at,
-                    at,
-                    None,
-                    leader,
-                    township.code,
-                    day(visited),
-                    5 + int(r() * 31),
-                    "现场答复群众诉求。",
-                    None,
-                )
+            r()
+            leader = ("township", township.code, int(pick() * LEADERS_PER_REGION["township"]))
+            visit_rows.append(
+                (visit_id, at, at, leader, township.code, day(visited), 5 + int(r() * 31), "现场答复群众诉求。", None)
             )
             for code in villages_of.get(township.code[:9], [])[:1]:
                 visit_villages.add((link_id, visit_id, code))
                 link_id += 1
             visit_id += 1
+        ids = seed_leaders(ctx, [row[3] for row in reception_rows + visit_rows])
+        names = dict(get_user_model().objects.filter(pk__in=set(ids.values())).values_list("pk", "display_name"))
+        for row in reception_rows:
+            leader = ids[row[3]]
+            receptions.add((*row[:3], leader, names[leader], *row[4:]))
+        for row in visit_rows:
+            leader = ids[row[3]]
+            visits.add((*row[:3], leader, names[leader], *row[4:]))
         writer.complete(ReceptionDay, DownVisit, DownVisit.villages.through)
         return {"reception_days": receptions.count, "down_visits": visits.count}

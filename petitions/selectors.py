@@ -83,7 +83,9 @@ def my_cases(*, user, today: datetime.date | None = None):
     (each group by due date)."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    owned = PetitionOwner.objects.filter(leader_id=user.pk).values("petition_id")
+    # The ids first (one leader owns tens of cases): the plan then starts from those cases, not
+    # from every open case (with a subquery or a join it scanned those: 24 ms at 100,000 cases).
+    owned = list(PetitionOwner.objects.filter(leader_id=user.pk).values_list("petition_id", flat=True))
     return (
         restrict(Petition.objects.filter(pk__in=owned), user)
         .filter(status__in=OPEN_STATUSES)

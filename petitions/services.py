@@ -732,11 +732,22 @@ def _refresh_top_owner_level(petition: Petition) -> None:
 
 @transaction.atomic
 def petition_owner_add(
-    *, actor, petition: Petition, leader, unit: str = "", is_lead: bool = False, reason: str = ""
+    *,
+    actor,
+    petition: Petition,
+    leader,
+    unit: str = "",
+    is_lead: bool = False,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> PetitionOwner:
     """包案: a leader (township, county or prefecture) owns the case, with the responsible unit.
-    Making one the lead owner makes the previous lead an ordinary owner."""
+    Making one the lead owner makes the previous lead an ordinary owner. An ownership change is
+    an edit of the case: its version moves on (a stale `expected_version` is refused)."""
     _ensure_act(actor, petition, "petitions.assign_petition")
+    if leader is None:
+        raise ServiceError({"leader": [_("请选择包案领导。")]})
+    given, petition = petition, _lock(petition, expected_version)
     level = leader_level(leader)
     if level is None:
         raise ServiceError({"leader": [_("包案领导须为乡镇、县级或市级领导干部。")]})
@@ -758,6 +769,8 @@ def petition_owner_add(
         reason=(reason or "").strip()[:200],
     )
     _refresh_top_owner_level(petition)
+    save_versioned(petition, expected_version=petition.version, fields=[])
+    given.version, given.top_owner_level = petition.version, petition.top_owner_level
     _event(
         petition,
         EventKind.OWNER_ADDED,
@@ -778,10 +791,13 @@ def petition_owner_add(
 
 
 @transaction.atomic
-def petition_owner_remove(*, actor, petition: Petition, leader, reason: str) -> None:
+def petition_owner_remove(
+    *, actor, petition: Petition, leader, reason: str, expected_version: int | None = None
+) -> None:
     _ensure_act(actor, petition, "petitions.assign_petition")
     reason = _required(reason, "reason", _("请填写撤销包案的原因。"))
-    owner = PetitionOwner.objects.filter(petition=petition, leader=leader).first()
+    given, petition = petition, _lock(petition, expected_version)
+    owner = PetitionOwner.objects.filter(petition=petition, leader=leader).first() if leader else None
     if owner is None:
         raise ServiceError({"leader": [_("该领导不是本件的包案领导。")]})
     owner.delete()
@@ -790,6 +806,8 @@ def petition_owner_remove(*, actor, petition: Petition, leader, reason: str) -> 
         if successor is not None:
             PetitionOwner.objects.filter(pk=successor.pk).update(is_lead=True)
     _refresh_top_owner_level(petition)
+    save_versioned(petition, expected_version=petition.version, fields=[])
+    given.version, given.top_owner_level = petition.version, petition.top_owner_level
     _event(petition, EventKind.OWNER_REMOVED, actor, reason, leader=str(leader))
     audit_record(actor=actor, action=Action.UPDATE, obj=petition, changes={"owners": [str(leader), None]})
 
@@ -824,6 +842,46 @@ def petition_from_matter(*, matter, actor) -> str:
         stability_matter=matter,
     )
     return petition.number
+
+
+@transaction.atomic
+def petition_from_appeal(*, actor, appeal) -> Petition:
+    """民生诉求转信访: open a case from a livelihood appeal the actor can see, in its village, with
+    the raiser as the petitioner; both records link to each other (`Petition.livelihood_appeal`).
+    An appeal already transferred returns its case."""
+    from ledgers.models import LivelihoodAppeal
+    from regions.scoping import restrict
+
+    if not restrict(LivelihoodAppeal.objects.filter(pk=appeal.pk), actor).exists():
+        raise OutOfScope()
+    ensure_region(actor, "petitions.add_petition", appeal.region_id)
+    if appeal.voided_at is not None:
+        raise ServiceError({"appeal": [_("已作废的民生诉求不能转信访。")]}, code="voided")
+    existing = Petition.objects.filter(livelihood_appeal=appeal).first()
+    if existing is not None:
+        raise ServiceError(
+            {"appeal": [_("该民生诉求已转为信访件 %(number)s。") % {"number": existing.number}]}, code="already"
+        )
+    from petitions.selectors import default_category
+
+    petition = _petition_create(
+        actor=actor,
+        region=appeal.region,
+        data={
+            "channel": "visit",
+            "received_on": timezone.localdate(),
+            "title": appeal.title[:200],
+            "content": appeal.description or appeal.title,
+            "category": default_category(),
+            "petition_type": PetitionType.CLAIM,
+            "conflict_level": "village",
+        },
+        petitioners=[{"name": (appeal.raiser_name or appeal.title)[:50], "phone": appeal.raiser_phone or ""}],
+        livelihood_appeal=appeal,
+    )
+    _event(petition, EventKind.LINKED, actor, _("由民生诉求 #%(pk)s 转入") % {"pk": appeal.pk}, appeal=appeal.pk)
+    audit_record(actor=actor, action=Action.UPDATE, obj=appeal, changes={"petition": [None, petition.number]})
+    return petition
 
 
 # --- Reception days and down-visits --------------------------------------------------------------

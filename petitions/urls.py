@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment>/", views.PetitionAttachmentView.as_view(), name="petition_attachment"),
     path("<int:pk>/link/", views.PetitionLinkView.as_view(), name="petition_link"),
     path("<int:pk>/print/<str:document>/", views.PetitionPrintView.as_view(), name="petition_print"),
+    path("from-appeal/<int:appeal>/", views.PetitionFromAppealView.as_view(), name="petition_from_appeal"),
     path("receptions/", views.ReceptionDayListView.as_view(), name="receptionday_list"),
     path("receptions/new/", views.ReceptionDayCreateView.as_view(), name="receptionday_create"),
     path("receptions/<int:pk>/", views.ReceptionDayDetailView.as_view(), name="receptionday_detail"),

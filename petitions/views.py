@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.views.generic import TemplateView
 
 from audit.choices import Action
 from audit.services import audit_record
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
@@ -768,3 +769,25 @@ class DownVisitCreateView(ReceptionDayCreateView):
 
     def success_url(self, obj):
         return reverse("petitions:downvisit_detail", args=[obj.pk])
+
+
+class PetitionFromAppealView(LoginRequiredMixin, View):
+    """POST: 民生诉求转信访 — open a case from a livelihood appeal (petitions.services.petition_from_appeal)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, appeal):
+        from ledgers.models import LivelihoodAppeal
+
+        found = restrict(LivelihoodAppeal.objects.filter(pk=appeal), request.user).first()
+        if found is None:
+            raise Http404(_("未找到编号为 %(pk)s 的民生诉求，或它不在您的管辖范围内。") % {"pk": appeal})
+        try:
+            petition = services.petition_from_appeal(actor=request.user, appeal=found)
+        except OutOfScope as exc:
+            raise PermissionDenied(_("您没有在该区划登记信访件的权限。")) from exc
+        except ServiceError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect("ledgers:livelihoodappeal_detail", found.pk)
+        messages.success(request, _("已转为信访件 %(number)s。") % {"number": petition.number})
+        return redirect("petitions:petition_detail", petition.pk)

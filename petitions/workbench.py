@@ -7,12 +7,14 @@ from core.paginator import bounded_count
 from core.workbench import Card, CardItem, register
 from petitions.choices import PetitionStatus
 from petitions.models import Petition, PetitionOwner
-from regions.scoping import restrict
+from regions.scoping import exclude_hidden, restrict
 
 
 def _staff_items(user):
     url = reverse("petitions:petition_list")
-    cases = restrict(Petition.objects.all(), user)
+    # The office's work: the cases of the regions where the user registers petitions (cases they
+    # own elsewhere are on the 我的包案 card).
+    cases = restrict(Petition.objects.all(), user, "petitions.add_petition")
     return [
         CardItem(_("待受理"), bounded_count(cases.filter(status=PetitionStatus.REGISTERED)), f"{url}?status=registered", "info",
                  _("已登记、尚未受理、转送交办或不予受理的信访件")),
@@ -27,7 +29,8 @@ def _staff_items(user):
 
 def _owner_items(user):
     url = reverse("petitions:my_cases")
-    mine = restrict(
+    # An owner sees their cases wherever they are; the officials a case names never do.
+    mine = exclude_hidden(
         Petition.objects.filter(pk__in=PetitionOwner.objects.filter(leader_id=user.pk).values("petition_id")), user
     )
     return [

@@ -138,8 +138,13 @@ def scope_q(model, user, action: str = "view") -> Q | None:
     if action == "view" and getattr(user, "is_authenticated", False):
         for owner_field in model.scoping.owner_fields:
             if "__" in owner_field:
-                # Across a relation (possibly to-many): a subquery, so no row is repeated by the join.
-                condition |= Q(pk__in=model._default_manager.filter(**{owner_field: user}).values("pk"))
+                # Across a relation (possibly to-many): the ids, read first (one owns tens of rows),
+                # so no row is repeated by a join, and the region prefix keeps its index: with an
+                # `OR pk IN (subquery)` PostgreSQL scanned the whole table (a prefecture's petition
+                # count: 50 ms → 200 ms at 100,000 cases). Nobody's rows: no clause at all.
+                owned = list(model._default_manager.filter(**{owner_field: user}).values_list("pk", flat=True))
+                if owned:
+                    condition |= Q(pk__in=sorted(set(owned)))
             else:
                 condition |= Q(**{owner_field: user})
         reach = extra_reach(model, user)

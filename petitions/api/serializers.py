@@ -196,3 +196,80 @@ class WorkCalendarDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkCalendarDay
         fields = ("date", "is_workday", "provisional", "source", "note")
+
+
+class NamedOfficialInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    unit = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    username = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, help_text=_("被反映人的系统账号名（如有）")
+    )
+
+    def validate_username(self, value):
+        from django.contrib.auth import get_user_model
+
+        if not value:
+            return None
+        user = get_user_model().objects.filter(username=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError(_("没有名为“%(name)s”的有效账号。") % {"name": value[:150]})
+        return user
+
+
+class PetitionUpdateSerializer(serializers.ModelSerializer):
+    """PATCH: correct the registration. `version` is required (stale → 409); only the fields sent
+    change; `petitioners` and `named_officials`, when sent, replace the lists (ID numbers are
+    write-only: send them again in full, or the row keeps none)."""
+
+    version = serializers.IntegerField(min_value=1, help_text=_("读取时的版本号，过期返回 409"))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=PetitionCategory.objects.filter(is_active=True), required=False
+    )
+    petitioners = PetitionerSerializer(many=True, required=False)
+    named_officials = NamedOfficialInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Petition
+        fields = (
+            "version",
+            "channel",
+            "received_on",
+            "title",
+            "content",
+            "category",
+            "petition_type",
+            "conflict_level",
+            "is_group",
+            "group_size",
+            "is_backlog",
+            "petitioners",
+            "named_officials",
+        )
+        extra_kwargs = {name: {"required": False} for name in fields if name != "version"}
+
+    def validate_named_officials(self, rows):
+        if len(rows) > 3:
+            raise serializers.ValidationError(_("被反映人最多填写 3 位。"))
+        return [{"user": row.get("username"), "name": row.get("name", ""), "unit": row.get("unit", "")} for row in rows]
+
+
+class OwnerAssignSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text=_("读取时的版本号，过期返回 409"))
+    leader = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("包案领导的账号编号"))
+    unit = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text=_("责任单位"))
+    is_lead = serializers.BooleanField(required=False, default=False, help_text=_("牵头包案"))
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_("说明"))
+
+    def validate_leader(self, value):
+        from petitions.forms import leaders_queryset
+
+        leader = leaders_queryset(self.context["request"].user).filter(pk=value).first()
+        if leader is None:
+            raise serializers.ValidationError(_("该账号不是您管辖范围内的领导干部。"))
+        return leader
+
+
+class OwnerRemoveSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text=_("读取时的版本号，过期返回 409"))
+    leader = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("要撤销的包案领导账号编号"))
+    reason = serializers.CharField(max_length=200, help_text=_("撤销原因（必填）"))

@@ -21,7 +21,10 @@ from petitions import services
 from petitions.api.serializers import (
     DownVisitSerializer,
     ExtensionSerializer,
+    OwnerAssignSerializer,
+    OwnerRemoveSerializer,
     PetitionSerializer,
+    PetitionUpdateSerializer,
     ProgressSerializer,
     ReceptionDaySerializer,
     TransitionSerializer,
@@ -54,6 +57,10 @@ class PetitionPermission(permissions.IsAuthenticated):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
+        if view.action in ("assign_owner", "remove_owner"):
+            return can(request.user, "petitions.assign_petition", obj)
+        if view.action == "partial_update":
+            return is_owner(request.user, obj) or can(request.user, "change", obj)
         return is_owner(request.user, obj) or can(request.user, "transition", obj)
 
 
@@ -63,14 +70,24 @@ class PetitionPermission(permissions.IsAuthenticated):
     create=extend_schema(
         summary="登记信访件", responses={201: PetitionSerializer, 400: _ERRORS[400], 403: _ERRORS[403]}
     ),
+    partial_update=extend_schema(
+        summary="修改信访件登记信息（需 version）",
+        description="只修改提交的字段；提交 petitioners 或 named_officials 时整体替换该列表。"
+        "版本号过期返回 409；状态、期限、包案领导另有专门的操作。",
+        request=PetitionUpdateSerializer,
+        responses={200: PetitionSerializer, **_ERRORS},
+    ),
 )
 class PetitionViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # PATCH only: a full PUT would have to resend the petitioners' ID numbers, which are never read back.
+    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Petition.objects.select_related("region", "category").prefetch_related(
         "petitioners", "deadlines", "owners__leader"
     )
@@ -92,6 +109,79 @@ class PetitionViewSet(
         people = data.pop("petitioners")
         petition = services.petition_create(actor=request.user, region=region, data=data, petitioners=people)
         return self.respond(petition, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        petition = self.get_object()
+        serializer = PetitionUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        petitioners = data.pop("petitioners", None)
+        named = data.pop("named_officials", None)
+        # Fields not sent keep their values (the service clears a group size without the group flag).
+        data.setdefault("is_group", petition.is_group)
+        if data["is_group"]:
+            data.setdefault("group_size", petition.group_size)
+        data.setdefault("is_backlog", petition.is_backlog)
+        if petitioners is not None:
+            petitioners = [dict(row) for row in petitioners]
+        petition = services.petition_update(
+            actor=request.user,
+            petition=petition,
+            expected_version=version,
+            data=data,
+            petitioners=petitioners,
+            named_officials=named,
+        )
+        return self.respond(petition)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="指定包案领导",
+        description="指定乡镇、县级或市级领导干部包案（含责任单位、是否牵头、说明），记入办理记录和审计日志；需 version。",
+        request=OwnerAssignSerializer,
+        responses={200: PetitionSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="owners")
+    def assign_owner(self, request, pk=None):
+        petition = self.get_object()
+        serializer = OwnerAssignSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        services.petition_owner_add(
+            actor=request.user,
+            petition=petition,
+            leader=data["leader"],
+            unit=data.get("unit", ""),
+            is_lead=data.get("is_lead", False),
+            reason=data.get("reason", ""),
+            expected_version=data["version"],
+        )
+        return self.respond(petition)
+
+    @extend_schema(
+        summary="撤销包案领导",
+        description="撤销一位包案领导（须填原因），记入办理记录和审计日志；撤销牵头领导时由最早指定的其他领导牵头；需 version。",
+        request=OwnerRemoveSerializer,
+        responses={200: PetitionSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="owners/remove")
+    def remove_owner(self, request, pk=None):
+        petition = self.get_object()
+        serializer = OwnerRemoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        leader = petition.owners.filter(leader_id=data["leader"]).select_related("leader").first()
+        services.petition_owner_remove(
+            actor=request.user,
+            petition=petition,
+            leader=leader.leader if leader else None,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return self.respond(petition)
 
     @extend_schema(
         summary="办理信访件（状态变更）", request=TransitionSerializer, responses={200: PetitionSerializer, **_ERRORS}

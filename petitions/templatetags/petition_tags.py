@@ -46,3 +46,16 @@ def overdue_days(petition):
     if petition.current_due is None:
         return 0
     return max((timezone.localdate() - petition.current_due).days, 0)
+
+
+@register.simple_tag
+def appeal_petition(appeal, user):
+    """The case a livelihood appeal was transferred into, if `user` may see it; and whether `user`
+    may transfer it (add petitions in its village): {"case": Petition | None, "can_transfer": bool}."""
+    from petitions.models import Petition
+    from regions.scoping import can_at_region, restrict
+
+    case = restrict(Petition.objects.filter(livelihood_appeal_id=appeal.pk), user).only("pk", "number").first()
+    transferred = case is not None or Petition.objects.filter(livelihood_appeal_id=appeal.pk).exists()
+    allowed = appeal.voided_at is None and can_at_region(user, "petitions.add_petition", appeal.region_id)
+    return {"case": case, "can_transfer": not transferred and allowed}

@@ -66,3 +66,48 @@ def test_same_seed_same_rows(generated):
     first = list(Petition.objects.order_by("pk").values_list(*fields))
     seed_province(province="51", scale=SCALE, seed=7, as_of=AS_OF, reset=True)
     assert list(Petition.objects.order_by("pk").values_list(*fields)) == first
+
+
+def test_ownership_is_owner_rows_at_the_cases_own_levels(generated):
+    """县级以上领导包案 comes from owner rows: leaders of the case's own prefecture, county or
+    township (by their posts), one lead owner per case, the highest level; top_owner_level follows."""
+    from django.db.models import Count, Q
+
+    from petitions.models import PetitionOwner
+    from regions.models import Post
+
+    expected = petition_generator.expected_figures(SCALE)
+    county_plus = Petition.objects.filter(owners__level__in=("county", "prefecture")).distinct().count()
+    assert county_plus == round(expected["petitions_owned_county_plus"])
+    assert county_plus == Petition.objects.filter(top_owner_level__in=("county", "prefecture")).count()
+    owned = Petition.objects.annotate(n=Count("owners"), leads=Count("owners", filter=Q(owners__is_lead=True)))
+    assert not owned.filter(n__gt=0).exclude(leads=1).exists()
+    assert not owned.filter(n=0).exclude(top_owner_level="").exists()
+    assert owned.filter(n__gt=1).exists()  # co-owners below the lead
+    order = {"township": 0, "county": 1, "prefecture": 2}
+    roles = {"township": "township_leader", "county": "county_leader", "prefecture": "prefecture_leader"}
+    posts = {(p.user_id, p.role): p.region_id for p in Post.objects.all()}
+    owners = list(PetitionOwner.objects.select_related("petition"))
+    assert owners
+    for owner in owners:
+        region = posts[(owner.leader_id, roles[owner.level])]
+        assert owner.petition.region_id.startswith(region), owner
+        assert len(region) == {"township": 9, "county": 6, "prefecture": 4}[owner.level]
+        assert owner.unit
+        levels = [o.level for o in owners if o.petition_id == owner.petition_id]
+        if owner.is_lead:
+            assert owner.level == owner.petition.top_owner_level == max(levels, key=order.get)
+    # the leaders hold the reception days and down-visits of their regions
+    for visit in [*ReceptionDay.objects.all(), *DownVisit.objects.all()]:
+        assert visit.leader_id and visit.leader_name
+        assert any(visit.region_id.startswith(code) for (user, _r), code in posts.items() if user == visit.leader_id)
+
+
+def test_a_reset_reuses_the_leader_accounts(generated):
+    from accounts.models import User
+    from petitions.models import PetitionOwner
+
+    before = (User.objects.count(), PetitionOwner.objects.count())
+    seed_province(province="51", scale=SCALE, seed=7, as_of=AS_OF, reset=True, sources=["petitions"])
+    assert (User.objects.count(), PetitionOwner.objects.count()) == before
+    assert not User.objects.filter(username__startswith="seed-").exclude(password__startswith="!").exists()

@@ -37,3 +37,18 @@ def test_registered_exclusions_are_idempotent(make_petition, users):
     before = len(scoping._EXCLUSIONS[AuditEvent])
     register_exclusion(AuditEvent, scoping._EXCLUSIONS[AuditEvent][0])
     assert len(scoping._EXCLUSIONS[AuditEvent]) == before
+
+
+def test_the_owner_clause_is_the_owned_ids_or_nothing(users, pusers, make_petition):
+    """The scope reads an owner's case ids first, so the region prefix keeps its index (no
+    `OR id IN (subquery)` over the whole table); a user who owns nothing gets no owner clause."""
+    from petitions.models import Petition
+    from petitions.services import petition_owner_add
+    from regions.scoping import restrict
+
+    case = make_petition()
+    assert "petitionowner" not in str(restrict(Petition.objects.all(), users.prefecture_leader).query)
+    assert list(restrict(Petition.objects.all(), pusers.sibling_leader)) == []
+    petition_owner_add(actor=pusers.staff, petition=case, leader=pusers.sibling_leader)
+    mine = restrict(Petition.objects.all(), pusers.sibling_leader)
+    assert "petitionowner" not in str(mine.query) and list(mine) == [case]

@@ -196,14 +196,14 @@ class LowerBound:
     figures: dict = field(default_factory=dict)
 
 
-def lower_bound(*, collect: bool = False) -> LowerBound:
+def lower_bound(*, collect: bool = False, facts: list | None = None) -> LowerBound:
     """The least work any refresh must do: one GROUP BY per village (and township) and month over each
     source table, then one roll-up by code prefix to every level, in total and per month where the
     summaries keep months (one pass with GROUPING SETS on PostgreSQL). Results stay in temporary
     tables (dropped at the end); `collect` reads them back as {(region code, period or "", metric):
-    value} for tests."""
+    value} for tests. `facts`: other tables' (same shape as `_lower_bound_facts`), instead of the ledgers'."""
     vendor = connection.vendor
-    facts = _lower_bound_facts(vendor)
+    facts = _lower_bound_facts(vendor) if facts is None else facts
     figures: dict = {}
     rows = 0
     levels = "(SELECT 2 AS n UNION ALL SELECT 4 UNION ALL SELECT 6 UNION ALL SELECT 9 UNION ALL SELECT 12)"
@@ -533,8 +533,8 @@ class Command(BaseCommand):
         parser.add_argument("--repetitions", type=int, default=REPETITIONS)
         parser.add_argument(
             "--parts",
-            default="refresh,server,inprocess,pairings",
-            help="comma-separated: refresh, server, inprocess, pairings (regenerates the pairings source)",
+            default="refresh,server,inprocess,pairings,petitions",
+            help="comma-separated: refresh, server, inprocess, pairings (regenerates the pairings source), petitions",
         )
 
     def say(self, message: str) -> None:
@@ -565,6 +565,10 @@ class Command(BaseCommand):
         if "pairings" in parts:
             import_module("seeding.benchmarks.pairings").run(
                 self, scale=float(os.environ.get("BENCH_SCALE", "1.0")), requests=requests, repetitions=repetitions
+            )
+        if "petitions" in parts:  # issue 11 item 10: seeding/benchmarks/petitions.py
+            import_module("seeding.benchmarks.petitions").run(
+                self, requests=requests, repetitions=repetitions, changes=changes
             )
         self.info["bench_seconds"] = round(time.monotonic() - started, 1)
         self.report()
