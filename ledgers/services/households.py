@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.choices import Action
 from audit.services import audit_record, diff_fields, snapshot
 from core.concurrency import save_versioned
+from core.crypto import keyed_hashes
 from core.exceptions import ServiceError
 from core.validators import birth_date_of
 from ledgers.choices import (
@@ -40,31 +41,38 @@ HOUSEHOLD_EDITABLE_FIELDS = (
 )
 
 
-def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
-    """One household per head: a head ID number already in the ledger (exact match through the
-    keyed hash) is refused. If the user may see that household, the message names it and the pages
-    link to it; if not, it says only that the number is registered elsewhere (no place, no name)."""
-    digest = data.get("head_id_hash")
-    if not digest:
-        return
-    existing = HardshipHousehold.objects.live().filter(head_id_hash=digest).exclude(pk=exclude_pk)
+def head_registered_error(*, actor, number: str, exclude_pk=None) -> ValidationError | None:
+    """The refusal for a head ID number already in the ledger (exact match through the keyed hash,
+    under every configured key, so a household stored before a key rotation is found), or None.
+
+    One household per head. If the user may see that household, the message names it (village,
+    head's name, number) and carries its page (`params["url"]`) for the pages and the import's
+    report to link; if not, it says only that the number is registered elsewhere (no place, no
+    name). The form, the API and the import's dry run all give this message."""
+    if not number:
+        return None
+    existing = HardshipHousehold.objects.live().filter(head_id_hash__in=keyed_hashes(number)).exclude(pk=exclude_pk)
     if not existing.exists():
-        return
+        return None
     visible = restrict(existing, actor).select_related("region").order_by("pk").first()
     if visible is None:
-        error = ValidationError(_("该户主身份证号已在其他地方登记，不能重复登记。"), code="duplicate_head")
-    else:
-        error = ValidationError(
-            _("该户主身份证号已登记：%(village)s“%(name)s”户（编号 %(pk)s），请勿重复登记。"),
-            code="duplicate_head",
-            params={
-                "village": visible.region.name,
-                "name": visible.head_name,
-                "pk": visible.pk,
-                "url": reverse("ledgers:hardshiphousehold_detail", args=[visible.pk]),
-            },
-        )
-    raise ServiceError({"head_id_number": [error]})
+        return ValidationError(_("该户主身份证号已在其他地方登记，不能重复登记。"), code="duplicate_head")
+    return ValidationError(
+        _("该户主身份证号已登记：%(village)s“%(name)s”户（编号 %(pk)s），请勿重复登记。"),
+        code="duplicate_head",
+        params={
+            "village": visible.region.name,
+            "name": visible.head_name,
+            "pk": visible.pk,
+            "url": reverse("ledgers:hardshiphousehold_detail", args=[visible.pk]),
+        },
+    )
+
+
+def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
+    error = head_registered_error(actor=actor, number=data.get("head_id_number") or "", exclude_pk=exclude_pk)
+    if error is not None:
+        raise ServiceError({"head_id_number": [error]})
 
 
 def _set_hardships(household, types) -> None:

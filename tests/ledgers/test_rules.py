@@ -13,7 +13,15 @@ from openpyxl import Workbook
 from core.exceptions import ServiceError
 from core.validators import id_number_check_digit, normalize_phone, validate_phone
 from ledgers.choices import AppealCategory, AppealStatus, HardshipType, MatterStatus, MatterType
-from ledgers.models import HardshipHousehold, HelpRecord, ImportKind, LivelihoodAppeal, MediationStep, StabilityMatter
+from ledgers.models import (
+    HardshipHousehold,
+    HelpRecord,
+    ImportBatch,
+    ImportKind,
+    LivelihoodAppeal,
+    MediationStep,
+    StabilityMatter,
+)
 from ledgers.services import (
     appeal_create,
     appeal_rate,
@@ -603,12 +611,40 @@ def test_editing_a_household_to_another_households_head_id_is_refused(users, tre
     )
 
 
-def test_an_import_row_with_a_registered_head_id_is_refused(users, tree):
-    household_create(
+def test_an_import_row_with_a_registered_head_id_is_refused_with_the_services_message(client_for, users, tree):
+    # Issue 9: the import said only "台账中已有该户"; it now gives the form's and the API's message.
+    first = household_create(
         actor=users.township_staff,
         region=tree.village,
         data=household_data(head_id_number=ID_NUMBER),
         hardship_types=[HardshipType.POOR],
     )
     errors = import_errors("household", users.township_staff, {"户主身份证号": SPACED_ID})
+    assert errors == {"户主身份证号": [f"该户主身份证号已登记：竹篙村“陈大妈”户（编号 {first.pk}），请勿重复登记。"]}
+    # the batch page links to the household, and shows the number only masked
+    batch = ImportBatch.objects.latest("pk")
+    page = client_for(users.township_staff).get(reverse("ledgers:importbatch_detail", args=[batch.pk]))
+    content = page.content.decode()
+    detail = reverse("ledgers:hardshiphousehold_detail", args=[first.pk])
+    assert f'<a href="{detail}" data-testid="related-record">' in content
+    assert ID_NUMBER not in content and ID_NUMBER[:17] not in content
+
+
+def test_an_import_row_with_a_head_id_registered_out_of_scope_names_no_place(users, tree):
+    household_create(
+        actor=users.sibling_staff,
+        region=tree.sibling_village,
+        data=household_data(head_name="王秘密", head_id_number=ID_NUMBER),
+        hardship_types=[HardshipType.POOR],
+    )
+    errors = import_errors("household", users.township_staff, {"户主身份证号": ID_NUMBER})
+    assert errors == {"户主身份证号": ["该户主身份证号已在其他地方登记，不能重复登记。"]}
+    assert ImportBatch.objects.latest("pk").rows.get().errors[0].get("url") is None
+
+
+def test_an_import_row_without_a_head_id_matching_a_household_by_name_keeps_the_generic_message(users, tree):
+    household_create(
+        actor=users.township_staff, region=tree.village, data=household_data(), hardship_types=[HardshipType.POOR]
+    )
+    errors = import_errors("household", users.township_staff, {"户主身份证号": None, "住址": "三组"})
     assert errors == {"": ["台账中已有该户（相同户主身份证号，或同村同名同住址）"]}

@@ -18,7 +18,7 @@ from ledgers.models import (
     StabilityMatter,
 )
 from ledgers.services.appeals import appeal_create
-from ledgers.services.households import household_create
+from ledgers.services.households import head_registered_error, household_create
 from ledgers.services.matters import matter_create
 
 IMPORT_MAX_ROWS = DEFAULT_MAX_ROWS
@@ -69,6 +69,10 @@ class ImportSpec:
     duplicate_key: Callable  # (region_code, data, extra) -> tuple | None
     existing_keys: Callable  # (keys) -> set of keys already in the ledger
     duplicate_message: str
+    # (actor, data) -> (field, ValidationError) | None: the service's own refusal of a row that is
+    # already in the ledger, when the service has one (a registered head ID number), so the import
+    # says what the form and the API say; else `duplicate_message`.
+    duplicate_error: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -229,6 +233,13 @@ def _household_key(region_code, data, extra):
     return ("name", region_code, data["head_name"], data.get("address", ""))
 
 
+def _household_duplicate_error(actor, data):
+    if not data.get("head_id_number"):
+        return None
+    error = head_registered_error(actor=actor, number=data["head_id_number"])
+    return ("head_id_number", error) if error is not None else None
+
+
 def _matter_key(region_code, data, extra):
     return ("matter", region_code, data["title"], data["parties"])
 
@@ -290,6 +301,7 @@ SPECS: dict[str, ImportSpec] = {
         _household_key,
         _existing_households,
         gettext_lazy("台账中已有该户（相同户主身份证号，或同村同名同住址）"),
+        _household_duplicate_error,
     ),
     ImportKind.MATTERS: ImportSpec(
         ImportKind.MATTERS,
