@@ -1,9 +1,10 @@
 """困难群众: households in difficulty, members, help given, exit."""
 
 import datetime
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,22 @@ def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
         raise ServiceError({"head_id_number": [error]})
 
 
+@contextmanager
+def _head_unique(*, actor, data: dict, exclude_pk=None):
+    """The write under the database's one-household-per-head index (household_head_id_live): when
+    another session registered the same head between our check and our write, the index refuses
+    ours, and the user gets the service's message rather than an error page."""
+    try:
+        with transaction.atomic():
+            yield
+    except (IntegrityError, ValidationError) as exc:
+        # The index itself, or the model's full_clean checking it (a plain ValidationError).
+        if isinstance(exc, ServiceError):
+            raise
+        _check_head_not_registered(actor=actor, data=data, exclude_pk=exclude_pk)
+        raise
+
+
 def _set_hardships(household, types) -> None:
     types = set(types)
     HouseholdHardship.objects.filter(household=household).exclude(type__in=types).delete()
@@ -91,7 +108,8 @@ def household_create(*, actor, region: Region, data: dict, hardship_types) -> Ha
         raise ServiceError({"hardship_types": [_("请至少选择一种困难类型。")]})
     data = household_rules(data)
     _check_head_not_registered(actor=actor, data=data)
-    household = _entry_create(HardshipHousehold, actor=actor, region=region, data=data)
+    with _head_unique(actor=actor, data=data):
+        household = _entry_create(HardshipHousehold, actor=actor, region=region, data=data)
     _set_hardships(household, hardship_types)
     return household
 
@@ -115,7 +133,8 @@ def household_update(*, actor, household: HardshipHousehold, expected_version: i
                 obj=household,
                 changes={"hardship_types": [before, sorted(hardship_types)]},
             )
-    return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
+    with _head_unique(actor=actor, data=data, exclude_pk=household.pk):
+        return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
 
 
 def household_void(*, actor, household: HardshipHousehold, reason: str, expected_version: int | None = None):

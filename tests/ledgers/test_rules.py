@@ -29,6 +29,7 @@ from ledgers.services import (
     help_record_add,
     household_create,
     household_exit,
+    household_void,
     import_batch_prepare,
     imports,
     matter_create,
@@ -648,3 +649,45 @@ def test_an_import_row_without_a_head_id_matching_a_household_by_name_keeps_the_
     )
     errors = import_errors("household", users.township_staff, {"户主身份证号": None, "住址": "三组"})
     assert errors == {"": ["台账中已有该户（相同户主身份证号，或同村同名同住址）"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_holds_one_live_household_per_head_id(users, tree):
+    # given a household registered through the service
+    first = household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data=household_data(head_id_number=ID_NUMBER),
+        hardship_types=[HardshipType.POOR],
+    )
+    # when a second live row with the same head hash is written past the service, the index refuses it
+    from django.db import IntegrityError, transaction
+
+    copy = {f: getattr(first, f) for f in ("ledger_id", "region_id", "registered_on", "head_name", "head_id_hash")}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HardshipHousehold.objects.create(**copy)
+    # households without an ID number never clash, and a voided household leaves the number free
+    HardshipHousehold.objects.create(**{**copy, "head_id_hash": ""})
+    HardshipHousehold.objects.create(**{**copy, "head_id_hash": ""})
+    household_void(actor=users.township_staff, household=first, reason="录重了")
+    second = household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data=household_data(head_id_number=SPACED_ID),
+        hardship_types=[HardshipType.POOR],
+    )
+    assert second.head_id_hash == first.head_id_hash
+    assert HardshipHousehold.objects.live().filter(head_id_hash=first.head_id_hash).count() == 1
+
+
+def test_the_generator_gives_two_heads_born_the_same_day_different_numbers():
+    from seeding.generators.ledgers import _unused_head_number
+
+    used: set[str] = set()
+    first17 = "51012119640728047"
+    number = first17 + id_number_check_digit(first17)
+    assert _unused_head_number(number, used) == number
+    again = _unused_head_number(number, used)
+    assert again[:14] == number[:14] and again[14:17] == "049"  # the next sequence of the same sex
+    assert again[-1] == id_number_check_digit(again[:17])
+    assert used == {number, again}
