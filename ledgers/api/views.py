@@ -11,11 +11,12 @@ from __future__ import annotations
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
+from core.api.search import BodySearchMixin, search_action, search_request_serializer
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -133,8 +134,12 @@ class LedgerViewSet(
     # exports' do; the API adds what its serializers show beyond the pages.
     api_prefetch: tuple = ("created_by",)
 
+    def filter_params(self):
+        """The filters: the query string (core.api.search.BodySearchMixin takes a search's from its body)."""
+        return self.request.query_params
+
     def get_queryset(self):
-        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.request.query_params)
+        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.filter_params())
         return rows.prefetch_related(*self.api_prefetch)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):
@@ -254,8 +259,39 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
 
 
 # --- 困难群众 ----------------------------------------------------------------------------------
+HouseholdSearchSerializer = search_request_serializer(
+    "HardshipHouseholdSearchSerializer",
+    {
+        "id_number": serializers.CharField(
+            required=False, allow_blank=True, max_length=30, help_text="完整身份证号（户主或家庭成员），精确查找"
+        ),
+        "q": serializers.CharField(
+            required=False, allow_blank=True, max_length=100, help_text="户主姓名、住址，或完整身份证号"
+        ),
+    },
+    "困难群众查找条件：id_number、q，以及列表的其他筛选条件（status、region 等，同名同义）。",
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="困难群众列表", description="身份证号只以掩码返回；可用完整号码精确查找（id_number）。"),
+    list=extend_schema(
+        summary="困难群众列表",
+        description=(
+            "身份证号只以掩码返回。按身份证号查找请用 POST search/（号码放在请求正文中）："
+            "网址中的 id_number，或含身份证号、电话号码的 q，答复 400，号码不会出现在访问日志里。"
+        ),
+    ),
+    search=extend_schema(
+        summary="查找困难群众（按身份证号等，POST）",
+        description=(
+            '筛选条件放在请求正文（JSON）中，与列表的筛选参数同名同义，如 {"id_number": "…"}；'
+            "身份证号按户主和家庭成员精确匹配（带空格、全角数字也可）。答复与列表相同（分页），号码不会回显；"
+            "翻页用网址中的 page、page_size，并再次提交同样的正文。"
+        ),
+        request=HouseholdSearchSerializer,
+        responses={200: HardshipHouseholdSerializer(many=True)},
+        filters=False,  # the filters are in the body, not the query string
+    ),
     retrieve=extend_schema(summary="困难群众详情", responses={200: HardshipHouseholdSerializer, 404: _ERRORS[404]}),
     create=extend_schema(
         summary="登记困难群众", responses={201: HardshipHouseholdSerializer, 400: _ERRORS[400], 403: _ERRORS[403]}
@@ -266,10 +302,13 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
     ),
     void=extend_schema(responses={200: HardshipHouseholdSerializer, **_ERRORS}),
 )
-class HardshipHouseholdViewSet(VoidActionMixin, LedgerViewSet):
+class HardshipHouseholdViewSet(BodySearchMixin, VoidActionMixin, LedgerViewSet):
     """困难群众. Filters: `q`, `id_number` (exact), `hardship_type`, `status`, `region`,
     `is_sensitive`, `registered_after`, `registered_before`, `ordering`."""
 
+    # An ID number is searched only through POST `search/` (core.api.search).
+    personal_params = ("q", "id_number")
+    always_personal = ("id_number",)
     queryset = HardshipHousehold.objects.all()
     selector = household_list
     serializer_class = HardshipHouseholdSerializer
@@ -295,6 +334,10 @@ class HardshipHouseholdViewSet(VoidActionMixin, LedgerViewSet):
             data=serializer.service_data(HOUSEHOLD_EDITABLE_FIELDS),
             hardship_types=serializer.validated_data.get("hardship_types"),
         )
+
+    @search_action()
+    def search(self, request):
+        return self.list(request)
 
     @extend_schema(
         summary="困难群众退出",
