@@ -44,6 +44,8 @@ class Column:
     max_length: int | None = None
     hint: str = ""  # shown translated (a lazy string)
     example: str = ""
+    # How the export reads the value from a record, when it is not the attribute `field`.
+    read: Callable | None = None
 
     @property
     def is_text_cell(self) -> bool:
@@ -179,6 +181,7 @@ HOUSEHOLD_COLUMNS = (
         choices=HardshipType,
         hint=gettext_lazy("可填多个，用顿号“、”或逗号分隔，如：空巢老人、残疾人"),
         example="空巢老人、残疾人",
+        read=lambda household: [hardship.type for hardship in household.hardships.all()],
     ),
     Column(gettext_noop("主要困难与需求"), "needs", "text", max_length=5000, example="行动不便，需要定期探访"),
     Column(
