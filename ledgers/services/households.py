@@ -109,7 +109,13 @@ def household_create(*, actor, region: Region, data: dict, hardship_types) -> Ha
     data = household_rules(data)
     _check_head_not_registered(actor=actor, data=data)
     with _head_unique(actor=actor, data=data):
-        household = _entry_create(HardshipHousehold, actor=actor, region=region, data=data)
+        household = _entry_create(
+            HardshipHousehold,
+            actor=actor,
+            region=region,
+            data=data,
+            extra_changes={"hardship_types": [None, sorted(set(hardship_types))]},
+        )
     _set_hardships(household, hardship_types)
     return household
 
@@ -210,6 +216,12 @@ def help_record_add(*, actor, household: HardshipHousehold, data: dict) -> HelpR
         actor=actor,
         action=Action.UPDATE,
         obj=household,
-        changes={"help_added": [None, f"{record.given_on} {record.get_kind_display()} {record.amount_fen}"]},
+        # Structured, shown by the history in the reader's language with the amount in yuan.
+        changes={
+            "help_added": [
+                None,
+                {"given_on": str(record.given_on), "kind": record.kind, "amount_fen": record.amount_fen},
+            ]
+        },
     )
     return record
