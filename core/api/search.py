@@ -11,6 +11,8 @@ filter form (ledgers.filters.seal_search).
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -59,6 +61,11 @@ class BodySearchMixin:
             return self._body_filters
         return self.request.query_params
 
+    @action(detail=False, methods=["post"], url_path="search")
+    def search(self, request, *args, **kwargs):
+        """The list's page, the filters read from the body (documented per viewset: search_schema)."""
+        return self.list(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if getattr(self, "action", None) != "search":
@@ -74,11 +81,33 @@ class BodySearchMixin:
                 raise ValidationError(refused)
 
 
-def search_action(**kwargs):
-    """The `search` action of a BodySearchMixin viewset (documented by the viewset's extend_schema)."""
-    return action(detail=False, methods=["post"], url_path="search", **kwargs)
+class BodyFilterBackend(DjangoFilterBackend):
+    """django-filter's backend reading the view's `filter_params()`: the query string of a list,
+    the body of a search."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        if hasattr(view, "filter_params"):
+            kwargs["data"] = view.filter_params()
+        return kwargs
 
 
-def search_request_serializer(name: str, fields: dict, doc: str):
-    """The search body's schema: the personal-number filters, others of the list's filters allowed."""
-    return type(name, (serializers.Serializer,), {**fields, "__doc__": doc})
+def search_schema(*, name: str, label: str, item_serializer, fields: dict):
+    """The `search` operation's documentation: its body (`fields`, the filters that may hold a
+    personal number; every other filter of the list is accepted under its own name) and the
+    list's paginated answer."""
+    body = type(
+        name,
+        (serializers.Serializer,),
+        {**fields, "__doc__": f"{label}查找条件：{'、'.join(fields)}，以及列表的其他筛选条件（同名同义）。"},
+    )
+    return extend_schema(
+        summary=f"查找{label}（按身份证号等，POST）",
+        description=(
+            "筛选条件放在请求正文（JSON）中，与列表的筛选参数同名同义；身份证号精确匹配（带空格、全角数字也可）。"
+            "答复与列表相同（分页），号码不会回显；翻页用网址中的 page、page_size，并再次提交同样的正文。"
+        ),
+        request=body,
+        responses={200: item_serializer(many=True)},
+        filters=False,  # the filters are in the body, not the query string
+    )

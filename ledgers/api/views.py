@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodySearchMixin, search_action, search_request_serializer
+from core.api.search import BodySearchMixin, search_schema
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -259,20 +259,6 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
 
 
 # --- 困难群众 ----------------------------------------------------------------------------------
-HouseholdSearchSerializer = search_request_serializer(
-    "HardshipHouseholdSearchSerializer",
-    {
-        "id_number": serializers.CharField(
-            required=False, allow_blank=True, max_length=30, help_text="完整身份证号（户主或家庭成员），精确查找"
-        ),
-        "q": serializers.CharField(
-            required=False, allow_blank=True, max_length=100, help_text="户主姓名、住址，或完整身份证号"
-        ),
-    },
-    "困难群众查找条件：id_number、q，以及列表的其他筛选条件（status、region 等，同名同义）。",
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="困难群众列表",
@@ -281,16 +267,18 @@ HouseholdSearchSerializer = search_request_serializer(
             "网址中的 id_number，或含身份证号、电话号码的 q，答复 400，号码不会出现在访问日志里。"
         ),
     ),
-    search=extend_schema(
-        summary="查找困难群众（按身份证号等，POST）",
-        description=(
-            '筛选条件放在请求正文（JSON）中，与列表的筛选参数同名同义，如 {"id_number": "…"}；'
-            "身份证号按户主和家庭成员精确匹配（带空格、全角数字也可）。答复与列表相同（分页），号码不会回显；"
-            "翻页用网址中的 page、page_size，并再次提交同样的正文。"
-        ),
-        request=HouseholdSearchSerializer,
-        responses={200: HardshipHouseholdSerializer(many=True)},
-        filters=False,  # the filters are in the body, not the query string
+    search=search_schema(
+        name="HardshipHouseholdSearchSerializer",
+        label="困难群众",
+        item_serializer=HardshipHouseholdSerializer,
+        fields={
+            "id_number": serializers.CharField(
+                required=False, allow_blank=True, max_length=30, help_text="完整身份证号（户主或家庭成员），精确查找"
+            ),
+            "q": serializers.CharField(
+                required=False, allow_blank=True, max_length=100, help_text="户主姓名、住址，或完整身份证号"
+            ),
+        },
     ),
     retrieve=extend_schema(summary="困难群众详情", responses={200: HardshipHouseholdSerializer, 404: _ERRORS[404]}),
     create=extend_schema(
@@ -334,10 +322,6 @@ class HardshipHouseholdViewSet(BodySearchMixin, VoidActionMixin, LedgerViewSet):
             data=serializer.service_data(HOUSEHOLD_EDITABLE_FIELDS),
             hardship_types=serializer.validated_data.get("hardship_types"),
         )
-
-    @search_action()
-    def search(self, request):
-        return self.list(request)
 
     @extend_schema(
         summary="困难群众退出",
