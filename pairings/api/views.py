@@ -59,7 +59,7 @@ from pairings.models import (
     VillageLink,
     Visit,
 )
-from pairings.selectors import OVERDUE_FIRST, cadre_list, owed_visit_list, pair_list, unit_list, visit_list
+from pairings.selectors import BY_START, OVERDUE_FIRST, cadre_list, owed_visit_list, pair_list, unit_list, visit_list
 from pairings.services import (
     cadre_create,
     cadre_update,
@@ -339,7 +339,6 @@ class OwedVisitViewSet(PairingViewSet):
 
 
 WRITE_ACTIONS.update({"cadres": "change", "advance": "change"})
-_BY_START = ("region_id", "-started_on", "-id")
 
 
 def _crud_schema(label, serializer):
@@ -388,7 +387,7 @@ class SupportAssignmentViewSet(_MemberAction, _ServiceEditable):
     """对口支援: a supporting unit → a supported county, with the cadres it sent (`cadres`, each
     with its period). Filters: `q`, `unit`, `region`, `started_after`, `started_before`, `ordering`."""
 
-    queryset = SupportAssignment.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    queryset = SupportAssignment.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*BY_START)
     serializer_class = SupportAssignmentSerializer
     filterset_class = SupportAssignmentFilterSet
     create_service = support_assignment_create
@@ -410,7 +409,7 @@ class VillageLinkViewSet(_MemberAction, _ServiceEditable):
     """联村帮户: a unit → a linked village, with the cadres it sent (`cadres`). Filters: `q`,
     `unit`, `region`, `started_after`, `started_before`, `ordering`."""
 
-    queryset = VillageLink.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    queryset = VillageLink.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*BY_START)
     serializer_class = VillageLinkSerializer
     filterset_class = VillageLinkFilterSet
     create_service = village_link_create
