@@ -92,6 +92,11 @@ class BodyFilterBackend(DjangoFilterBackend):
         return kwargs
 
 
+def keyword_field(help_text: str, max_length: int = 100):
+    """A search body's text filter (`q`, `id_number`) as the schema shows it."""
+    return serializers.CharField(required=False, allow_blank=True, max_length=max_length, help_text=help_text)
+
+
 def search_schema(*, name: str, label: str, item_serializer, fields: dict):
     """The `search` operation's documentation: its body (`fields`, the filters that may hold a
     personal number; every other filter of the list is accepted under its own name) and the

@@ -11,12 +11,12 @@ from __future__ import annotations
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodySearchMixin, search_schema
+from core.api.search import BodySearchMixin, keyword_field, search_schema
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -272,12 +272,8 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
         label="困难群众",
         item_serializer=HardshipHouseholdSerializer,
         fields={
-            "id_number": serializers.CharField(
-                required=False, allow_blank=True, max_length=30, help_text="完整身份证号（户主或家庭成员），精确查找"
-            ),
-            "q": serializers.CharField(
-                required=False, allow_blank=True, max_length=100, help_text="户主姓名、住址，或完整身份证号"
-            ),
+            "id_number": keyword_field("完整身份证号（户主或家庭成员），精确查找", max_length=30),
+            "q": keyword_field("户主姓名、住址，或完整身份证号"),
         },
     ),
     retrieve=extend_schema(summary="困难群众详情", responses={200: HardshipHouseholdSerializer, 404: _ERRORS[404]}),

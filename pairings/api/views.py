@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.db.models import Count
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodyFilterBackend, BodySearchMixin, search_schema
+from core.api.search import BodyFilterBackend, BodySearchMixin, keyword_field, search_schema
 from pairings.api.serializers import (
     CadreSerializer,
     LinkCadreSerializer,
@@ -180,11 +180,7 @@ class UnitViewSet(EditableMixin, PairingViewSet):
         name="CadreSearchSerializer",
         label="帮扶干部",
         item_serializer=CadreSerializer,
-        fields={
-            "q": serializers.CharField(
-                required=False, allow_blank=True, max_length=100, help_text="姓名、单位、职务，或完整身份证号"
-            )
-        },
+        fields={"q": keyword_field("姓名、单位、职务，或完整身份证号")},
     ),
     retrieve=extend_schema(summary="帮扶干部详情", responses={200: CadreSerializer, 404: _ERRORS[404]}),
     create=extend_schema(summary="登记帮扶干部", responses={201: CadreSerializer, **_ERRORS}),

@@ -9,12 +9,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodyFilterBackend, BodySearchMixin, search_schema
+from core.api.search import BodyFilterBackend, BodySearchMixin, keyword_field, search_schema
 from core.exceptions import TransitionNotAllowed
 from core.filters import StrictBooleanFilter
 from core.models import WorkCalendarDay
@@ -70,14 +70,7 @@ class PetitionPermission(permissions.IsAuthenticated):
         name="PetitionSearchSerializer",
         label="信访件",
         item_serializer=PetitionSerializer,
-        fields={
-            "q": serializers.CharField(
-                required=False,
-                allow_blank=True,
-                max_length=100,
-                help_text="编号、事由、内容、信访人姓名，或完整身份证号",
-            )
-        },
+        fields={"q": keyword_field("编号、事由、内容、信访人姓名，或完整身份证号")},
     ),
     retrieve=extend_schema(summary="信访件详情", responses={200: PetitionSerializer, 404: _ERRORS[404]}),
     create=extend_schema(
