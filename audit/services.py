@@ -99,6 +99,18 @@ def record_label(obj) -> str:
         return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
+def _object_repr(obj) -> str:
+    """A case record (of a scoped model) is named by type and number whatever the action: a reveal
+    of a household's ID number must not tell the auditor the head's name either."""
+    from regions.scoping import is_scoped_model
+
+    if obj is None:
+        return ""
+    if is_scoped_model(type(obj)):
+        return record_label(obj)
+    return scrub_text(str(obj))[:200]
+
+
 def changed_fields(changes: dict) -> dict:
     """What the audit trail keeps of a change: the names of the fields, in the order recorded."""
     return {"fields": list(changes)} if changes else {}
@@ -139,7 +151,7 @@ def audit_record(
         outcome=outcome,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=(record_label(obj) if history else scrub_text(str(obj))[:200]) if obj is not None else "",
+        object_repr=_object_repr(obj),
         region_code=region_code,
         changes=changed_fields(changes) if history else changes,
         message="" if history else message,

@@ -161,6 +161,7 @@ EXTRA_CHANGE_LABELS = {
     "reason": gettext_lazy("原因"),
     "score": gettext_lazy("满意度"),
     "hardship_types": gettext_lazy("困难类型"),
+    "voided": gettext_lazy("作废"),
     "member_added": gettext_lazy("新增家庭成员"),
     "help_added": gettext_lazy("新增帮扶记录"),
     "step_added": gettext_lazy("新增调解记录"),
@@ -188,6 +189,17 @@ def _display(field, value):
     return str(value)
 
 
+def _help_text(value):
+    """A help record as the history shows it: "2026-11-20 资金 1,500.50 元" (recorded as its date,
+    kind and amount in fen; entries recorded before that kept their text)."""
+    if not isinstance(value, dict):
+        return _display(None, value)
+    from ledgers.choices import HelpKind
+
+    kind = dict(HelpKind.choices).get(value.get("kind"), value.get("kind"))
+    return f"{value.get('given_on', '')} {kind} {format_money(value.get('amount_fen') or 0)}"
+
+
 def _hardship_labels(values):
     from ledgers.choices import HardshipType
 
@@ -213,6 +225,8 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
             field = fields.get(name)
             if name == "hardship_types":
                 old_text, new_text = _hardship_labels(old), _hardship_labels(new)
+            elif name == "help_added":
+                old_text, new_text = _help_text(old), _help_text(new)
             else:
                 old_text, new_text = _display(field, old), _display(field, new)
             label = EXTRA_CHANGE_LABELS.get(name) or (field.verbose_name if field is not None else name)

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import keyed_hash
+from core.crypto import keyed_hashes
 from core.filters import StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.filters import RegionPrefixFilter, SearchFilter, SearchFilterSet, looks_like_id_number
@@ -98,7 +98,7 @@ class CadreFilterSet(SearchFilterSet):
 
     def search_q(self, value):
         if looks_like_id_number(value):
-            return Q(id_hash=keyed_hash(normalize_id_number(value)))
+            return Q(id_hash__in=keyed_hashes(normalize_id_number(value)))  # under every key
         return super().search_q(value)
 
 
@@ -126,7 +126,7 @@ class HouseholdFilterSet(SearchFilterSet):
 
     def search_q(self, value):
         if looks_like_id_number(value):
-            return Q(head_id_hash=keyed_hash(normalize_id_number(value)))
+            return Q(head_id_hash__in=keyed_hashes(normalize_id_number(value)))  # under every key
         return super().search_q(value)
 
     def filter_in_ledger(self, queryset, name, value):

@@ -219,12 +219,17 @@ def cadre_home(*, user) -> dict | None:
 
 
 # --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+BY_START = ("region_id", "-started_on", "-id")
+
+
 def support_assignment_list(*, user, filters=None):
     from pairings.filters import SupportAssignmentFilterSet
     from pairings.models import SupportAssignment
 
     queryset = restrict(SupportAssignment.objects.all(), user).select_related("unit", "region")
-    return _filtered(queryset.annotate(cadre_count=Count("cadres")), SupportAssignmentFilterSet, filters)
+    # A grouped query drops the model's default order: stated, so pages are stable (as the API's).
+    queryset = queryset.annotate(cadre_count=Count("cadres")).order_by(*BY_START)
+    return _filtered(queryset, SupportAssignmentFilterSet, filters)
 
 
 def village_link_list(*, user, filters=None):
@@ -232,7 +237,9 @@ def village_link_list(*, user, filters=None):
     from pairings.models import VillageLink
 
     queryset = restrict(VillageLink.objects.all(), user).select_related("unit", "region")
-    return _filtered(queryset.annotate(cadre_count=Count("cadres")), VillageLinkFilterSet, filters)
+    # A grouped query drops the model's default order: stated, so pages are stable (as the API's).
+    queryset = queryset.annotate(cadre_count=Count("cadres")).order_by(*BY_START)
+    return _filtered(queryset, VillageLinkFilterSet, filters)
 
 
 def link_project_list(*, user, filters=None):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from core.crypto import keyed_hash
+from core.crypto import keyed_hashes
 from core.filters import BoundedDateFilter, StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.filters import SearchFilter, SearchFilterSet, looks_like_id_number
@@ -118,8 +118,9 @@ class PetitionFilterSet(SearchFilterSet):
 
     def search_q(self, value):
         if looks_like_id_number(value):
-            digest = keyed_hash(normalize_id_number(value))
-            return Q(pk__in=Petitioner.objects.filter(id_hash=digest).values("petition_id"))
+            # The digest under every configured key: petitioners stored before a key rotation are found.
+            digests = keyed_hashes(normalize_id_number(value))
+            return Q(pk__in=Petitioner.objects.filter(id_hash__in=digests).values("petition_id"))
         names = Petitioner.objects.filter(name__icontains=value).values("petition_id")
         return super().search_q(value) | Q(pk__in=names)
 

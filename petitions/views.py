@@ -28,9 +28,11 @@ from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
     DEFAULT_PAGE_SIZE,
-    NON_FILTER_KEYS,
     PAGE_SIZES,
+    SealedSearchMixin,
     apply_service_error,
+    audit_filters,
+    filter_params,
     has_permission_somewhere,
     labelled_errors,
     paginate,
@@ -76,17 +78,16 @@ class PetitionMixin(LoginRequiredMixin, ScopedViewMixin):
         return [{"label": _("信访件"), "url": reverse("petitions:petition_list")}, *extra]
 
 
-class PetitionListView(PetitionMixin, TemplateView):
+class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
     """信访件 list: the shared FilterSet, sortable columns, bounded pagination, overdue and
     due-soon counts, export."""
 
     template_name = "petitions/petition_list.html"
 
     def get(self, request, *args, **kwargs):
-        params = request.GET.copy()
-        for key in NON_FILTER_KEYS:
-            params.pop(key, None)
-        filterset, rows = selectors.petition_list(user=request.user, filters=params, request=request)
+        # The search form is POSTed; a petitioner's ID number comes back sealed (SealedSearchMixin).
+        params, filters, search_context = filter_params(request)
+        filterset, rows = selectors.petition_list(user=request.user, filters=filters, request=request)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size = DEFAULT_PAGE_SIZE
         raw_size = request.GET.get("page_size", "")
@@ -117,6 +118,7 @@ class PetitionListView(PetitionMixin, TemplateView):
             can_export=has_permission_somewhere(request.user, "petitions.export_petition"),
             chosen={key: params.getlist(key) for key in params},
             crumbs=self.crumbs(),
+            **search_context,
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
@@ -545,10 +547,8 @@ class PetitionExportView(LoginRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         if scope_prefixes(request.user, "petitions.export_petition") == []:
             raise PermissionDenied(_("您没有导出信访件的权限。"))
-        params = request.GET.copy()
-        for key in NON_FILTER_KEYS:
-            params.pop(key, None)
-        filterset, rows = selectors.petition_list(user=request.user, filters=params, request=request)
+        _params, filters, _search = filter_params(request)
+        filterset, rows = selectors.petition_list(user=request.user, filters=filters, request=request)
         if not filterset.is_valid():
             message = "；".join(labelled_errors(filterset.form))
             return render(
@@ -608,7 +608,7 @@ class PetitionExportView(LoginRequiredMixin, View):
             object_type="petitions.petition",
             region_code=prefixes[0] if len(prefixes) == 1 else "",
             message=_("导出信访件 %(count)s 行；筛选条件：%(filters)s")
-            % {"count": response.row_counts[0], "filters": params.urlencode()[:300] or _("无")},
+            % {"count": response.row_counts[0], "filters": audit_filters(filters) or _("无")},
         )
         return response
 

@@ -28,6 +28,7 @@ from community.api.serializers import (
 )
 from community.filters import CommunityReportFilterSet, ServiceOrderFilterSet
 from community.models import CommunityReport, ReportingMember, ReportingOrganisation, ServiceOrder
+from community.selectors import order_list, report_list
 from community.services import (
     may_work_on,
     order_cancel,
@@ -121,6 +122,7 @@ class ServiceOrderViewSet(CommunityViewSet):
     `overdue` (not taken in time), `placed_after`, `placed_before`, `ordering`."""
 
     queryset = ServiceOrder.objects.select_related("region", "assigned_member", "assigned_organisation")
+    selector = order_list  # the pages' read path: scope (and the member's own orders), then joins
     serializer_class = ServiceOrderSerializer
     filterset_class = ServiceOrderFilterSet
 
@@ -243,6 +245,7 @@ class CommunityReportViewSet(CommunityViewSet):
     `reported_before`, `ordering`."""
 
     queryset = CommunityReport.objects.select_related("community", "organisation", "member")
+    selector = report_list  # the pages' read path: scope, then joins
     serializer_class = CommunityReportSerializer
     filterset_class = CommunityReportFilterSet
 

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
+from core.api.search import BodySearchMixin, keyword_field, search_schema
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -133,8 +134,12 @@ class LedgerViewSet(
     # exports' do; the API adds what its serializers show beyond the pages.
     api_prefetch: tuple = ("created_by",)
 
+    def filter_params(self):
+        """The filters: the query string (core.api.search.BodySearchMixin takes a search's from its body)."""
+        return self.request.query_params
+
     def get_queryset(self):
-        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.request.query_params)
+        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.filter_params())
         return rows.prefetch_related(*self.api_prefetch)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):
@@ -255,7 +260,22 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
 
 # --- 困难群众 ----------------------------------------------------------------------------------
 @extend_schema_view(
-    list=extend_schema(summary="困难群众列表", description="身份证号只以掩码返回；可用完整号码精确查找（id_number）。"),
+    list=extend_schema(
+        summary="困难群众列表",
+        description=(
+            "身份证号只以掩码返回。按身份证号查找请用 POST search/（号码放在请求正文中）："
+            "网址中的 id_number，或含身份证号、电话号码的 q，答复 400，号码不会出现在访问日志里。"
+        ),
+    ),
+    search=search_schema(
+        name="HardshipHouseholdSearchSerializer",
+        label="困难群众",
+        item_serializer=HardshipHouseholdSerializer,
+        fields={
+            "id_number": keyword_field("完整身份证号（户主或家庭成员），精确查找", max_length=30),
+            "q": keyword_field("户主姓名、住址，或完整身份证号"),
+        },
+    ),
     retrieve=extend_schema(summary="困难群众详情", responses={200: HardshipHouseholdSerializer, 404: _ERRORS[404]}),
     create=extend_schema(
         summary="登记困难群众", responses={201: HardshipHouseholdSerializer, 400: _ERRORS[400], 403: _ERRORS[403]}
@@ -266,10 +286,13 @@ class LivelihoodAppealViewSet(VoidActionMixin, LedgerViewSet):
     ),
     void=extend_schema(responses={200: HardshipHouseholdSerializer, **_ERRORS}),
 )
-class HardshipHouseholdViewSet(VoidActionMixin, LedgerViewSet):
+class HardshipHouseholdViewSet(BodySearchMixin, VoidActionMixin, LedgerViewSet):
     """困难群众. Filters: `q`, `id_number` (exact), `hardship_type`, `status`, `region`,
     `is_sensitive`, `registered_after`, `registered_before`, `ordering`."""
 
+    # An ID number is searched only through POST `search/` (core.api.search).
+    personal_params = ("q", "id_number")
+    always_personal = ("id_number",)
     queryset = HardshipHousehold.objects.all()
     selector = household_list
     serializer_class = HardshipHouseholdSerializer

@@ -54,6 +54,18 @@ class HardshipHousehold(LedgerEntry):
                 | models.Q(status="exited", exited_on__isnull=False),
                 name="household_exit_date_matches_status",
             ),
+            # One household per head (the service's rule, ledgers.services.households): among the
+            # households not voided, a head ID number's keyed hash appears once. The hash is the
+            # newest key's when the row is written; until `rotate_field_key` has run, a number
+            # stored under an older key has another digest, which the service still finds (it
+            # looks under every key) while this index holds from the rotation's end on.
+            models.UniqueConstraint(
+                fields=["head_id_hash"],
+                condition=models.Q(voided_at__isnull=True) & ~models.Q(head_id_hash=""),
+                name="household_head_id_live",
+                violation_error_code="duplicate_head",
+                violation_error_message=_("该户主身份证号已在其他地方登记，不能重复登记。"),
+            ),
         ]
         permissions = [
             ("transition_hardshiphousehold", _("变更困难群众状态")),

@@ -40,7 +40,9 @@ def ledger_open(*, kind_code: str, region: Region, actor=None) -> Ledger:
         return Ledger.objects.get(kind=kind, region=region)
 
 
-def _entry_create(model, *, actor, region: Region, data: dict):
+def _entry_create(model, *, actor, region: Region, data: dict, extra_changes: dict | None = None):
+    """Create a ledger entry; its creation entry in the history holds every field it was created
+    with, and `extra_changes` (what the service writes beside the row: a household's hardship types)."""
     ensure_region(actor, f"{model._meta.app_label}.add_{model._meta.model_name}", region.code)
     ledger = ledger_open(kind_code=model.ledger_kind_code, region=region, actor=actor)
     data = dict(data)
@@ -48,7 +50,8 @@ def _entry_create(model, *, actor, region: Region, data: dict):
     instance = model(ledger=ledger, region=region, created_by=actor, **data)
     instance.full_clean(exclude=["ledger", "region", "created_by"])
     instance.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=instance, changes=diff_fields({}, _created_values(instance)))
+    changes = {**diff_fields({}, _created_values(instance)), **(extra_changes or {})}
+    audit_record(actor=actor, action=Action.CREATE, obj=instance, changes=changes)
     return instance
 
 

@@ -1,15 +1,17 @@
 """困难群众: households in difficulty, members, help given, exit."""
 
 import datetime
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action
 from audit.services import audit_record, diff_fields, snapshot
 from core.concurrency import save_versioned
+from core.crypto import keyed_hashes
 from core.exceptions import ServiceError
 from core.validators import birth_date_of
 from ledgers.choices import (
@@ -40,31 +42,54 @@ HOUSEHOLD_EDITABLE_FIELDS = (
 )
 
 
-def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
-    """One household per head: a head ID number already in the ledger (exact match through the
-    keyed hash) is refused. If the user may see that household, the message names it and the pages
-    link to it; if not, it says only that the number is registered elsewhere (no place, no name)."""
-    digest = data.get("head_id_hash")
-    if not digest:
-        return
-    existing = HardshipHousehold.objects.live().filter(head_id_hash=digest).exclude(pk=exclude_pk)
+def head_registered_error(*, actor, number: str, exclude_pk=None) -> ValidationError | None:
+    """The refusal for a head ID number already in the ledger (exact match through the keyed hash,
+    under every configured key, so a household stored before a key rotation is found), or None.
+
+    One household per head. If the user may see that household, the message names it (village,
+    head's name, number) and carries its page (`params["url"]`) for the pages and the import's
+    report to link; if not, it says only that the number is registered elsewhere (no place, no
+    name). The form, the API and the import's dry run all give this message."""
+    if not number:
+        return None
+    existing = HardshipHousehold.objects.live().filter(head_id_hash__in=keyed_hashes(number)).exclude(pk=exclude_pk)
     if not existing.exists():
-        return
+        return None
     visible = restrict(existing, actor).select_related("region").order_by("pk").first()
     if visible is None:
-        error = ValidationError(_("该户主身份证号已在其他地方登记，不能重复登记。"), code="duplicate_head")
-    else:
-        error = ValidationError(
-            _("该户主身份证号已登记：%(village)s“%(name)s”户（编号 %(pk)s），请勿重复登记。"),
-            code="duplicate_head",
-            params={
-                "village": visible.region.name,
-                "name": visible.head_name,
-                "pk": visible.pk,
-                "url": reverse("ledgers:hardshiphousehold_detail", args=[visible.pk]),
-            },
-        )
-    raise ServiceError({"head_id_number": [error]})
+        return ValidationError(_("该户主身份证号已在其他地方登记，不能重复登记。"), code="duplicate_head")
+    return ValidationError(
+        _("该户主身份证号已登记：%(village)s“%(name)s”户（编号 %(pk)s），请勿重复登记。"),
+        code="duplicate_head",
+        params={
+            "village": visible.region.name,
+            "name": visible.head_name,
+            "pk": visible.pk,
+            "url": reverse("ledgers:hardshiphousehold_detail", args=[visible.pk]),
+        },
+    )
+
+
+def _check_head_not_registered(*, actor, data: dict, exclude_pk=None) -> None:
+    error = head_registered_error(actor=actor, number=data.get("head_id_number") or "", exclude_pk=exclude_pk)
+    if error is not None:
+        raise ServiceError({"head_id_number": [error]})
+
+
+@contextmanager
+def _head_unique(*, actor, data: dict, exclude_pk=None):
+    """The write under the database's one-household-per-head index (household_head_id_live): when
+    another session registered the same head between our check and our write, the index refuses
+    ours, and the user gets the service's message rather than an error page."""
+    try:
+        with transaction.atomic():
+            yield
+    except (IntegrityError, ValidationError) as exc:
+        # The index itself, or the model's full_clean checking it (a plain ValidationError).
+        if isinstance(exc, ServiceError):
+            raise
+        _check_head_not_registered(actor=actor, data=data, exclude_pk=exclude_pk)
+        raise
 
 
 def _set_hardships(household, types) -> None:
@@ -83,7 +108,14 @@ def household_create(*, actor, region: Region, data: dict, hardship_types) -> Ha
         raise ServiceError({"hardship_types": [_("请至少选择一种困难类型。")]})
     data = household_rules(data)
     _check_head_not_registered(actor=actor, data=data)
-    household = _entry_create(HardshipHousehold, actor=actor, region=region, data=data)
+    with _head_unique(actor=actor, data=data):
+        household = _entry_create(
+            HardshipHousehold,
+            actor=actor,
+            region=region,
+            data=data,
+            extra_changes={"hardship_types": [None, sorted(set(hardship_types))]},
+        )
     _set_hardships(household, hardship_types)
     return household
 
@@ -107,7 +139,8 @@ def household_update(*, actor, household: HardshipHousehold, expected_version: i
                 obj=household,
                 changes={"hardship_types": [before, sorted(hardship_types)]},
             )
-    return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
+    with _head_unique(actor=actor, data=data, exclude_pk=household.pk):
+        return _entry_update(household, actor=actor, expected_version=expected_version, data=data)
 
 
 def household_void(*, actor, household: HardshipHousehold, reason: str, expected_version: int | None = None):
@@ -183,6 +216,12 @@ def help_record_add(*, actor, household: HardshipHousehold, data: dict) -> HelpR
         actor=actor,
         action=Action.UPDATE,
         obj=household,
-        changes={"help_added": [None, f"{record.given_on} {record.get_kind_display()} {record.amount_fen}"]},
+        # Structured, shown by the history in the reader's language with the amount in yuan.
+        changes={
+            "help_added": [
+                None,
+                {"given_on": str(record.given_on), "kind": record.kind, "amount_fen": record.amount_fen},
+            ]
+        },
     )
     return record

@@ -6,6 +6,8 @@ ledgers.services; a visible record the user may not change answers 403, and bad 
 beside its field with a 4xx status, never a 500.
 """
 
+from urllib.parse import unquote_plus
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
 from core.paginator import bounded_count, paginate
+from core.validators import mask_personal_numbers
 from ledgers.filters import seal_search, unseal_search
 from ledgers.selectors import entry_history
 from ledgers.services import bulk_apply
@@ -89,7 +92,40 @@ class LedgerViewMixin(LoginRequiredMixin, ScopedViewMixin):
         return [{"label": self.model._meta.verbose_name_plural, "url": self.url("list")}, *extra]
 
 
-class LedgerListView(LedgerViewMixin, TemplateView):
+def filter_params(request) -> tuple:
+    """(the query's filters as links carry them, keyword sealed; the filters to apply, keyword in
+    clear; the context the search box needs: the keyword masked, and sealed to send back)."""
+    params = request.GET.copy()
+    for key in NON_FILTER_KEYS:
+        params.pop(key, None)
+    params = seal_search(params)
+    filters, search_display = unseal_search(params)
+    sealed = params.get("q", "") if params.get("q", "") != filters.get("q", "") else ""
+    return params, filters, {"search_display": search_display, "sealed_search": sealed}
+
+
+def audit_filters(filters) -> str:
+    """The filters as an export's audit message records them: as typed (URL-decoded), an ID or
+    phone number masked even when typed with spaces or full-width digits."""
+    return mask_personal_numbers(unquote_plus(filters.urlencode()))[:300]
+
+
+class SealedSearchMixin:
+    """A list page whose search box may hold an ID or phone number: the filter form is POSTed and
+    answered with a redirect to the list, the keyword sealed (ledgers.filters.seal_search), so the
+    number is in no URL, access log, browser history or Referer; `filter_params` reads it back.
+    The ledgers, petitions and pairings lists share it."""
+
+    def post(self, request, *args, **kwargs):
+        params = request.POST.copy()
+        params.pop("csrfmiddlewaretoken", None)
+        sealed = params.pop("q_sealed", [""])[-1]
+        if sealed and "*" in params.get("q", ""):
+            params["q"] = sealed  # the masked keyword sent back unchanged: the same search
+        return redirect(f"{request.path}?{seal_search(params).urlencode()}")
+
+
+class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
     """Search and filter form above a sortable, paginated table; overdue rows and their count;
     bulk status change. A malformed filter shows its errors with status 400."""
 
@@ -98,23 +134,9 @@ class LedgerListView(LedgerViewMixin, TemplateView):
     bulk_targets: tuple = ()  # (status, label) offered for bulk change
     counts_overdue = False
 
-    def post(self, request, *args, **kwargs):
-        """The filter form, sent as a POST so that a searched ID or phone number never sits in a
-        URL: answered with a redirect to the list, the keyword sealed (ledgers.filters.seal_search)."""
-        params = request.POST.copy()
-        params.pop("csrfmiddlewaretoken", None)
-        sealed = params.pop("q_sealed", [""])[-1]
-        if sealed and "*" in params.get("q", ""):
-            params["q"] = sealed  # the masked keyword sent back unchanged: the same search
-        return redirect(f"{request.path}?{seal_search(params).urlencode()}")
-
     def get(self, request, *args, **kwargs):
-        params = request.GET.copy()
-        for key in NON_FILTER_KEYS:
-            params.pop(key, None)
         # Links (pages, sorting, export) carry the sealed keyword; the FilterSet gets it in clear.
-        params = seal_search(params)
-        filters, search_display = unseal_search(params)
+        params, filters, search_context = filter_params(request)
         filterset, rows = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size = DEFAULT_PAGE_SIZE
@@ -149,8 +171,7 @@ class LedgerListView(LedgerViewMixin, TemplateView):
             page_sizes=PAGE_SIZES,
             sort_links=self.sort_links(keep),
             current_ordering=params.get("ordering", ""),
-            search_display=search_display,
-            sealed_search=params.get("q", "") if params.get("q", "") != filters.get("q", "") else "",
+            **search_context,
             can_add=has_permission_somewhere(request.user, self.perm("add")),
             can_bulk=bool(self.bulk_targets) and has_permission_somewhere(request.user, self.perm("transition")),
             can_export=has_permission_somewhere(request.user, self.perm("export")),

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -27,21 +26,18 @@ from core.validators import mask_id_number, mask_personal_numbers, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.filters import unseal_search
 from ledgers.models import (
-    HardshipHousehold,
-    HouseholdHardship,
     ImportKind,
     ImportMode,
     ImportRowStatus,
-    LivelihoodAppeal,
-    StabilityMatter,
 )
-from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
 from ledgers.selectors import appeal_list, household_list, matter_list
 from ledgers.services import import_batch_get, import_batch_prepare, import_batch_recent, import_batch_start
 from ledgers.services.imports import (
     IMPORT_MAX_BYTES,
     IMPORT_MAX_ROWS,
     can_import,
+    export_headers,
+    export_rows,
     import_batch_purge_at,
     import_spec,
     import_template,
@@ -204,197 +200,9 @@ class ImportBatchView(LoginRequiredMixin, TemplateView):
 
 
 # --- Export ------------------------------------------------------------------------------------
-def _yuan(fen):
-    return round((fen or 0) / 100, 2)
-
-
-def _date(value):
-    return timezone.localtime(value) if value and hasattr(value, "tzinfo") and value.tzinfo else value
-
-
-def _labels(model, *fields) -> list[dict]:
-    """Each choice field's {value: translated label}, built once per export: get_FOO_display()
-    rebuilds and re-translates the whole choice list on every call (most of an export's time)."""
-    return [{value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in fields]
-
-
-def _appeal_rows(rows, today):
-    category, raised_by, triage, status = _labels(LivelihoodAppeal, "category", "raised_by", "triage", "status")
-    yes, no = _("是"), _("否")
-    for a in rows:
-        yield [
-            a.pk,
-            a.region.parent.name if a.region.parent_id else "",
-            a.region.name,
-            a.region_id,
-            a.registered_on,
-            category.get(a.category, a.category),
-            raised_by.get(a.raised_by, a.raised_by),
-            a.raiser_name,
-            LivelihoodAppeal.personal_data.mask("raiser_phone", a.raiser_phone),
-            a.title,
-            a.description,
-            triage.get(a.triage, a.triage),
-            a.responsible_person,
-            a.promised_date,
-            _yuan(a.funds_spent_fen),
-            status.get(a.status, a.status),
-            yes if LivelihoodAppealQuerySet.is_overdue(a, today) else no,
-            a.resolution,
-            _date(a.resolved_at),
-            _date(a.disclosed_at),
-        ]
-
-
-def _household_rows(rows, today):
-    (status,) = _labels(HardshipHousehold, "status")
-    (hardship,) = _labels(HouseholdHardship, "type")
-    yes, no = _("是"), _("否")
-    for h in rows:
-        yield [
-            h.pk,
-            h.region.parent.name if h.region.parent_id else "",
-            h.region.name,
-            h.region_id,
-            h.registered_on,
-            h.head_name,
-            HardshipHousehold.personal_data.mask("head_id_number", h.head_id_number),
-            HardshipHousehold.personal_data.mask("phone", h.phone),
-            h.address,
-            h.member_count,
-            "、".join(hardship.get(x.type, x.type) for x in h.hardships.all()),
-            h.needs,
-            yes if h.is_sensitive else no,
-            status.get(h.status, h.status),
-            h.exited_on,
-            h.exit_reason,
-        ]
-
-
-def _matter_rows(rows, today):
-    matter_type, risk, status, outcome = _labels(StabilityMatter, "matter_type", "risk_level", "status", "outcome")
-    yes, no = _("是"), _("否")
-    for m in rows:
-        yield [
-            m.pk,
-            m.region.parent.name if m.region.parent_id else "",
-            m.region.name,
-            m.region_id,
-            m.registered_on,
-            matter_type.get(m.matter_type, m.matter_type),
-            m.title,
-            m.parties,
-            m.summary,
-            risk.get(m.risk_level, m.risk_level),
-            m.mediator,
-            m.deadline,
-            status.get(m.status, m.status),
-            yes if StabilityMatterQuerySet.is_overdue(m, today) else no,
-            outcome.get(m.outcome, m.outcome),
-            m.outcome_note,
-            m.escalated_reference,
-        ]
-
-
-ID, TOWN, VILLAGE_NAME, CODE = (
-    gettext_lazy("编号"),
-    gettext_lazy("乡镇（街道）"),
-    gettext_lazy("村（社区）"),
-    gettext_lazy("区划代码"),
-)
-STATUS, OVERDUE = gettext_lazy("状态"), gettext_lazy("是否逾期")
-
-
-def _export(kind, selector, rows, *columns) -> dict:
-    """One ledger's export: its headers and text-formatted headers, rows and selector.
-
-    A plain name in `columns` is a field of the ledger's column specification
-    (ledgers.services.imports.columns): its header, translated, and its cell format come from
-    there, so one column specification per ledger serves the template, the import and the
-    export. A lazy string is an export-only column (identity, place, status, outcome).
-    """
-    spec = import_spec(kind)
-    headers, text = [], [CODE]
-    for column in columns:
-        if isinstance(column, str):  # a field name (a lazy string is not a str)
-            column = spec.column(column)
-            if column.is_personal_number:
-                text.append(column.export_header)
-            column = column.export_header
-        headers.append(column)
-    return {"selector": selector, "headers": headers, "text": text, "rows": rows}
-
-
-EXPORTS = {
-    ImportKind.APPEALS: _export(
-        ImportKind.APPEALS,
-        appeal_list,
-        _appeal_rows,
-        ID,
-        TOWN,
-        VILLAGE_NAME,
-        CODE,
-        "registered_on",
-        "category",
-        "raised_by",
-        "raiser_name",
-        "raiser_phone",
-        "title",
-        "description",
-        "triage",
-        "responsible_person",
-        "promised_date",
-        "funds_spent_fen",
-        STATUS,
-        OVERDUE,
-        gettext_lazy("办理结果"),
-        gettext_lazy("办结时间"),
-        gettext_lazy("公开时间"),
-    ),
-    ImportKind.HOUSEHOLDS: _export(
-        ImportKind.HOUSEHOLDS,
-        household_list,
-        _household_rows,
-        ID,
-        TOWN,
-        VILLAGE_NAME,
-        CODE,
-        "registered_on",
-        "head_name",
-        "head_id_number",
-        "phone",
-        "address",
-        "member_count",
-        "hardship_types",
-        "needs",
-        "is_sensitive",
-        STATUS,
-        gettext_lazy("退出日期"),
-        gettext_lazy("退出原因"),
-    ),
-    ImportKind.MATTERS: _export(
-        ImportKind.MATTERS,
-        matter_list,
-        _matter_rows,
-        ID,
-        TOWN,
-        VILLAGE_NAME,
-        CODE,
-        "registered_on",
-        "matter_type",
-        "title",
-        "parties",
-        "summary",
-        "risk_level",
-        "mediator",
-        "deadline",
-        STATUS,
-        OVERDUE,
-        gettext_lazy("化解结果"),
-        gettext_lazy("结果说明"),
-        gettext_lazy("转信访编号"),
-    ),
-}
+# The rows are read like the list page's (its selector); the columns are the ledger's column
+# specification's (ledgers.services.imports.exports).
+SELECTORS = {ImportKind.APPEALS: appeal_list, ImportKind.HOUSEHOLDS: household_list, ImportKind.MATTERS: matter_list}
 
 
 class ExportView(LoginRequiredMixin, View):
@@ -408,12 +216,11 @@ class ExportView(LoginRequiredMixin, View):
         permission = f"ledgers.export_{model._meta.model_name}"
         if scope_prefixes(request.user, permission) == []:
             raise PermissionDenied(_("您没有导出%(label)s的权限。") % {"label": spec.label})
-        export = EXPORTS[self.kind]
         params = request.GET.copy()
         for key in NON_FILTER_KEYS:
             params.pop(key, None)
         params, _shown = unseal_search(params)
-        filterset, rows = export["selector"](user=request.user, filters=params)
+        filterset, rows = SELECTORS[self.kind](user=request.user, filters=params)
         if not filterset.is_valid():
             messages = [f"{filterset.form.fields[name].label if name in filterset.form.fields else name}：{e}"
                         for name, errs in filterset.errors.items() for e in errs]  # fmt: skip
@@ -431,14 +238,15 @@ class ExportView(LoginRequiredMixin, View):
             )
         today = timezone.localdate()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        headers, text_headers = export_headers(self.kind)
         response = workbook_response(
             filename=f"{spec.label}-{stamp}.xlsx",
             sheets=[
                 Sheet(
                     title=spec.label,
-                    headers=export["headers"],
-                    rows=export["rows"](rows.iterator(chunk_size=EXPORT_CHUNK), today),
-                    text_columns=export["text"],
+                    headers=headers,
+                    rows=export_rows(self.kind, rows.iterator(chunk_size=EXPORT_CHUNK), today),
+                    text_columns=text_headers,
                 )
             ],
         )

@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
+from core.api.search import BodyFilterBackend, BodySearchMixin, keyword_field, search_schema
 from pairings.api.serializers import (
     CadreSerializer,
     LinkCadreSerializer,
@@ -58,7 +59,7 @@ from pairings.models import (
     VillageLink,
     Visit,
 )
-from pairings.selectors import OVERDUE_FIRST
+from pairings.selectors import BY_START, OVERDUE_FIRST, cadre_list, owed_visit_list, pair_list, unit_list, visit_list
 from pairings.services import (
     cadre_create,
     cadre_update,
@@ -114,6 +115,15 @@ class PairingViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     filter_backends = [DjangoFilterBackend]
     pagination_class = BoundedPagination
 
+    def get_queryset(self):
+        """Through the endpoint's selector when it names one (`selector = cadre_list`: the pages'
+        read path, scope then joins), in the order the endpoint declares on `queryset`."""
+        rows = super().get_queryset()
+        ordering = self.queryset.query.order_by
+        if type(self).selector is not None and ordering:
+            rows = rows.order_by(*ordering)
+        return rows
+
     def respond(self, instance, status_code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
         return Response(self.get_serializer(instance).data, status=status_code)
@@ -146,6 +156,7 @@ class UnitViewSet(EditableMixin, PairingViewSet):
     """机关单位. Filters: `q`, `level`, `kind`, `region`, `parent`, `is_active`, `ordering`."""
 
     queryset = Unit.objects.select_related("region", "parent").order_by("region_id", "name", "id")
+    selector = unit_list
     serializer_class = UnitSerializer
     filterset_class = UnitFilterSet
 
@@ -158,19 +169,33 @@ class UnitViewSet(EditableMixin, PairingViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="帮扶干部列表", description="身份证号、电话只以打码形式返回；完整号码只写不读。"),
+    list=extend_schema(
+        summary="帮扶干部列表",
+        description=(
+            "身份证号、电话只以打码形式返回；完整号码只写不读。按身份证号查找请用 POST search/"
+            "（号码放在请求正文中）：网址中含身份证号、电话号码的 q 答复 400。"
+        ),
+    ),
+    search=search_schema(
+        name="CadreSearchSerializer",
+        label="帮扶干部",
+        item_serializer=CadreSerializer,
+        fields={"q": keyword_field("姓名、单位、职务，或完整身份证号")},
+    ),
     retrieve=extend_schema(summary="帮扶干部详情", responses={200: CadreSerializer, 404: _ERRORS[404]}),
     create=extend_schema(summary="登记帮扶干部", responses={201: CadreSerializer, **_ERRORS}),
     update=extend_schema(summary="修改帮扶干部（需 version）", responses={200: CadreSerializer, **_ERRORS}),
     partial_update=extend_schema(summary="修改帮扶干部（需 version）", responses={200: CadreSerializer, **_ERRORS}),
 )
-class CadreViewSet(EditableMixin, PairingViewSet):
+class CadreViewSet(BodySearchMixin, EditableMixin, PairingViewSet):
     """帮扶干部. Filters: `q` (or an exact full ID number), `unit`, `is_party_member`, `is_active`,
     `region`, `ordering`."""
 
     queryset = Cadre.objects.select_related("unit", "home_region").order_by("home_region_id", "name", "id")
+    selector = cadre_list
     serializer_class = CadreSerializer
     filterset_class = CadreFilterSet
+    filter_backends = [BodyFilterBackend]  # a search's filters come in its body (core.api.search)
 
     def service_create(self, data):
         data.pop("version", None)
@@ -192,6 +217,7 @@ class PairViewSet(mixins.CreateModelMixin, PairingViewSet):
     `started_after`, `started_before`, `ordering`."""
 
     queryset = Pair.objects.select_related("cadre", "household").order_by("-started_on", "-id")
+    selector = pair_list
     serializer_class = PairSerializer
     filterset_class = PairFilterSet
 
@@ -239,6 +265,7 @@ class VisitViewSet(mixins.CreateModelMixin, PairingViewSet):
     `follow_up_needed`, `visited_after`, `visited_before`, `ordering`."""
 
     queryset = Visit.objects.select_related("cadre", "household").order_by("-visited_on", "-id")
+    selector = visit_list
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet
 
@@ -299,6 +326,7 @@ class OwedVisitViewSet(PairingViewSet):
     `due_before`, `ordering`."""
 
     queryset = OwedVisit.objects.order_by(OVERDUE_FIRST, "due_on", "id")
+    selector = owed_visit_list
     serializer_class = OwedVisitSerializer
     filterset_class = OwedVisitFilterSet
 
@@ -307,7 +335,6 @@ class OwedVisitViewSet(PairingViewSet):
 
 
 WRITE_ACTIONS.update({"cadres": "change", "advance": "change"})
-_BY_START = ("region_id", "-started_on", "-id")
 
 
 def _crud_schema(label, serializer):
@@ -356,7 +383,7 @@ class SupportAssignmentViewSet(_MemberAction, _ServiceEditable):
     """对口支援: a supporting unit → a supported county, with the cadres it sent (`cadres`, each
     with its period). Filters: `q`, `unit`, `region`, `started_after`, `started_before`, `ordering`."""
 
-    queryset = SupportAssignment.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    queryset = SupportAssignment.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*BY_START)
     serializer_class = SupportAssignmentSerializer
     filterset_class = SupportAssignmentFilterSet
     create_service = support_assignment_create
@@ -378,7 +405,7 @@ class VillageLinkViewSet(_MemberAction, _ServiceEditable):
     """联村帮户: a unit → a linked village, with the cadres it sent (`cadres`). Filters: `q`,
     `unit`, `region`, `started_after`, `started_before`, `ordering`."""
 
-    queryset = VillageLink.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*_BY_START)
+    queryset = VillageLink.objects.select_related("unit").prefetch_related("cadres__cadre").order_by(*BY_START)
     serializer_class = VillageLinkSerializer
     filterset_class = VillageLinkFilterSet
     create_service = village_link_create

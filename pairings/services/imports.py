@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.crypto import keyed_hash
+from core.crypto import keyed_hashes
 from core.exceptions import ServiceError
 from core.xlsx import Sheet, read_all
 from ledgers.services.imports import (
@@ -136,16 +136,21 @@ def pair_import(*, actor, upload, write: bool) -> ImportResult:
 
     villages = _regions(actor, [r["village"] for r in parsed], "pairings.add_pair")
     visible_cadres = restrict(Cadre.objects.filter(is_active=True), actor).select_related("unit")
-    id_hashes = {keyed_hash(r["cadre_id"]) for r in parsed if r["cadre_id"]}
+    # Every configured key's digest, so records stored before a key rotation are matched too.
+    numbers = {r[k] for r in parsed for k in ("cadre_id", "head_id") if r[k]}
+    digest_of = {digest: n for n in numbers for digest in keyed_hashes(n)}  # digest -> the number typed
+    id_hashes = {d for d, n in digest_of.items() if n in {r["cadre_id"] for r in parsed}}
     names = {r["cadre_name"] for r in parsed if r["cadre_name"] and not r["cadre_id"]}
-    by_hash = {c.id_hash: c for c in visible_cadres.filter(id_hash__in=id_hashes)} if id_hashes else {}
+    by_hash = {digest_of[c.id_hash]: c for c in visible_cadres.filter(id_hash__in=id_hashes)} if id_hashes else {}
     by_name: dict = {}
     for cadre in visible_cadres.filter(name__in=names) if names else []:
         by_name.setdefault((cadre.name, cadre.unit.name), []).append(cadre)
-    head_hashes = {keyed_hash(r["head_id"]) for r in parsed if r["head_id"]}
+    head_hashes = {d for d, n in digest_of.items() if n in {r["head_id"] for r in parsed}}
     visible_households = restrict(Household.objects.all(), actor).select_related("region")
     households_by_hash = (
-        {h.head_id_hash: h for h in visible_households.filter(head_id_hash__in=head_hashes)} if head_hashes else {}
+        {digest_of[h.head_id_hash]: h for h in visible_households.filter(head_id_hash__in=head_hashes)}
+        if head_hashes
+        else {}
     )
     name_keys = {(r["head_name"], r["village"]) for r in parsed if r["head_name"] and not r["head_id"]}
     households_by_name: dict = {}
@@ -164,7 +169,7 @@ def pair_import(*, actor, upload, write: bool) -> ImportResult:
             problems.append(("村（社区）代码", _("不是您可结对的村（社区）代码。")))
         cadre = None
         if row["cadre_id"]:
-            cadre = by_hash.get(keyed_hash(row["cadre_id"]))
+            cadre = by_hash.get(row["cadre_id"])
             if cadre is None:
                 problems.append(("干部身份证号", _("未找到该身份证号的在岗干部（或不在您的管辖范围内）。")))
         elif row["cadre_name"] and row["unit_name"]:
@@ -177,7 +182,7 @@ def pair_import(*, actor, upload, write: bool) -> ImportResult:
                 problems.append(("干部姓名", _("该单位有同名干部，请填写干部身份证号。")))
         household = None
         if row["head_id"]:
-            household = households_by_hash.get(keyed_hash(row["head_id"]))
+            household = households_by_hash.get(row["head_id"])
             if household is None:
                 problems.append(("户主身份证号", _("未找到该身份证号的结对对象，请先登记。")))
         elif row["head_name"] and row["village"]:
@@ -270,7 +275,7 @@ def cadre_import(*, actor, upload, write: bool) -> ImportResult:
                 problems.append(("身份证号", _("与文件中前面的行重复。")))
             seen.add(data["id_number"])
         prepared.append((number, data, problems))
-    hashes = {keyed_hash(d["id_number"]): n for n, d, _p in prepared if d.get("id_number")}
+    hashes = {digest: n for n, d, _p in prepared if d.get("id_number") for digest in keyed_hashes(d["id_number"])}
     for id_hash in Cadre.objects.filter(id_hash__in=list(hashes)).values_list("id_hash", flat=True):
         for number, _d, problems in prepared:
             if number == hashes[id_hash]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.choices import Action
 from audit.services import audit_record, diff_fields, snapshot
 from core.concurrency import save_versioned
+from core.crypto import keyed_hashes
 from core.exceptions import ConcurrentEditError, ServiceError
 from pairings.choices import PairKind, PairStatus, TargetKind
 from pairings.models import Cadre, Household, Pair, Unit
@@ -54,7 +55,12 @@ def household_register(*, actor, region: Region, data: dict) -> Household:
     data = {k: v for k, v in data.items() if k in HOUSEHOLD_EDITABLE_FIELDS}
     clean_id_number(data, "head_id_number", "head_id_hash")
     clean_phone(data, "phone")
-    if data.get("head_id_hash") and Household.objects.filter(head_id_hash=data["head_id_hash"]).exists():
+    if (
+        data.get("head_id_number")
+        and Household.objects.filter(
+            head_id_hash__in=keyed_hashes(data["head_id_number"])  # under every key, as the ledgers do
+        ).exists()
+    ):
         raise ServiceError({"head_id_number": [_("该身份证号的户主已登记为结对对象。")]})
     household = Household(region=region, created_by=actor, **data)
     full_clean(household, exclude=["created_by", "head_id_hash", "hardship_household"])

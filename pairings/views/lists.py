@@ -19,8 +19,10 @@ from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
     DEFAULT_PAGE_SIZE,
-    NON_FILTER_KEYS,
     PAGE_SIZES,
+    SealedSearchMixin,
+    audit_filters,
+    filter_params,
     has_permission_somewhere,
     labelled_errors,
     paginate,
@@ -54,7 +56,7 @@ def cell(text, url="", tone=""):
     return {"text": "—" if text in (None, "") else text, "url": url, "tone": tone}
 
 
-class PairingListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
+class PairingListView(SealedSearchMixin, LoginRequiredMixin, ScopedViewMixin, TemplateView):
     """A filter form (the FilterSet's own fields), a sortable table, bounded pagination."""
 
     template_name = "pairings/object_list.html"
@@ -70,10 +72,9 @@ class PairingListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        params = request.GET.copy()
-        for key in NON_FILTER_KEYS:
-            params.pop(key, None)
-        filterset = type(self).selector(user=request.user, filters=params)
+        # The filter form is POSTed; an ID number searched comes back sealed (SealedSearchMixin).
+        params, filters, search_context = filter_params(request)
+        filterset = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         rows = filterset.qs if not errors else filterset.queryset.none()
         page_size = DEFAULT_PAGE_SIZE
@@ -111,6 +112,7 @@ class PairingListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
                 if has_permission_somewhere(request.user, permission)
             ],
             crumbs=[{"label": self.title or self.model._meta.verbose_name_plural, "url": ""}],
+            **search_context,
         )
         return self.render_to_response(context, status=400 if errors else 200)
 
@@ -393,10 +395,8 @@ class ExportView(LoginRequiredMixin, View):
         label = model._meta.verbose_name
         if scope_prefixes(request.user, permission) == []:
             raise PermissionDenied(_("您没有导出%(label)s的权限。") % {"label": label})
-        params = request.GET.copy()
-        for key in NON_FILTER_KEYS:
-            params.pop(key, None)
-        filterset = selector(user=request.user, filters=params)
+        _params, filters, _search = filter_params(request)
+        filterset = selector(user=request.user, filters=filters)
         if not filterset.is_valid():
             return self._refuse(request, label, _("筛选条件有误：") + "；".join(labelled_errors(filterset.form)))
         rows = restrict(filterset.qs, request.user, permission)
@@ -427,7 +427,7 @@ class ExportView(LoginRequiredMixin, View):
             object_type=model._meta.label_lower,
             region_code=prefixes[0] if len(prefixes) == 1 else "",
             message=_("导出%(label)s %(count)s 行；筛选条件：%(filters)s")
-            % {"label": label, "count": response.row_counts[0], "filters": params.urlencode()[:300] or _("无")},
+            % {"label": label, "count": response.row_counts[0], "filters": audit_filters(filters) or _("无")},
         )
         return response
 

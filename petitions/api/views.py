@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
+from core.api.search import BodyFilterBackend, BodySearchMixin, keyword_field, search_schema
 from core.exceptions import TransitionNotAllowed
 from core.filters import StrictBooleanFilter
 from core.models import WorkCalendarDay
@@ -65,7 +66,19 @@ class PetitionPermission(permissions.IsAuthenticated):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="信访件列表", description="管辖范围内（及本人包案）的信访件，筛选参数与列表页相同。"),
+    list=extend_schema(
+        summary="信访件列表",
+        description=(
+            "管辖范围内（及本人包案）的信访件，筛选参数与列表页相同。按信访人身份证号查找请用 POST search/"
+            "（号码放在请求正文中）：网址中含身份证号、电话号码的 q 答复 400。"
+        ),
+    ),
+    search=search_schema(
+        name="PetitionSearchSerializer",
+        label="信访件",
+        item_serializer=PetitionSerializer,
+        fields={"q": keyword_field("编号、事由、内容、信访人姓名，或完整身份证号")},
+    ),
     retrieve=extend_schema(summary="信访件详情", responses={200: PetitionSerializer, 404: _ERRORS[404]}),
     create=extend_schema(
         summary="登记信访件", responses={201: PetitionSerializer, 400: _ERRORS[400], 403: _ERRORS[403]}
@@ -79,7 +92,8 @@ class PetitionPermission(permissions.IsAuthenticated):
     ),
 )
 class PetitionViewSet(
-    ScopedViewSetMixin,
+    ScopedViewSetMixin,  # first: its docstring is the operations' description in the schema
+    BodySearchMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -93,7 +107,7 @@ class PetitionViewSet(
     )
     serializer_class = PetitionSerializer
     filterset_class = PetitionFilterSet
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [BodyFilterBackend]  # a search's filters come in its body (core.api.search)
     pagination_class = BoundedPagination
     permission_classes = [PetitionPermission]
 

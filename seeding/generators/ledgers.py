@@ -272,6 +272,19 @@ class _People:
         return first17 + id_number_check_digit(first17)
 
 
+def _unused_head_number(number: str, used: set[str]) -> str:
+    """`number`, or when another generated household's head already has it (two heads of one county
+    born the same day with the same sequence), the next free sequence of the same sex. Draws no
+    random number, so the rest of the generated province is unchanged."""
+    sequence = int(number[14:17])
+    while number in used:
+        sequence = (sequence + 2) % 1000
+        first17 = number[:14] + f"{sequence:03d}"
+        number = first17 + id_number_check_digit(first17)
+    used.add(number)
+    return number
+
+
 @register
 class LedgerGenerator(SourceGenerator):
     key = "ledgers"
@@ -489,6 +502,7 @@ class LedgerGenerator(SourceGenerator):
             Relation.HEAD.value, Relation.SPOUSE.value, Relation.CHILD.value, Relation.GRANDCHILD.value,
             Relation.PARENT.value,
         )  # fmt: skip
+        heads: set[str] = set()  # one household per head ID number (the constraint household_head_id_live)
         for offset, place_index in plan.entries(kind, ctx.count(HOUSEHOLDS_FULL), rng):
             place = places[place_index]
             code = place.code
@@ -536,6 +550,8 @@ class LedgerGenerator(SourceGenerator):
                 id_number = id_hash = ""
                 if papers:
                     number = people.id_number(code, birth, male)
+                    if k == 0:
+                        number = _unused_head_number(number, heads)
                     id_number, id_hash = encrypt(number), keyed_hash(number)
                     if k == 0:
                         head_id, head_hash = id_number, id_hash

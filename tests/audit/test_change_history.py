@@ -129,9 +129,8 @@ def test_only_those_who_may_see_the_record_read_its_history(client_for, users, a
         assert not restrict(ChangeRecord.objects.all(), getattr(users, who)).exists()
 
 
-@pytest.mark.django_db
-def test_the_auditor_reads_no_case_content(client_for, api_for, users, appeal):
-    appeal_update(actor=users.township_staff, appeal=appeal, expected_version=1, data={"description": "新的独特描述"})
+def _all_the_auditor_reads(client_for, api_for, users) -> str:
+    """Every page, event, export and API answer of the trail, as the auditor gets them."""
     client = client_for(users.auditor)
     pages = [client.get(reverse("audit:event_list")).content.decode()]
     for event in AuditEvent.objects.all():
@@ -140,7 +139,13 @@ def test_the_auditor_reads_no_case_content(client_for, api_for, users, appeal):
     book = load_workbook(io.BytesIO(b"".join(export.streaming_content)))
     pages.append(str([list(row) for row in book.worksheets[0].iter_rows(values_only=True)]))
     pages.append(api_for(users.auditor).get("/api/v1/audit-events/").content.decode())
-    text = "\n".join(pages)
+    return "\n".join(pages)
+
+
+@pytest.mark.django_db
+def test_the_auditor_reads_no_case_content(client_for, api_for, users, appeal):
+    appeal_update(actor=users.township_staff, appeal=appeal, expected_version=1, data={"description": "新的独特描述"})
+    text = _all_the_auditor_reads(client_for, api_for, users)
     # The auditor still sees who did what to which record, and which fields changed
     assert f"民生诉求 #{appeal.pk}" in text and "具体情况" in text and "staff" in text
     for content in (TITLE, RAISER, DESCRIPTION, "新的独特描述", "13800001234"):
@@ -196,3 +201,72 @@ def test_the_migration_moves_past_values_to_the_history_without_losing_any(users
     # The trail is append-only again after the migration.
     with pytest.raises(DatabaseError), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET message = 'x' WHERE id = %s", [login.pk])
+
+
+HEAD = "赵独特户主"
+NEEDS = "独特的困难与需求"
+
+
+@pytest.fixture
+def household(users, tree):
+    return household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data={"head_name": HEAD, "head_id_number": "11010519491231002X", "needs": NEEDS, "member_count": 2},
+        hardship_types=["poor", "disabled"],
+    )
+
+
+@pytest.mark.django_db
+def test_a_household_creation_entry_is_complete_with_its_hardship_types(household):
+    (create,) = entry_history(household)
+    rows = {row["field"]: row for row in create["changes"]}
+    assert rows["hardship_types"] == {
+        "field": "hardship_types",
+        "label": "困难类型",
+        "old": "—",
+        "new": "残疾人、低收入困难",
+    }
+    assert rows["member_count"]["new"] == "2" and rows["status"]["new"] == "帮扶中"
+
+
+@pytest.mark.django_db
+def test_help_amounts_and_voids_read_in_yuan_and_labels(users, household):
+    from ledgers.services import help_record_add, household_void
+
+    help_record_add(
+        actor=users.township_staff,
+        household=household,
+        data={"given_on": datetime.date.today(), "kind": "cash", "amount_fen": 150050, "description": "慰问金"},
+    )
+    household.refresh_from_db()
+    household_void(actor=users.township_staff, household=household, reason="录重了")
+    void, help_, _create = entry_history(household)
+    assert [(row["label"], row["new"]) for row in help_["changes"]] == [
+        ("新增帮扶记录", f"{datetime.date.today()} 资金 1,500.50 元")
+    ]
+    assert {str(row["label"]): row["new"] for row in void["changes"]} == {"作废": "是", "作废原因": "录重了"}
+    assert all(str(row["label"]) != row["field"] for entry in (void, help_, _create) for row in entry["changes"])
+
+
+@pytest.mark.django_db
+def test_the_auditor_reads_no_household_content_even_after_a_reveal(client_for, api_for, users, household):
+    # given the household's ID number revealed (audited), a member added and its needs changed
+    from ledgers.services import household_member_add, household_update
+
+    response = client_for(users.township_staff).post(
+        reverse("ledgers:hardshiphousehold_reveal", args=[household.pk]), {"reason": "核对低保申请"}
+    )
+    assert response.status_code == 200
+    household_member_add(
+        actor=users.township_staff, household=household, data={"name": "钱独特成员", "relation": "spouse"}
+    )
+    household_update(
+        actor=users.township_staff, household=household, expected_version=1, data={"needs": "新的独特需求"}
+    )
+    # when the auditor reads every page, event, export and API answer of the trail
+    text = _all_the_auditor_reads(client_for, api_for, users)
+    # then they see who revealed which field of which record, and no content
+    assert f"困难群众 #{household.pk}" in text and "查看完整敏感信息" in text and "户主身份证号" in text
+    for content in (HEAD, NEEDS, "新的独特需求", "钱独特成员", "11010519491231002X"):
+        assert content not in text, content

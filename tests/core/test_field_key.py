@@ -255,3 +255,37 @@ def test_fernet_tokens_are_what_the_database_holds(users, old_rows):
     token = _raw("ledgers_hardshiphousehold", "head_id_number", household.pk)
     assert HEAD_ID not in token
     assert Fernet  # the format: cryptography's Fernet, read by MultiFernet
+
+
+def test_before_the_rotation_runs_a_duplicate_head_is_refused_and_numbers_are_found_in_every_app(
+    users, tree, old_rows, rotating
+):
+    """A number stored under the OLD key has another digest under the NEW one: every exact-match
+    check and search looks under every configured key (issue 9 item 7), in the ledgers and the
+    pairings alike, until rotate_field_key has moved the rows."""
+    from core.exceptions import ServiceError
+    from pairings.selectors import household_list as pairing_household_list
+    from pairings.services.pairs import household_register
+
+    household = old_rows[0]
+    with override_settings(JICENG_FIELD_KEYS=[OLD]):
+        registered = household_register(
+            actor=users.township_staff, region=tree.village, data={"head_name": "牧民户", "head_id_number": MEMBER_ID}
+        )
+    with override_settings(JICENG_FIELD_KEYS=rotating):
+        with pytest.raises(ServiceError) as refused:
+            household_create(
+                actor=users.township_staff,
+                region=tree.village2,
+                data={"head_name": "张三", "head_id_number": HEAD_ID},
+                hardship_types=["poor"],
+            )
+        assert f"编号 {household.pk}" in refused.value.message_dict["head_id_number"][0]
+        found = pairing_household_list(user=users.township_staff, filters={"q": MEMBER_ID}).qs
+        assert [h.pk for h in found] == [registered.pk]
+        with pytest.raises(ServiceError):
+            household_register(
+                actor=users.township_staff,
+                region=tree.village,
+                data={"head_name": "又一户", "head_id_number": MEMBER_ID},
+            )

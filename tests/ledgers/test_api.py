@@ -338,7 +338,8 @@ def test_filters_are_shared_with_the_pages(api_for, users, records, tree, appeal
     assert client.get(URLS["appeal"], {"category": "drinking_water"}).json()["count"] == 1
     assert client.get(URLS["appeal"], {"category": "roads"}).json()["count"] == 0
     assert client.get(URLS["appeal"], {"region": tree.village2.code}).json()["count"] == 0
-    assert client.get(URLS["household"], {"id_number": ID_NUMBER}).json()["count"] == 1
+    # Issue 9: an ID number is searched in a POST body (GET id_number is refused, below)
+    assert client.post(URLS["household"] + "search/", {"id_number": ID_NUMBER}, format="json").json()["count"] == 1
 
 
 @pytest.mark.parametrize(("kind", "params", "field"), [
@@ -416,3 +417,80 @@ def test_schema_documents_the_ledger_endpoints_without_warnings(capsys):
     components = schema["components"]["schemas"]
     assert "raiser_phone" in components["LivelihoodAppealRequest"]["properties"]
     assert "raiser_phone" not in components["LivelihoodAppeal"]["properties"]
+
+
+# --- searching by ID number: in a POST body, never in a URL ---------------------------------------------
+SEARCH = URLS["household"] + "search/"
+NUMBER_IN_URL = "身份证号、电话号码不能放在网址中（会留在访问日志和浏览历史里）：请用 POST 把筛选条件放在请求正文中，发到本列表的 search/ 地址。"
+SPACED = f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}"
+
+
+@pytest.mark.parametrize("body", [
+    {"id_number": SPACED},
+    {"q": ID_NUMBER},
+    {"q": SPACED, "status": "active"},
+    {"id_number": ID_NUMBER, "hardship_type": ["empty_nest", "disabled"], "is_sensitive": False},
+])  # fmt: skip
+def test_a_household_is_found_by_id_number_in_a_post_body(api_for, users, household, body):
+    response = api_for(users.township_staff).post(SEARCH, body, format="json")
+    assert response.status_code == 200
+    page = response.json()
+    assert ([row["id"] for row in page["results"]], page["count"], page["count_capped"]) == ([household.pk], 1, False)
+    text = response.content.decode()
+    assert ID_NUMBER not in text and ID_NUMBER[:17] not in text
+
+
+def test_the_search_takes_form_bodies_and_pages_in_the_query_string(api_for, users, household, tree):
+    client = api_for(users.township_staff)
+    assert client.post(SEARCH, {"id_number": ID_NUMBER}).json()["count"] == 1  # multipart form
+    for index in range(2):
+        household_create(
+            actor=users.township_staff, region=tree.village, data={"head_name": f"户{index}"}, hardship_types=["poor"]
+        )
+    first = client.post(f"{SEARCH}?page_size=2", {"status": "active"}, format="json").json()
+    assert first["count"] == 3 and first["next"].endswith("/api/v1/hardship-households/search/?page=2&page_size=2")
+    second = client.post(first["next"], {"status": "active"}, format="json").json()
+    assert len(second["results"]) == 1
+
+
+def test_the_search_is_scoped(api_for, users, household):
+    assert api_for(users.sibling_staff).post(SEARCH, {"id_number": ID_NUMBER}, format="json").json()["count"] == 0
+    assert api_for(users.county_leader).post(SEARCH, {"id_number": ID_NUMBER}, format="json").json()["count"] == 1
+    assert api_for(None).post(SEARCH, {"id_number": ID_NUMBER}, format="json").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(("body", "errors"), [
+    ({"id_number": "123"}, {"id_number": ["请输入完整的 18 位身份证号码进行精确查找。"]}),
+    ({"status": "lost"}, {"status": ["选择一个有效的选项。 lost 不在可用的选项中。"]}),
+    ({"id_number": {"nested": ID_NUMBER}}, {"id_number": ["应为文本、数字、true/false，或它们的列表。"]}),
+    ([ID_NUMBER], {"detail": ["请求正文应为 JSON 对象，键为筛选条件。"]}),
+])  # fmt: skip
+def test_a_malformed_search_is_400_without_the_number(api_for, users, household, body, errors):
+    response = api_for(users.township_staff).post(SEARCH, body, format="json")
+    assert (response.status_code, response.json()) == (400, errors)
+
+
+@pytest.mark.parametrize("params", [
+    {"id_number": ID_NUMBER},
+    {"id_number": "123"},
+    {"q": ID_NUMBER},
+    {"q": SPACED},
+    {"q": "13900002222"},
+])  # fmt: skip
+def test_an_id_or_phone_number_in_the_list_url_is_refused_unechoed(api_for, users, household, params):
+    response = api_for(users.township_staff).get(URLS["household"], params)
+    assert (response.status_code, response.json()) == (400, {name: [NUMBER_IN_URL] for name in params})
+
+
+def test_a_name_in_the_list_url_is_still_searched(api_for, users, household):
+    assert api_for(users.township_staff).get(URLS["household"], {"q": "李秀英"}).json()["count"] == 1
+
+
+def test_search_query_count_is_bounded(api_for, users, tree, django_assert_max_num_queries):
+    for index in range(30):
+        household_create(
+            actor=users.township_staff, region=tree.village, data={"head_name": f"户{index}"}, hardship_types=["poor"]
+        )
+    client = api_for(users.township_staff)
+    with django_assert_max_num_queries(12):
+        assert client.post(SEARCH, {"status": "active"}, format="json").json()["count"] == 30

@@ -160,3 +160,84 @@ def test_export_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(12):
         rows, _sheet = sheet_of(client.get("/ledgers/households/export/"))
     assert len(rows) == 31
+
+
+def test_every_column_of_every_ledger_export(client_for, users, tree, appeal_data):
+    """Whole rows, every column: the exports read the ledgers' column specifications (issue 9)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ledgers.services import appeal_transition, household_exit, matter_transition
+
+    staff, today = users.township_staff, timezone.localdate()
+    appeal = appeal_create(actor=staff, region=tree.village, data={**appeal_data, "description": "水管老化"})
+    for target, extra in (("in_progress", {}), ("resolved", {"resolution": "已更换"}), ("disclosed", {})):
+        appeal = appeal_transition(actor=staff, appeal=appeal, target=target, **extra)
+    household = household_create(
+        actor=staff,
+        region=tree.village,
+        data={
+            "head_name": "李秀英",
+            "head_id_number": ID_NUMBER,
+            "phone": "13900002222",
+            "address": "三组 12 号",
+            "member_count": 2,
+            "needs": "行动不便",
+            "is_sensitive": True,
+        },
+        hardship_types=[HardshipType.EMPTY_NEST, HardshipType.DISABLED],
+    )
+    household = household_exit(actor=staff, household=household, exited_on=today, reason="已脱困")
+    matter = matter_create(
+        actor=staff,
+        region=tree.village,
+        data={
+            "matter_type": MatterType.NEIGHBOUR,
+            "title": "宅基地边界争议",
+            "parties": "张某、李某",
+            "summary": "界桩移动",
+            "mediator": "周明",
+            "deadline": today + datetime.timedelta(days=5),
+        },
+    )
+    matter = matter_transition(actor=staff, matter=matter, target="mediating")
+    place = ["竹篙镇", "竹篙村", tree.village.code]
+    local = timezone.localtime
+    client = client_for(staff)
+
+    rows, _sheet = sheet_of(client.get("/ledgers/appeals/export/"))
+    assert rows[0] == [
+        "编号", "乡镇（街道）", "村（社区）", "区划代码", "登记日期", "类别", "反映人类型", "反映人", "联系电话",
+        "诉求事项", "具体情况", "办理方式", "责任人", "承诺办结日期", "投入资金（元）", "状态", "是否逾期",
+        "办理结果", "办结时间", "公开时间",
+    ]  # fmt: skip
+    assert rows[1][:18] == [
+        appeal.pk, *place, datetime.datetime.combine(today, datetime.time()), "饮水", "农户", "王大爷", "138****1234",
+        "三组自来水管破裂", "水管老化", "马上解决", "刘芳",
+        datetime.datetime.combine(appeal.promised_date, datetime.time()), 1500, "已公开", "否", "已更换",
+    ]  # fmt: skip
+    for cell, moment in zip(rows[1][18:], (appeal.resolved_at, appeal.disclosed_at), strict=True):
+        assert abs(cell - local(moment).replace(tzinfo=None)) < datetime.timedelta(seconds=1)  # Excel keeps ms
+
+    rows, _sheet = sheet_of(client.get("/ledgers/households/export/"))
+    assert rows[0] == [
+        "编号", "乡镇（街道）", "村（社区）", "区划代码", "登记日期", "户主姓名", "户主身份证号", "联系电话", "住址",
+        "家庭人口", "困难类型", "主要困难与需求", "含敏感信息", "状态", "退出日期", "退出原因",
+    ]  # fmt: skip
+    assert rows[1] == [
+        household.pk, *place, datetime.datetime.combine(today, datetime.time()), "李秀英",
+        "5101**********" + ID_NUMBER[-4:], "139****2222", "三组 12 号", 2, "残疾人、空巢老人", "行动不便", "是",
+        "已退出", datetime.datetime.combine(today, datetime.time()), "已脱困",
+    ]  # fmt: skip
+
+    rows, _sheet = sheet_of(client.get("/ledgers/matters/export/"))
+    assert rows[0] == [
+        "编号", "乡镇（街道）", "村（社区）", "区划代码", "登记日期", "矛盾类型", "事项", "当事人", "基本情况",
+        "风险等级", "调解人", "化解期限", "状态", "是否逾期", "化解结果", "结果说明", "转信访编号",
+    ]  # fmt: skip
+    assert rows[1] == [
+        matter.pk, *place, datetime.datetime.combine(today, datetime.time()), "邻里纠纷", "宅基地边界争议",
+        "张某、李某", "界桩移动", "一般（村级化解）", "周明", datetime.datetime.combine(matter.deadline, datetime.time()), "调解中",
+        "否", None, None, None,
+    ]  # fmt: skip

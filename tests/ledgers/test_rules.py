@@ -8,12 +8,21 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from core.exceptions import ServiceError
 from core.validators import id_number_check_digit, normalize_phone, validate_phone
 from ledgers.choices import AppealCategory, AppealStatus, HardshipType, MatterStatus, MatterType
-from ledgers.models import HardshipHousehold, HelpRecord, ImportKind, LivelihoodAppeal, MediationStep, StabilityMatter
+from ledgers.models import (
+    HardshipHousehold,
+    HelpRecord,
+    ImportBatch,
+    ImportKind,
+    LivelihoodAppeal,
+    MediationStep,
+    StabilityMatter,
+)
 from ledgers.services import (
     appeal_create,
     appeal_rate,
@@ -21,6 +30,7 @@ from ledgers.services import (
     help_record_add,
     household_create,
     household_exit,
+    household_void,
     import_batch_prepare,
     imports,
     matter_create,
@@ -32,7 +42,9 @@ from ledgers.services import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+# The services' today is the local one (Asia/Shanghai): between 00:00 and 08:00 there the machine's
+# UTC date is a day behind, and "tomorrow" computed from it was today.
+TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 ID17 = "51012119640728047"
 ID_NUMBER = ID17 + id_number_check_digit(ID17)
@@ -603,12 +615,81 @@ def test_editing_a_household_to_another_households_head_id_is_refused(users, tre
     )
 
 
-def test_an_import_row_with_a_registered_head_id_is_refused(users, tree):
-    household_create(
+def test_an_import_row_with_a_registered_head_id_is_refused_with_the_services_message(client_for, users, tree):
+    # Issue 9: the import said only "台账中已有该户"; it now gives the form's and the API's message.
+    first = household_create(
         actor=users.township_staff,
         region=tree.village,
         data=household_data(head_id_number=ID_NUMBER),
         hardship_types=[HardshipType.POOR],
     )
     errors = import_errors("household", users.township_staff, {"户主身份证号": SPACED_ID})
+    assert errors == {"户主身份证号": [f"该户主身份证号已登记：竹篙村“陈大妈”户（编号 {first.pk}），请勿重复登记。"]}
+    # the batch page links to the household, and shows the number only masked
+    batch = ImportBatch.objects.latest("pk")
+    page = client_for(users.township_staff).get(reverse("ledgers:importbatch_detail", args=[batch.pk]))
+    content = page.content.decode()
+    detail = reverse("ledgers:hardshiphousehold_detail", args=[first.pk])
+    assert f'<a href="{detail}" data-testid="related-record">' in content
+    assert ID_NUMBER not in content and ID_NUMBER[:17] not in content
+
+
+def test_an_import_row_with_a_head_id_registered_out_of_scope_names_no_place(users, tree):
+    household_create(
+        actor=users.sibling_staff,
+        region=tree.sibling_village,
+        data=household_data(head_name="王秘密", head_id_number=ID_NUMBER),
+        hardship_types=[HardshipType.POOR],
+    )
+    errors = import_errors("household", users.township_staff, {"户主身份证号": ID_NUMBER})
+    assert errors == {"户主身份证号": ["该户主身份证号已在其他地方登记，不能重复登记。"]}
+    assert ImportBatch.objects.latest("pk").rows.get().errors[0].get("url") is None
+
+
+def test_an_import_row_without_a_head_id_matching_a_household_by_name_keeps_the_generic_message(users, tree):
+    household_create(
+        actor=users.township_staff, region=tree.village, data=household_data(), hardship_types=[HardshipType.POOR]
+    )
+    errors = import_errors("household", users.township_staff, {"户主身份证号": None, "住址": "三组"})
     assert errors == {"": ["台账中已有该户（相同户主身份证号，或同村同名同住址）"]}
+
+
+def test_the_database_holds_one_live_household_per_head_id(users, tree):
+    # given a household registered through the service
+    first = household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data=household_data(head_id_number=ID_NUMBER),
+        hardship_types=[HardshipType.POOR],
+    )
+    # when a second live row with the same head hash is written past the service, the index refuses it
+    from django.db import IntegrityError, transaction
+
+    copy = {f: getattr(first, f) for f in ("ledger_id", "region_id", "registered_on", "head_name", "head_id_hash")}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HardshipHousehold.objects.create(**copy)
+    # households without an ID number never clash, and a voided household leaves the number free
+    HardshipHousehold.objects.create(**{**copy, "head_id_hash": ""})
+    HardshipHousehold.objects.create(**{**copy, "head_id_hash": ""})
+    household_void(actor=users.township_staff, household=first, reason="录重了")
+    second = household_create(
+        actor=users.township_staff,
+        region=tree.village,
+        data=household_data(head_id_number=SPACED_ID),
+        hardship_types=[HardshipType.POOR],
+    )
+    assert second.head_id_hash == first.head_id_hash
+    assert HardshipHousehold.objects.live().filter(head_id_hash=first.head_id_hash).count() == 1
+
+
+def test_the_generator_gives_two_heads_born_the_same_day_different_numbers():
+    from seeding.generators.ledgers import _unused_head_number
+
+    used: set[str] = set()
+    first17 = "51012119640728047"
+    number = first17 + id_number_check_digit(first17)
+    assert _unused_head_number(number, used) == number
+    again = _unused_head_number(number, used)
+    assert again[:14] == number[:14] and again[14:17] == "049"  # the next sequence of the same sex
+    assert again[-1] == id_number_check_digit(again[:17])
+    assert used == {number, again}

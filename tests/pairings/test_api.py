@@ -161,3 +161,22 @@ def test_api_list_query_count_is_bounded(api_for, users, tree, cadres, household
     for household in (households.own, households.other):
         must_visit_event_record(actor=users.township_staff, household=household, kind="death", occurred_on=TODAY)
     assert count() <= before + 2
+
+
+def test_a_cadre_id_number_is_searched_in_a_post_body_never_a_url(api_for, users, tree, units):
+    # Issue 9: the list refuses an ID or phone number in its URL, unechoed; the search takes it in a body
+    staff = api_for(users.township_staff)
+    number = "11010519491231002X"
+    created = staff.post(
+        "/api/v1/cadres/",
+        {"name": "赵", "unit": units.county.pk, "home_region": tree.town.code, "id_number": number},
+        format="json",
+    )
+    assert created.status_code == 201
+    for params in ({"q": number}, {"q": "13812345678"}):
+        refused = staff.get("/api/v1/cadres/", params)
+        assert refused.status_code == 400 and params["q"] not in refused.content.decode()
+    found = staff.post("/api/v1/cadres/search/", {"q": "110105 19491231 002x"}, format="json")
+    assert [row["id"] for row in found.json()["results"]] == [created.data["id"]]
+    assert number not in found.content.decode()
+    assert staff.get("/api/v1/cadres/", {"q": "赵"}).json()["count"] == 1

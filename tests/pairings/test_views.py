@@ -471,3 +471,26 @@ def test_remaining_pages_render(client_for, users, cadre_user, tree, households,
     assert Visit.objects.count() == 1
     assert client.get(reverse("pairings:owedvisit_list") + "?status=bogus").status_code == 400
     assert client.get(reverse("pairings:pair_list") + "?ordering=-started_on&kind=help").status_code == 200
+
+
+def test_a_search_by_id_number_is_posted_and_never_in_a_url_nor_the_trail(client_for, users, tree):
+    # Issue 9: the pairings lists' filter form is POSTed; the redirect, the links and the export carry it sealed
+    from audit.models import AuditEvent
+    from pairings.services.pairs import household_register
+
+    number = "11010519491231002X"
+    household = household_register(
+        actor=users.township_staff, region=tree.village, data={"head_name": "牧民户", "head_id_number": number}
+    )
+    c = client_for(users.township_staff)
+    posted = c.post(reverse("pairings:household_list"), {"q": "110105 19491231 002x"})
+    assert posted.status_code == 302 and "q=enc" in posted["Location"] and "110105" not in posted["Location"]
+    page = c.get(posted["Location"])
+    html = page.content.decode()
+    assert "牧民户" in html and number not in html and number[:17] not in html
+    assert 'name="q_sealed"' in html  # the masked keyword in the box sends back the same search
+    export = c.get(f"{reverse('pairings:household_export')}?{page.context['filter_querystring']}")
+    assert export.status_code == 200
+    trail = "\n".join(str(row) for row in AuditEvent.objects.values())
+    assert "1 行" in trail and number[:14] not in trail
+    assert household.pk

@@ -155,3 +155,17 @@ def test_filters_refuse_bad_values_with_400(api_for, pusers, case):
     assert c.get(URL, {"overdue": "maybe"}).status_code == 400
     assert [r["id"] for r in c.get(URL, {"category": "land"}).json()["results"]] == [case.pk]
     assert c.get("/api/v1/work-calendar/", {"year": "99999"}).status_code == 400
+
+
+def test_a_petitioner_id_number_is_searched_in_a_post_body_never_a_url(api_for, pusers, users, case):
+    # Issue 9: an ID number in the list's query string is refused unechoed; the search takes it in a body
+    number = id_number(11)
+    c = api_for(pusers.staff)
+    refused = c.get(URL, {"q": number})
+    assert refused.status_code == 400 and number not in refused.content.decode()
+    found = c.post(URL + "search/", {"q": f"{number[:6]} {number[6:]}"}, format="json")
+    assert [row["id"] for row in found.json()["results"]] == [case.pk]
+    assert number not in found.content.decode()
+    assert api_for(pusers.sibling_staff).post(URL + "search/", {"q": number}, format="json").json()["count"] == 0
+    assert c.post(URL + "search/", {"status": "bogus"}, format="json").status_code == 400
+    assert c.get(URL, {"q": "张三"}).json()["count"] == 1  # a name is still searched in the URL

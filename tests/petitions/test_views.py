@@ -315,3 +315,22 @@ def test_home_page_shows_the_cards(client_for, users, pusers, case):
     assert "我的包案" in body
     body = client_for(pusers.staff).get(reverse("core:home")).content.decode()
     assert "信访待办" in body and "待受理" in body
+
+
+def test_a_search_by_id_number_is_posted_and_never_in_a_url_nor_the_trail(client_for, pusers, case):
+    # Issue 9: the list's search form is POSTed; the redirect, the links and the export carry it sealed
+    from audit.models import AuditEvent
+
+    number = id_number(11)
+    c = client_for(pusers.staff)
+    posted = c.post(reverse("petitions:petition_list"), {"q": f"{number[:6]} {number[6:14]} {number[14:]}"})
+    assert posted.status_code == 302 and "q=enc" in posted["Location"]
+    assert number not in posted["Location"] and number[:6] + "+" not in posted["Location"]
+    page = c.get(posted["Location"])
+    assert [p.pk for p in page.context["rows"]] == [case.pk]
+    html = page.content.decode()
+    assert number not in html and number[:17] not in html
+    export = c.get(f"{reverse('petitions:petition_export')}?{page.context['filter_querystring']}")
+    assert export.status_code == 200
+    trail = "\n".join(str(row) for row in AuditEvent.objects.values())
+    assert "导出信访件 1 行" in trail and number[:14] not in trail

@@ -1,5 +1,6 @@
 """Leak scan: after entering households, members and appeals with known ID and phone numbers through
-the services (and one household through an .xlsx import), and a search and an export by ID number,
+the services (and one household through an .xlsx import), and a search and an export by ID number
+(the pages' and the API's),
 none of those full numbers appears in a database dump, the logs (SQL included), Redis, the audit
 trail, the server's access log (every request line), or any rendered page, export or API response.
 
@@ -182,6 +183,23 @@ def _search_and_export_by_id_number(client, records, found) -> list[str]:
     return log
 
 
+def _api_search_by_id_number(client, records, found) -> list[str]:
+    """The API's search takes the number in a POST body; a list URL holding it is refused unechoed."""
+    number = HEAD_IDS[0]
+    typed = f"{number[:6]} {number[6:14]} {number[14:]}"
+    search = "/api/v1/hardship-households/search/"
+    log = []
+    for body in ({"id_number": typed}, {"q": number}):
+        response = client.post(search, body, content_type="application/json")
+        log.append(f"POST {response.wsgi_request.get_full_path()}")
+        assert [row["id"] for row in response.json()["results"]] == [records.households[0].pk]
+        _scan("API search by ID number", _response_text(response), found)
+    refused = client.get("/api/v1/hardship-households/", {"id_number": number})
+    assert refused.status_code == 400  # the number was in this request's URL: only the client's own
+    _scan("API list refusing an ID number", _response_text(refused), found)
+    return log
+
+
 # Transactional, so that pg_dump (another connection) sees the committed rows.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, client_for, caplog):
@@ -216,6 +234,8 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
                 _scan(f"{who} GET {url}", _response_text(response), found)
         # ... and staff search the households by an ID number typed with spaces and export the result
         access_log += _search_and_export_by_id_number(client_for(users.township_staff), records, found)
+        # ... and search them through the API by ID number, as a program would
+        access_log += _api_search_by_id_number(client_for(users.township_staff), records, found)
         anonymous = client_for(None)
         for name in ("ledgers:public_disclosure", "ledgers:public_notice"):
             url = _url(name, tree.village.code)
@@ -237,6 +257,7 @@ def test_no_full_id_or_phone_number_leaks_anywhere(ledger_kinds, users, tree, cl
     assert "ledgers_hardshiphousehold" in caplog.text
     assert any(url.startswith("/audit/") for _who, url, _status in visited)
     assert any("q=enc" in line for line in access_log)
+    assert "POST /api/v1/hardship-households/search/" in access_log
 
 
 def test_every_encrypted_column_and_its_hash_is_declared_personal():

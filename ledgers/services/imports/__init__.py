@@ -22,7 +22,7 @@ The package's modules, by concern:
 - `validation` — row checks with the ledger services' rules (`validate_rows`), ID/phone cells sealed;
 - `template` — the xlsx template;
 - `batches` — the batch lifecycle: dry run, start, write, resume, purge;
-- `exports` — the audit trace of ledger exports.
+- `exports` — the ledger exports' columns (read from the column specifications) and their audit trace.
 
 Every name other modules use is re-exported here: import from `ledgers.services.imports`.
 """
@@ -53,6 +53,9 @@ from ledgers.services.imports.columns import (
     import_spec,
 )
 from ledgers.services.imports.exports import (
+    EXPORT_COLUMNS,
+    export_headers,
+    export_rows,
     ledger_export_audit,
 )
 from ledgers.services.imports.parsing import (
@@ -113,6 +116,9 @@ __all__ = [
     "import_template",
     "import_unrun_days",
     "ledger_export_audit",
+    "EXPORT_COLUMNS",
+    "export_headers",
+    "export_rows",
     "parse_bool",
     "parse_choice",
     "parse_choices",

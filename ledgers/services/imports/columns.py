@@ -18,7 +18,7 @@ from ledgers.models import (
     StabilityMatter,
 )
 from ledgers.services.appeals import appeal_create
-from ledgers.services.households import household_create
+from ledgers.services.households import head_registered_error, household_create
 from ledgers.services.matters import matter_create
 
 IMPORT_MAX_ROWS = DEFAULT_MAX_ROWS
@@ -44,6 +44,8 @@ class Column:
     max_length: int | None = None
     hint: str = ""  # shown translated (a lazy string)
     example: str = ""
+    # How the export reads the value from a record, when it is not the attribute `field`.
+    read: Callable | None = None
 
     @property
     def is_text_cell(self) -> bool:
@@ -69,6 +71,10 @@ class ImportSpec:
     duplicate_key: Callable  # (region_code, data, extra) -> tuple | None
     existing_keys: Callable  # (keys) -> set of keys already in the ledger
     duplicate_message: str
+    # (actor, data) -> (field, ValidationError) | None: the service's own refusal of a row that is
+    # already in the ledger, when the service has one (a registered head ID number), so the import
+    # says what the form and the API say; else `duplicate_message`.
+    duplicate_error: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -175,6 +181,7 @@ HOUSEHOLD_COLUMNS = (
         choices=HardshipType,
         hint=gettext_lazy("可填多个，用顿号“、”或逗号分隔，如：空巢老人、残疾人"),
         example="空巢老人、残疾人",
+        read=lambda household: [hardship.type for hardship in household.hardships.all()],
     ),
     Column(gettext_noop("主要困难与需求"), "needs", "text", max_length=5000, example="行动不便，需要定期探访"),
     Column(
@@ -227,6 +234,13 @@ def _household_key(region_code, data, extra):
         # Every configured key's digest: a household stored before a key rotation is still found.
         return ("id", tuple(keyed_hashes(data["head_id_number"])))
     return ("name", region_code, data["head_name"], data.get("address", ""))
+
+
+def _household_duplicate_error(actor, data):
+    if not data.get("head_id_number"):
+        return None
+    error = head_registered_error(actor=actor, number=data["head_id_number"])
+    return ("head_id_number", error) if error is not None else None
 
 
 def _matter_key(region_code, data, extra):
@@ -290,6 +304,7 @@ SPECS: dict[str, ImportSpec] = {
         _household_key,
         _existing_households,
         gettext_lazy("台账中已有该户（相同户主身份证号，或同村同名同住址）"),
+        _household_duplicate_error,
     ),
     ImportKind.MATTERS: ImportSpec(
         ImportKind.MATTERS,

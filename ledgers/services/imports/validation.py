@@ -49,10 +49,13 @@ class ParsedRow:
     errors: list = field(default_factory=list)
     key: tuple | None = None
 
-    def error(self, column: str, message) -> None:
+    def error(self, column: str, message, url: str = "") -> None:
         # A message may quote the cell ("联系电话“…”格式不正确"): an ID or phone number typed in the
         # wrong column must not be stored, nor shown on the batch page, in clear.
-        self.errors.append({"column": str(column), "message": mask_personal_numbers(str(message))})
+        error = {"column": str(column), "message": mask_personal_numbers(str(message))}
+        if url:
+            error["url"] = url  # the record the message names (the household already registered)
+        self.errors.append(error)
 
 
 def _json_value(value):
@@ -221,5 +224,18 @@ def validate_rows(*, actor, spec: ImportSpec, rows: list[tuple[int, dict]], excl
         else:
             first_seen[parsed.key] = parsed.row_number
         if parsed.key in existing:
-            parsed.error("", spec.duplicate_message)
+            _duplicate(actor, spec, parsed)
     return parsed_rows
+
+
+def _duplicate(actor, spec: ImportSpec, parsed: ParsedRow) -> None:
+    """A row already in the ledger: the service's own message when it has one (beside its column,
+    with the record's page), else the ledger's generic one."""
+    found = spec.duplicate_error(actor, parsed.data) if spec.duplicate_error else None
+    if found is None:
+        parsed.error("", spec.duplicate_message)
+        return
+    name, error = found
+    header = next((c.header for c in spec.columns if c.field == name), "")
+    for message in ValidationError(error).messages:
+        parsed.error(header, message, url=(error.params or {}).get("url", ""))
