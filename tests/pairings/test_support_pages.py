@@ -1,0 +1,241 @@
+"""Pages of counterpart support, village links, projects, trainings and stays: detail pages with
+history, the forms (phone-usable, bad input changes nothing), exports (masked, audited) and the
+breakdown by supporting unit and county, each with its permission matrix."""
+
+import datetime
+
+import pytest
+
+from audit.models import AuditEvent
+from pairings.models import LinkCadre, LinkProject, Stay, SupportAssignment, SupportCadre, Training, VillageLink
+from pairings.services import link_project_create, stay_create, support_cadre_add, training_create
+from tests.pairings.test_support import DAY, assignment, link, province_unit, who  # noqa: F401 (fixtures)
+
+LATER = datetime.date(2026, 6, 1)
+
+
+@pytest.fixture
+def records(users, tree, link, assignment, cadres):  # noqa: F811
+    support_cadre_add(actor=users.province, assignment=assignment, data={"cadre": cadres.own, "started_on": LATER})
+    project = link_project_create(actor=users.township_staff, data={"link": link, "name": "饮水工程", "kind": "water",
+                                                                    "funds_fen": 12345, "planned_on": DAY})  # fmt: skip
+    training = training_create(
+        actor=users.township_staff, data={"link": link, "held_on": DAY, "topic": "种植", "person_times": 5}
+    )
+    stay = stay_create(actor=users.township_staff, data={"cadre": cadres.own, "region": tree.village,
+                                                         "started_on": DAY, "purpose": "调研"})  # fmt: skip
+    return {"support": assignment, "village-links": link, "link-projects": project, "trainings": training,
+            "stays": stay}  # fmt: skip
+
+
+DETAIL_MATRIX = [
+    ("anonymous", 302), ("cadre", 404), ("village_cadre", 200), ("township_staff", 200), ("sibling_staff", 404),
+    ("county_leader", 200), ("prefecture_leader", 200), ("province", 200), ("system_admin", 404), ("superuser", 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", ["village-links", "link-projects", "trainings", "stays"])
+@pytest.mark.parametrize(("name", "status"), DETAIL_MATRIX)
+def test_village_level_detail_pages_are_scoped(client_for, users, cadre_user, records, page, name, status):
+    response = client_for(who(users, cadre_user, name)).get(f"/pairings/{page}/{records[page].pk}/")
+    assert response.status_code == status
+    if status == 200:
+        assert "变更记录" in response.content.decode()
+        assert response.context["history"]  # the creation is recorded
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    # the assignment is the county's: village and township posts are below it
+    [("anonymous", 302), ("village_cadre", 404), ("township_staff", 404), ("county_leader", 200),
+     ("province", 200), ("system_admin", 404)],
+)  # fmt: skip
+def test_support_detail_is_the_countys(client_for, users, records, name, status):
+    response = client_for(getattr(users, name, None)).get(f"/pairings/support/{records['support'].pk}/")
+    assert response.status_code == status
+    if status == 200:
+        table = response.content.decode()
+        assert "张帮扶" in table and LATER.isoformat() in table
+
+
+def test_detail_pages_list_their_parts(client_for, users, records):
+    page = client_for(users.township_staff).get(f"/pairings/village-links/{records['village-links'].pk}/")
+    html = page.content.decode()
+    assert "饮水工程" in html and "种植" in html
+    assert f"/pairings/village-links/{records['village-links'].pk}/projects/new/" in html
+
+
+# --- forms ------------------------------------------------------------------------------------------
+CREATE_MATRIX = [("anonymous", 302, 0), ("cadre", 403, 0), ("county_leader", 403, 0), ("system_admin", 403, 0),
+                 ("township_staff", 302, 1), ("sibling_staff", 400, 0)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "status", "written"), CREATE_MATRIX)
+def test_stay_form_matrix(client_for, users, cadre_user, tree, cadres, name, status, written):
+    client = client_for(who(users, cadre_user, name))
+    data = {"cadre": cadres.own.pk, "region": tree.village.code, "started_on": "2026-03-01", "purpose": "蹲点调研"}
+    response = client.post("/pairings/stays/new/", data)
+    assert response.status_code == status
+    assert Stay.objects.count() == written
+    if written:
+        assert response["Location"] == f"/pairings/stays/{Stay.objects.get().pk}/"
+
+
+@pytest.mark.parametrize(("name", "status", "written"), CREATE_MATRIX)
+def test_link_form_matrix(client_for, users, cadre_user, tree, units, name, status, written):
+    client = client_for(who(users, cadre_user, name))
+    data = {"unit": units.county.pk, "region": tree.village.code, "started_on": "2026-03-01"}
+    response = client.post("/pairings/village-links/new/", data)
+    assert response.status_code == status
+    assert VillageLink.objects.count() == written
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "written"),
+    # township staff may register support, but the county is above their jurisdiction (400, the field says so)
+    [("anonymous", 302, 0), ("township_staff", 400, 0), ("county_leader", 403, 0), ("province", 302, 1)],
+)
+def test_support_form_matrix(client_for, users, tree, province_unit, name, status, written):  # noqa: F811
+    data = {"unit": province_unit.pk, "region": tree.county.code, "started_on": "2026-03-01"}
+    response = client_for(getattr(users, name, None)).post("/pairings/support/new/", data)
+    assert response.status_code == status
+    assert SupportAssignment.objects.count() == written
+
+
+def test_forms_render_on_a_phone_friendly_page(client_for, users, records):
+    client = client_for(users.township_staff)
+    for url in ("/pairings/stays/new/", "/pairings/village-links/new/",
+                f"/pairings/village-links/{records['village-links'].pk}/projects/new/",
+                f"/pairings/village-links/{records['village-links'].pk}/trainings/new/",
+                f"/pairings/village-links/{records['village-links'].pk}/cadres/new/",
+                f"/pairings/link-projects/{records['link-projects'].pk}/edit/",
+                f"/pairings/trainings/{records['trainings'].pk}/edit/",
+                f"/pairings/stays/{records['stays'].pk}/edit/"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert 'name="viewport"' in html and 'type="date"' in html, url
+
+
+def test_bad_input_is_shown_and_changes_nothing(client_for, users, tree, records):
+    client = client_for(users.township_staff)
+    link = records["village-links"]
+    before = (LinkProject.objects.count(), Training.objects.count(), Stay.objects.count())
+    bad_project = client.post(f"/pairings/village-links/{link.pk}/projects/new/",
+                              {"name": "", "kind": "water", "funds_fen": "-3", "planned_on": "2026-03-01"})  # fmt: skip
+    bad_training = client.post(f"/pairings/village-links/{link.pk}/trainings/new/",
+                               {"held_on": "2025-01-01", "topic": "养殖", "person_times": "4"})  # fmt: skip
+    bad_stay = client.post("/pairings/stays/new/", {"cadre": records["stays"].cadre_id, "region": tree.village.code,
+                                                    "started_on": "2026-03-05", "ended_on": "2026-03-01",
+                                                    "purpose": "调研"})  # fmt: skip
+    assert (bad_project.status_code, bad_training.status_code, bad_stay.status_code) == (400, 400, 400)
+    assert "请填写项目名称" in bad_project.content.decode() or "必填" in bad_project.content.decode()
+    assert "培训日期不能早于联系开始日期" in bad_training.content.decode()
+    assert "结束日期不能早于开始日期" in bad_stay.content.decode()
+    assert (LinkProject.objects.count(), Training.objects.count(), Stay.objects.count()) == before
+
+
+def test_edit_with_a_stale_version_is_refused(client_for, users, records):
+    stay = records["stays"]
+    client = client_for(users.township_staff)
+    data = {"version": stay.version, "started_on": "2026-03-01", "purpose": "新的目的", "work_done": "走访"}
+    assert client.post(f"/pairings/stays/{stay.pk}/edit/", data).status_code == 302
+    stale = client.post(f"/pairings/stays/{stay.pk}/edit/", {**data, "purpose": "覆盖"})
+    assert stale.status_code == 409
+    stay.refresh_from_db()
+    assert stay.purpose == "新的目的" and stay.version == 2
+    # the edit shows in the history
+    page = client.get(f"/pairings/stays/{stay.pk}/")
+    assert "新的目的" in page.content.decode()
+
+
+def test_out_of_scope_edit_is_404_and_changes_nothing(client_for, users, records):
+    stay = records["stays"]
+    response = client_for(users.sibling_staff).post(
+        f"/pairings/stays/{stay.pk}/edit/", {"version": 1, "started_on": "2026-03-01", "purpose": "改"}
+    )
+    assert response.status_code == 404
+    # a leader who reads it may not change it
+    response = client_for(users.county_leader).post(
+        f"/pairings/stays/{stay.pk}/edit/", {"version": 1, "started_on": "2026-03-01", "purpose": "改"}
+    )
+    assert response.status_code == 403
+    stay.refresh_from_db()
+    assert stay.purpose == "调研" and stay.version == 1
+
+
+def test_project_advances_from_its_page(client_for, users, records):
+    project = records["link-projects"]
+    client = client_for(users.township_staff)
+    url = f"/pairings/link-projects/{project.pk}/"
+    assert client.post(url, {"version": 1, "status": "completed", "on": "2026-04-01"}).status_code == 400
+    assert client.post(url, {"version": 1, "status": "under_way", "on": "2026-02-01"}).status_code == 400
+    project.refresh_from_db()
+    assert project.status == "planned"
+    assert client.post(url, {"version": 1, "status": "under_way", "on": "2026-04-01"}).status_code == 302
+    assert client_for(users.county_leader).post(url, {"version": 2, "status": "completed",
+                                                       "on": "2026-05-01"}).status_code == 403  # fmt: skip
+    project.refresh_from_db()
+    assert project.status == "under_way" and project.started_on == datetime.date(2026, 4, 1)
+
+
+def test_cadres_are_sent_from_the_detail_page(client_for, users, cadres, records):
+    link = records["village-links"]
+    client = client_for(users.township_staff)
+    response = client.post(f"/pairings/village-links/{link.pk}/cadres/new/",
+                           {"cadre": cadres.other.pk, "started_on": "2026-03-02"})  # fmt: skip
+    assert response.status_code == 302 and LinkCadre.objects.filter(link=link).count() == 1
+    again = client.post(f"/pairings/village-links/{link.pk}/cadres/new/",
+                        {"cadre": cadres.other.pk, "started_on": "2026-03-03"})  # fmt: skip
+    assert again.status_code == 400 and LinkCadre.objects.filter(link=link).count() == 1
+    denied = client_for(users.township_staff).post(f"/pairings/support/{records['support'].pk}/cadres/new/",
+                                                   {"cadre": cadres.other.pk, "started_on": "2026-07-01"})  # fmt: skip
+    assert denied.status_code == 404 and SupportCadre.objects.count() == 1
+
+
+# --- exports and the breakdown -------------------------------------------------------------------------
+@pytest.mark.parametrize("page", ["support", "village-links", "link-projects", "trainings", "stays"])
+@pytest.mark.parametrize(("name", "status", "rows"),
+                         [("anonymous", 302, None), ("cadre", 403, None), ("county_leader", 200, 1),
+                          ("sibling_staff", 200, 0), ("system_admin", 403, None)])  # fmt: skip
+def test_exports_are_scoped_and_audited(client_for, users, cadre_user, records, page, name, status, rows):
+    from openpyxl import load_workbook
+
+    response = client_for(who(users, cadre_user, name)).get(f"/pairings/{page}/export/")
+    assert response.status_code == status
+    if status == 200:
+        import io
+
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content if response.streaming else
+                                                  [response.content]))).active  # fmt: skip
+        assert sheet.max_row - 1 == rows
+        event = AuditEvent.objects.filter(action="export").latest("id")
+        assert event.actor_id == who(users, cadre_user, name).pk
+
+
+def test_stay_export_carries_no_personal_numbers(client_for, users, records):
+    import io
+
+    from openpyxl import load_workbook
+
+    cadre = records["stays"].cadre
+    cadre.phone = "13812345678"
+    cadre.save()
+    response = client_for(users.county_leader).get("/pairings/stays/export/")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    values = [str(c.value) for row in load_workbook(io.BytesIO(content)).active.iter_rows() for c in row]
+    assert "张帮扶" in values and not any("13812345678" in v for v in values)
+
+
+@pytest.mark.parametrize(("name", "status", "n_units"),
+                         [("anonymous", 302, None), ("cadre", 403, None), ("county_leader", 200, 1),
+                          ("sibling_staff", 200, 0), ("province", 200, 1), ("system_admin", 403, None)])  # fmt: skip
+def test_breakdown_by_supporting_unit(client_for, users, cadre_user, records, name, status, n_units):
+    response = client_for(who(users, cadre_user, name)).get("/pairings/support/by-unit/")
+    assert response.status_code == status
+    if status == 200:
+        assert len(response.context["by_unit"]) == n_units
+        if n_units:
+            row = response.context["by_unit"][0]
+            assert (row["unit__name"], row["counties"], row["sent"], row["serving"]) == ("省农业农村厅", 1, 1, 1)
+            assert response.context["by_county"][0]["region__name"] == "金堂县"
