@@ -119,11 +119,11 @@ def test_forms_render_on_a_phone_friendly_page(client_for, users, records):
 
 def test_bad_input_is_shown_and_changes_nothing(client_for, users, tree, records):
     client = client_for(users.township_staff)
-    link = records["village-links"]
+    village_link = records["village-links"]
     before = (LinkProject.objects.count(), Training.objects.count(), Stay.objects.count())
-    bad_project = client.post(f"/pairings/village-links/{link.pk}/projects/new/",
+    bad_project = client.post(f"/pairings/village-links/{village_link.pk}/projects/new/",
                               {"name": "", "kind": "water", "funds_fen": "-3", "planned_on": "2026-03-01"})  # fmt: skip
-    bad_training = client.post(f"/pairings/village-links/{link.pk}/trainings/new/",
+    bad_training = client.post(f"/pairings/village-links/{village_link.pk}/trainings/new/",
                                {"held_on": "2025-01-01", "topic": "养殖", "person_times": "4"})  # fmt: skip
     bad_stay = client.post("/pairings/stays/new/", {"cadre": records["stays"].cadre_id, "region": tree.village.code,
                                                     "started_on": "2026-03-05", "ended_on": "2026-03-01",
@@ -180,14 +180,14 @@ def test_project_advances_from_its_page(client_for, users, records):
 
 
 def test_cadres_are_sent_from_the_detail_page(client_for, users, cadres, records):
-    link = records["village-links"]
+    village_link = records["village-links"]
     client = client_for(users.township_staff)
-    response = client.post(f"/pairings/village-links/{link.pk}/cadres/new/",
+    response = client.post(f"/pairings/village-links/{village_link.pk}/cadres/new/",
                            {"cadre": cadres.other.pk, "started_on": "2026-03-02"})  # fmt: skip
-    assert response.status_code == 302 and LinkCadre.objects.filter(link=link).count() == 1
-    again = client.post(f"/pairings/village-links/{link.pk}/cadres/new/",
+    assert response.status_code == 302 and LinkCadre.objects.filter(link=village_link).count() == 1
+    again = client.post(f"/pairings/village-links/{village_link.pk}/cadres/new/",
                         {"cadre": cadres.other.pk, "started_on": "2026-03-03"})  # fmt: skip
-    assert again.status_code == 400 and LinkCadre.objects.filter(link=link).count() == 1
+    assert again.status_code == 400 and LinkCadre.objects.filter(link=village_link).count() == 1
     denied = client_for(users.township_staff).post(f"/pairings/support/{records['support'].pk}/cadres/new/",
                                                    {"cadre": cadres.other.pk, "started_on": "2026-07-01"})  # fmt: skip
     assert denied.status_code == 404 and SupportCadre.objects.count() == 1
