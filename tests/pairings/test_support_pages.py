@@ -239,3 +239,43 @@ def test_breakdown_by_supporting_unit(client_for, users, cadre_user, records, na
             row = response.context["by_unit"][0]
             assert (row["unit__name"], row["counties"], row["sent"], row["serving"]) == ("省农业农村厅", 1, 1, 1)
             assert response.context["by_county"][0]["region__name"] == "金堂县"
+
+
+# --- the API's detail and edit matrix (lists and creates are in test_support.py) -------------------
+API = {"support": "support-assignments", "village-links": "village-links", "link-projects": "link-projects",
+       "trainings": "trainings", "stays": "stays"}  # fmt: skip
+EDITS = {"support": {"note": "改"}, "village-links": {"note": "改"}, "link-projects": {"name": "改"},
+         "trainings": {"topic": "改"}, "stays": {"purpose": "改"}}  # fmt: skip
+# (user, read, edit of a village-level record, read, edit of the county's support assignment)
+# Users with no change right anywhere are refused before the record is looked up (403, whether or not
+# it exists); those with the right elsewhere do not find it (404).
+API_MATRIX = [
+    ("anonymous", 401, 401, 401, 401), ("cadre", 404, 403, 404, 403), ("village_cadre", 200, 200, 404, 404),
+    ("township_staff", 200, 200, 404, 404), ("sibling_staff", 404, 404, 404, 404),
+    ("county_leader", 200, 403, 200, 403), ("province", 200, 200, 200, 200), ("system_admin", 404, 403, 404, 403),
+    ("auditor", 404, 403, 404, 403), ("superuser", 200, 200, 200, 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", list(API))
+@pytest.mark.parametrize(("name", "read", "edit", "county_read", "county_edit"), API_MATRIX)
+def test_api_detail_and_edit_matrix(api_for, users, cadre_user, records, page, name, read, edit, county_read,
+                                    county_edit):  # fmt: skip
+    record = records[page]
+    if page == "support":
+        read, edit = county_read, county_edit
+    client = api_for(who(users, cadre_user, name))
+    url = f"/api/v1/{API[page]}/{record.pk}/"
+    assert client.get(url).status_code == read
+    before = AuditEvent.objects.count()
+    response = client.patch(url, {**EDITS[page], "version": record.version}, format="json")
+    assert response.status_code == edit
+    stored = type(record).objects.get(pk=record.pk)
+    field, value = next(iter(EDITS[page].items()))
+    if edit == 200:
+        assert getattr(stored, field) == value and stored.version == record.version + 1
+    else:  # a denied write changes nothing
+        assert getattr(stored, field) == getattr(record, field) and stored.version == record.version
+        assert AuditEvent.objects.count() == before
+    assert client.delete(url).status_code in (401, 403, 404, 405)
+    assert type(record).objects.filter(pk=record.pk).exists()
