@@ -289,24 +289,26 @@ def test_detail_and_breakdown_query_counts_do_not_grow(client_for, users, tree, 
     from tests.pairings.conftest import make_unit
 
     client = client_for(users.province)
-    link = records["village-links"]
+    village_link = records["village-links"]
 
     def count(url):
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
-    detail, breakdown = f"/pairings/village-links/{link.pk}/", "/pairings/support/by-unit/"
+    detail, breakdown = f"/pairings/village-links/{village_link.pk}/", "/pairings/support/by-unit/"
     count(detail), count(breakdown)  # the first request also fills per-process caches
     before = (count(detail), count(breakdown))
     for index in range(3):
-        link_project_create(actor=users.province, data={"link": link, "name": f"项目{index}", "kind": "roads",
+        link_project_create(actor=users.province, data={"link": village_link, "name": f"项目{index}", "kind": "roads",
                                                         "planned_on": DAY})  # fmt: skip
-        training_create(actor=users.province, data={"link": link, "held_on": DAY, "topic": "x", "person_times": 2})
+        training_create(
+            actor=users.province, data={"link": village_link, "held_on": DAY, "topic": "x", "person_times": 2}
+        )
         unit = make_unit(tree.province, f"省厅{index}", 1)
         assignment = support_assignment_create(actor=users.province, data={"unit": unit, "region": tree.county,
                                                                            "started_on": DAY})  # fmt: skip
         support_cadre_add(actor=users.province, assignment=assignment, data={"cadre": cadres.other, "started_on": DAY})
     for cadre in (cadres.own, cadres.other):
-        link_cadre_add(actor=users.province, link=link, data={"cadre": cadre, "started_on": DAY})
+        link_cadre_add(actor=users.province, link=village_link, data={"cadre": cadre, "started_on": DAY})
     assert (count(detail), count(breakdown)) == before
