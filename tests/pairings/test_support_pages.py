@@ -306,9 +306,9 @@ def test_detail_and_breakdown_query_counts_do_not_grow(client_for, users, tree, 
             actor=users.province, data={"link": village_link, "held_on": DAY, "topic": "x", "person_times": 2}
         )
         unit = make_unit(tree.province, f"省厅{index}", 1)
-        assignment = support_assignment_create(actor=users.province, data={"unit": unit, "region": tree.county,
-                                                                           "started_on": DAY})  # fmt: skip
-        support_cadre_add(actor=users.province, assignment=assignment, data={"cadre": cadres.other, "started_on": DAY})
+        another = support_assignment_create(actor=users.province, data={"unit": unit, "region": tree.county,
+                                                                        "started_on": DAY})  # fmt: skip
+        support_cadre_add(actor=users.province, assignment=another, data={"cadre": cadres.other, "started_on": DAY})
     for cadre in (cadres.own, cadres.other):
         link_cadre_add(actor=users.province, link=village_link, data={"cadre": cadre, "started_on": DAY})
     assert (count(detail), count(breakdown)) == before
