@@ -312,3 +312,23 @@ def test_detail_and_breakdown_query_counts_do_not_grow(client_for, users, tree, 
     for cadre in (cadres.own, cadres.other):
         link_cadre_add(actor=users.province, link=village_link, data={"cadre": cadre, "started_on": DAY})
     assert (count(detail), count(breakdown)) == before
+
+
+def test_pages_render_in_english(client_for, users, records):
+    client = client_for(users.province)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    link = records["village-links"].pk
+    expected = {
+        "/pairings/support/by-unit/": "By supporting unit",
+        f"/pairings/support/{records['support'].pk}/": "Record a cadre sent",
+        f"/pairings/village-links/{link}/": "Record a training",
+        f"/pairings/link-projects/{records['link-projects'].pk}/": "Start work",
+        f"/pairings/stays/{records['stays'].pk}/": "Stay period",
+        "/pairings/stays/new/": "Record a stay",
+        f"/pairings/village-links/{link}/projects/new/": "Record a village-link project",
+    }
+    for url, text in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert '<html lang="en">' in html and text in html, url
