@@ -317,15 +317,15 @@ def test_detail_and_breakdown_query_counts_do_not_grow(client_for, users, tree, 
 def test_pages_render_in_english(client_for, users, records):
     client = client_for(users.province)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    link = records["village-links"].pk
+    link_pk = records["village-links"].pk
     expected = {
         "/pairings/support/by-unit/": "By supporting unit",
         f"/pairings/support/{records['support'].pk}/": "Record a cadre sent",
-        f"/pairings/village-links/{link}/": "Record a training",
+        f"/pairings/village-links/{link_pk}/": "Record a training",
         f"/pairings/link-projects/{records['link-projects'].pk}/": "Start work",
         f"/pairings/stays/{records['stays'].pk}/": "Stay period",
         "/pairings/stays/new/": "Record a stay",
-        f"/pairings/village-links/{link}/projects/new/": "Record a village-link project",
+        f"/pairings/village-links/{link_pk}/projects/new/": "Record a village-link project",
     }
     for url, text in expected.items():
         response = client.get(url)
