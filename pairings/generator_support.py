@@ -184,7 +184,23 @@ class SupportGenerator(SourceGenerator):
             .order_by("code")
             .values_list("code", "level", "is_tibetan_area")
         )
-        self.tibetan_counties = [code for code, level, tib in regions if level == Level.COUNTY and tib]
+        # Only the counties of this run's places (the demo generates the province in two passes),
+        # and not one supported already: each county's support is generated once.
+        here = {place.code[:6] for place in ctx.villages}
+        supported = set(
+            SupportAssignment.objects.filter(region__code__startswith=province).values_list("region_id", flat=True)
+        )
+        self.tibetan_counties = [
+            code
+            for code, level, tib in regions
+            if level == Level.COUNTY and tib and code in here and code not in supported
+        ]
+        self.linked_units = set(
+            VillageLink.objects.filter(region__code__startswith=province).values_list("unit_id", flat=True)
+        )
+        self.linked_villages = set(
+            VillageLink.objects.filter(region__code__startswith=province).values_list("region_id", flat=True)
+        )
         tibetan_prefectures = {code[:4] for code in self.tibetan_counties}
         self.cities = [
             code for code, level, _t in regions if level == Level.PREFECTURE and code not in tibetan_prefectures
@@ -265,7 +281,7 @@ class SupportGenerator(SourceGenerator):
 
     # --- 联村帮户 ------------------------------------------------------------------------------------
     def _villages(self, rng) -> list:
-        rural = [p for p in self.ctx.villages if not p.is_community]
+        rural = [p for p in self.ctx.villages if not p.is_community and p.code not in self.linked_villages]
         affected = [p for p in rural if p.code[:6] in AFFECTED_COUNTIES]
         others = [p for p in rural if p.code[:6] not in AFFECTED_COUNTIES]
         n = self.ctx.count(LINK_VILLAGES_FULL)
@@ -287,7 +303,7 @@ class SupportGenerator(SourceGenerator):
                                               "cadre", "region", "started_on", "ended_on"))  # fmt: skip
         link_id, link_cadre_id = writer.next_id(VillageLink), writer.next_id(LinkCadre)
         made = []  # (link id, village code, start ordinal)
-        seen_units: set[int] = set()
+        seen_units: set[int] = set(self.linked_units)  # a unit counts once, on its first link
         for index, village in enumerate(villages if units else []):
             # Each unit takes a run of neighbouring villages (the villages are sorted by code).
             unit = units[index * len(units) // len(villages)]

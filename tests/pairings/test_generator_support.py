@@ -193,3 +193,25 @@ def test_the_source_texts_figures_at_full_scale():
     assert expected["link_projects_by_kind.industry"] == 684
     assert expected["link_training_person_times"] >= 15_000
     assert expected["stay_person_times"] == 400_000
+
+
+def test_two_passes_count_each_county_village_and_unit_once(province):
+    # given the demo's way: the province generated in two passes over disjoint places
+    villages, townships = places_of("51")
+    generator = next(g for g in load_generators() if g.key == "support")
+    for inside in (False, True):
+        part = [p for p in villages if p.code.startswith("510121106") == inside]
+        with transaction.atomic():
+            writer = BulkWriter()
+            ctx = GenerationContext(scale=SCALE, seed=42, province="51", as_of=AS_OF, writer=writer, villages=part,
+                                    townships=townships)  # fmt: skip
+            writer.prepare(generator.models)
+            generator.generate(ctx)
+            writer.finish()
+    # then the flags still count each county, village and unit once
+    counties = SupportAssignment.objects.values("region").distinct().count()
+    assert SupportAssignment.objects.filter(first_for_county=True).count() == counties == 1
+    units = VillageLink.objects.values("unit").distinct().count()
+    assert VillageLink.objects.filter(first_for_unit=True).count() == units
+    assert VillageLink.objects.values("region").distinct().count() == VillageLink.objects.count()
+    assert VillageLink.objects.filter(first_for_village=True).count() == VillageLink.objects.count()
