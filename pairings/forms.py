@@ -16,7 +16,16 @@ from ledgers.forms import (
     YuanField,
     date_widget,
 )
-from pairings.choices import MustVisitKind, PairKind, TargetKind, UnitKind, UnitLevel, VisitKind
+from pairings.choices import (
+    MustVisitKind,
+    PairKind,
+    ProjectKind,
+    ProjectStatus,
+    TargetKind,
+    UnitKind,
+    UnitLevel,
+    VisitKind,
+)
 from pairings.models import Cadre, Unit
 from pairings.selectors import unit_pickable
 from regions.choices import Level
@@ -221,3 +230,129 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
             label=_("范围"),
         )
         self.style_widgets()
+
+
+# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+class _PeriodFormMixin(BootstrapFormMixin, VersionedFormMixin):
+    """Start and end dates, a version on edits; `editable` are the fields an edit may change."""
+
+    editable: tuple = ("started_on", "ended_on")
+
+    def setup(self, *, user, instance, region_permission="", region_levels=(Level.VILLAGE,), region_label=None):
+        self.user, self.instance = user, instance
+        if "unit" in self.fields:
+            self.fields["unit"].queryset = (
+                unit_pickable(user=user).select_related("region") if user else Unit.objects.none()
+            )
+        if "cadre" in self.fields:
+            self.fields["cadre"].queryset = (
+                restrict(Cadre.objects.filter(is_active=True), user).select_related("unit")
+                if user
+                else Cadre.objects.none()
+            )
+            self.fields["cadre"].label_from_instance = lambda cadre: f"{cadre.name}（{cadre.unit.name}）"
+        if instance is None:
+            if region_permission:
+                self.fields["region"] = RegionAtLevelsField(
+                    user=user, permission=region_permission, levels=region_levels, label=region_label
+                )
+            self.initial.setdefault("started_on", timezone.localdate())
+        else:
+            for name in list(self.fields):
+                if name not in self.editable:
+                    del self.fields[name]
+            self.add_version_field(instance.version)
+            if not self.is_bound:
+                self.initial.update({name: getattr(instance, name) for name in self.editable})
+        self.style_widgets()
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class SupportAssignmentForm(_PeriodFormMixin, forms.Form):
+    editable = ("started_on", "ended_on", "note")
+    unit = forms.ModelChoiceField(label=_("支援单位"), queryset=Unit.objects.none())
+    started_on = forms.DateField(label=_("开始日期"), widget=date_widget())
+    ended_on = forms.DateField(label=_("结束日期"), widget=date_widget(), required=False)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(user=user, instance=instance, region_permission="pairings.add_supportassignment",
+                   region_levels=(Level.COUNTY,), region_label=_("受援县"))  # fmt: skip
+
+
+class VillageLinkForm(SupportAssignmentForm):
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        forms.Form.__init__(self, *args, **kwargs)
+        self.fields["unit"].label = _("联系单位")
+        self.setup(user=user, instance=instance, region_permission="pairings.add_villagelink",
+                   region_levels=(Level.VILLAGE,), region_label=_("联系村"))  # fmt: skip
+
+
+class SentCadreForm(_PeriodFormMixin, forms.Form):
+    """A cadre sent by the supporting or linked unit, with the period."""
+
+    cadre = forms.ModelChoiceField(label=_("干部"), queryset=Cadre.objects.none())
+    started_on = forms.DateField(label=_("开始日期"), widget=date_widget())
+    ended_on = forms.DateField(label=_("结束日期"), widget=date_widget(), required=False)
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(user=user, instance=instance)
+
+
+class LinkProjectForm(_PeriodFormMixin, forms.Form):
+    editable = ("name", "kind", "funds_fen", "planned_on")
+    name = forms.CharField(label=_("项目名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("项目类型"), choices=ProjectKind.choices)
+    funds_fen = YuanField(label=_("项目资金（元）"), required=False)
+    planned_on = forms.DateField(label=_("立项日期"), widget=date_widget())
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(user=user, instance=instance)
+        if instance is None:
+            self.initial.setdefault("planned_on", timezone.localdate())
+        elif not self.is_bound:
+            self.initial["funds_fen"] = f"{instance.funds_fen / 100:.2f}"
+
+
+class ProjectAdvanceForm(BootstrapFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    status = forms.ChoiceField(widget=forms.HiddenInput, choices=ProjectStatus.choices)
+    on = forms.DateField(label=_("日期"), widget=date_widget())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("on", timezone.localdate())
+        self.style_widgets()
+
+
+class TrainingForm(_PeriodFormMixin, forms.Form):
+    editable = ("held_on", "topic", "person_times")
+    held_on = forms.DateField(label=_("培训日期"), widget=date_widget())
+    topic = forms.CharField(label=_("培训内容"), max_length=200)
+    person_times = forms.IntegerField(label=_("培训人次"), min_value=1, max_value=100_000)
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(user=user, instance=instance)
+        if instance is None:
+            self.initial.setdefault("held_on", timezone.localdate())
+
+
+class StayForm(_PeriodFormMixin, forms.Form):
+    editable = ("started_on", "ended_on", "purpose", "work_done")
+    cadre = forms.ModelChoiceField(label=_("干部"), queryset=Cadre.objects.none())
+    started_on = forms.DateField(label=_("开始日期"), widget=date_widget())
+    ended_on = forms.DateField(label=_("结束日期"), widget=date_widget(), required=False)
+    purpose = forms.CharField(label=_("蹲点目的"), max_length=200)
+    work_done = forms.CharField(label=_("主要工作"), max_length=2000, required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup(user=user, instance=instance, region_permission="pairings.add_stay",
+                   region_levels=(Level.VILLAGE,), region_label=_("蹲点村（社区）"))  # fmt: skip

@@ -184,6 +184,13 @@ class PairingGenerator(SourceGenerator):
                 self.units_by_region[code].append(unit_id)
                 self.unit_region[unit_id] = code
                 unit_id += 1
+            # A city's own government (the 16 supporting cities of counterpart support are cities).
+            if level == Level.PREFECTURE and (code, f"{name}人民政府") not in existing:
+                sink.add((unit_id, self.created, self.created, 1, None, f"{name}人民政府", int(level), code,
+                          UnitKind.CITY_GOVERNMENT, (self.units_by_region[code[:2]] or [None])[0], True))  # fmt: skip
+                self.units_by_region[code].append(unit_id)
+                self.unit_region[unit_id] = code
+                unit_id += 1
         for place in ctx.townships:
             if (place.code, f"{place.name}人民政府") in existing:
                 continue

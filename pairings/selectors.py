@@ -342,3 +342,81 @@ def import_job_get(*, user, pk: int):
     if job is None:
         raise Http404(_("未找到该导入任务。"))
     return job
+
+
+def _support_get(queryset, user, pk, message):
+    obj = restrict(queryset, user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(message)
+    return obj
+
+
+def support_assignment_get(*, user, pk):
+    from pairings.models import SupportAssignment
+
+    return _support_get(SupportAssignment.objects.select_related("unit", "region"), user, pk,
+                        _("未找到该对口支援记录，或它不在您的管辖范围内。"))  # fmt: skip
+
+
+def village_link_get(*, user, pk):
+    from pairings.models import VillageLink
+
+    return _support_get(VillageLink.objects.select_related("unit", "region"), user, pk,
+                        _("未找到该联村帮户记录，或它不在您的管辖范围内。"))  # fmt: skip
+
+
+def link_project_get(*, user, pk):
+    from pairings.models import LinkProject
+
+    return _support_get(LinkProject.objects.select_related("link__unit", "region"), user, pk,
+                        _("未找到该联村项目，或它不在您的管辖范围内。"))  # fmt: skip
+
+
+def training_get(*, user, pk):
+    from pairings.models import Training
+
+    return _support_get(Training.objects.select_related("link__unit", "region"), user, pk,
+                        _("未找到该培训记录，或它不在您的管辖范围内。"))  # fmt: skip
+
+
+def stay_get(*, user, pk):
+    from pairings.models import Stay
+
+    return _support_get(Stay.objects.select_related("cadre__unit", "region"), user, pk,
+                        _("未找到该蹲点记录，或它不在您的管辖范围内。"))  # fmt: skip
+
+
+def support_by_unit(*, user):
+    """对口支援 by supporting unit: counties supported and cadres sent (and serving now), over the
+    assignments the user may see (a few hundred rows province-wide; one grouped query)."""
+    from django.utils import timezone
+
+    from pairings.models import SupportAssignment
+
+    today = timezone.localdate()
+    queryset = restrict(SupportAssignment.objects.all(), user)
+    return (
+        queryset.values("unit_id", "unit__name", "unit__level", "unit__kind")
+        .annotate(
+            counties=Count("region", distinct=True),
+            sent=Count("cadres", distinct=True),
+            serving=Count(
+                "cadres",
+                filter=Q(cadres__ended_on__isnull=True) | Q(cadres__ended_on__gte=today),
+                distinct=True,
+            ),
+        )
+        .order_by("-sent", "unit__name", "unit_id")
+    )
+
+
+def support_by_county(*, user):
+    """对口支援 by supported county: supporting units and cadres sent."""
+    from pairings.models import SupportAssignment
+
+    return (
+        restrict(SupportAssignment.objects.all(), user)
+        .values("region_id", "region__name")
+        .annotate(units=Count("unit", distinct=True), sent=Count("cadres", distinct=True))
+        .order_by("region_id")
+    )

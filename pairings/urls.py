@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pairings.views import bulk, lists, pages
+from pairings.views import bulk, lists, pages, support
 
 app_name = "pairings"
 
@@ -46,8 +46,37 @@ urlpatterns: list = [
     path("campaigns/new/", pages.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<int:pk>/", pages.CampaignDetailView.as_view(), name="campaign_detail"),
     path("support/", lists.SupportAssignmentListView.as_view(), name="supportassignment_list"),
+    path("support/new/", support.SupportAssignmentCreateView.as_view(), name="supportassignment_create"),
+    path("support/export/", lists.ExportView.as_view(kind="supportassignment"), name="supportassignment_export"),
+    path("support/by-unit/", support.SupportBreakdownView.as_view(), name="support_breakdown"),
+    path("support/<int:pk>/", support.SupportAssignmentDetailView.as_view(), name="supportassignment_detail"),
+    path("support/<int:pk>/edit/", support.SupportAssignmentUpdateView.as_view(), name="supportassignment_update"),
+    path(
+        "support/<int:pk>/cadres/new/", support.SentCadreCreateView.as_view(kind="support"), name="supportcadre_create"
+    ),
     path("village-links/", lists.VillageLinkListView.as_view(), name="villagelink_list"),
+    path("village-links/new/", support.VillageLinkCreateView.as_view(), name="villagelink_create"),
+    path("village-links/export/", lists.ExportView.as_view(kind="villagelink"), name="villagelink_export"),
+    path("village-links/<int:pk>/", support.VillageLinkDetailView.as_view(), name="villagelink_detail"),
+    path("village-links/<int:pk>/edit/", support.VillageLinkUpdateView.as_view(), name="villagelink_update"),
+    path(
+        "village-links/<int:pk>/cadres/new/", support.SentCadreCreateView.as_view(kind="link"), name="linkcadre_create"
+    ),
+    path(
+        "village-links/<int:link_pk>/projects/new/", support.LinkProjectCreateView.as_view(), name="linkproject_create"
+    ),
+    path("village-links/<int:link_pk>/trainings/new/", support.TrainingCreateView.as_view(), name="training_create"),
     path("link-projects/", lists.LinkProjectListView.as_view(), name="linkproject_list"),
+    path("link-projects/export/", lists.ExportView.as_view(kind="linkproject"), name="linkproject_export"),
+    path("link-projects/<int:pk>/", support.LinkProjectDetailView.as_view(), name="linkproject_detail"),
+    path("link-projects/<int:pk>/edit/", support.LinkProjectUpdateView.as_view(), name="linkproject_update"),
     path("trainings/", lists.TrainingListView.as_view(), name="training_list"),
+    path("trainings/export/", lists.ExportView.as_view(kind="training"), name="training_export"),
+    path("trainings/<int:pk>/", support.TrainingDetailView.as_view(), name="training_detail"),
+    path("trainings/<int:pk>/edit/", support.TrainingUpdateView.as_view(), name="training_update"),
     path("stays/", lists.StayListView.as_view(), name="stay_list"),
+    path("stays/new/", support.StayCreateView.as_view(), name="stay_create"),
+    path("stays/export/", lists.ExportView.as_view(kind="stay"), name="stay_export"),
+    path("stays/<int:pk>/", support.StayDetailView.as_view(), name="stay_detail"),
+    path("stays/<int:pk>/edit/", support.StayUpdateView.as_view(), name="stay_update"),
 ]

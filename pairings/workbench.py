@@ -1,16 +1,19 @@
 """Workbench cards of pairings: a cadre's own owed must-visits; the overdue must-visits and
-this week's events in a township staff member's region. Scoped and bounded (core.workbench)."""
+this week's events in a township staff member's region; the village links' projects not yet
+started and under way, and the stays going on, where the user records them. Scoped and bounded
+(core.workbench)."""
 
 import datetime
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.paginator import bounded_count
 from core.workbench import Card, CardItem, register
-from pairings.choices import OwedStatus
-from pairings.models import Cadre, MustVisitEvent, OwedVisit
+from pairings.choices import OwedStatus, ProjectStatus
+from pairings.models import Cadre, LinkProject, MustVisitEvent, OwedVisit, Stay
 from regions.scoping import restrict
 
 
@@ -81,6 +84,37 @@ def _unit_owed(user):
     ]  # fmt: skip
 
 
+def _support_items(user):
+    projects = restrict(LinkProject.objects.all(), user)
+    today = timezone.localdate()
+    stays = restrict(Stay.objects.filter(started_on__lte=today), user).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=today)
+    )
+    project_list = reverse("pairings:linkproject_list")
+    return [
+        CardItem(
+            _("联村项目计划中"),
+            bounded_count(projects.filter(status=ProjectStatus.PLANNED)),
+            f"{project_list}?status={ProjectStatus.PLANNED}",
+            tone="warning",
+            help=_("已立项、尚未登记开工的联村项目：开工后请在项目页登记开工日期"),
+        ),
+        CardItem(
+            _("联村项目实施中"),
+            bounded_count(projects.filter(status=ProjectStatus.UNDER_WAY)),
+            f"{project_list}?status={ProjectStatus.UNDER_WAY}",
+            tone="info",
+        ),
+        CardItem(
+            _("正在蹲点"),
+            bounded_count(stays),
+            reverse("pairings:stay_list"),
+            tone="secondary",
+            help=_("开始日期不晚于今天、尚未结束（或结束日期不早于今天）的蹲点"),
+        ),
+    ]
+
+
 def register_cards():
     register(Card(key="pairings.mine", title=_("我的必访"), permission=None, items=_my_owed, order=15,
                   icon="person-heart", applies=_is_cadre))  # fmt: skip
@@ -96,3 +130,5 @@ def register_cards():
     )
     register(Card(key="pairings.unit", title=_("本单位五必访"), permission=None, items=_unit_owed, order=36,
                   icon="building", applies=_leads_unit))  # fmt: skip
+    register(Card(key="pairings.support", title=_("联村帮户与蹲点"), permission="pairings.add_linkproject",
+                  items=_support_items, order=37, icon="house-heart"))  # fmt: skip

@@ -170,6 +170,7 @@ class Training(VersionedModel):
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["region", "held_on"], name="training_region_date")]
         constraints = [models.CheckConstraint(condition=models.Q(person_times__gte=1), name="training_person_times")]
+        permissions = [("export_training", _("导出联村培训"))]
 
     def __str__(self):
         return f"{self.held_on} {self.topic}"

@@ -383,6 +383,53 @@ EXPORTS = {
 TEXT_COLUMNS = ("区划代码", "联系电话", "身份证号", "户主身份证号")
 
 
+def _support_rows(rows):
+    for a in rows:
+        yield [a.pk, a.unit.name, a.unit.get_level_display(), a.region_id, a.region.name, a.started_on, a.ended_on,
+               a.cadre_count, a.note]  # fmt: skip
+
+
+def _link_rows(rows):
+    for link in rows:
+        yield [link.pk, link.unit.name, link.region_id, link.region.name, link.started_on, link.ended_on,
+               link.cadre_count, link.note]  # fmt: skip
+
+
+def _project_rows(rows):
+    for p in rows:
+        yield [p.pk, p.name, p.get_kind_display(), p.link.unit.name, p.region_id, p.region.name, p.funds_fen / 100,
+               p.get_status_display(), p.planned_on, p.started_on, p.completed_on]  # fmt: skip
+
+
+def _training_rows(rows):
+    for t in rows:
+        yield [t.pk, t.held_on, t.topic, t.person_times, t.link.unit.name, t.region_id, t.region.name]
+
+
+def _stay_rows(rows):
+    # A cadre's name and unit only: their phone and ID number are not part of a stay's export.
+    for s in rows:
+        yield [s.pk, s.cadre.name, s.cadre.unit.name, s.region_id, s.region.name, s.started_on, s.ended_on, s.purpose,
+               s.work_done]  # fmt: skip
+
+
+EXPORTS.update({
+    "supportassignment": (SupportAssignment, selectors.support_assignment_list,
+                          ["编号", "支援单位", "单位层级", "区划代码", "受援县", "开始日期", "结束日期", "对口支援干部",
+                           "备注"], _support_rows),
+    "villagelink": (VillageLink, selectors.village_link_list,
+                    ["编号", "联系单位", "区划代码", "联系村", "开始日期", "结束日期", "联村干部", "备注"], _link_rows),
+    "linkproject": (LinkProject, selectors.link_project_list,
+                    ["编号", "项目名称", "项目类型", "联系单位", "区划代码", "联系村", "项目资金（元）", "状态", "立项日期",
+                     "开工日期", "完成日期"], _project_rows),
+    "training": (Training, selectors.training_list,
+                 ["编号", "培训日期", "培训内容", "培训人次", "联系单位", "区划代码", "联系村"], _training_rows),
+    "stay": (Stay, selectors.stay_list,
+             ["编号", "干部", "所在单位", "区划代码", "蹲点村（社区）", "开始日期", "结束日期", "蹲点目的", "主要工作"],
+             _stay_rows),
+})  # fmt: skip
+
+
 class ExportView(LoginRequiredMixin, View):
     """The list page's filtered rows as .xlsx: numbers masked, at most EXPORT_MAX_ROWS rows,
     restricted to where the user may export, and written to the audit trail."""
@@ -448,6 +495,16 @@ def _period(obj) -> str:
 class SupportAssignmentListView(PairingListView):
     model = SupportAssignment
     selector = selectors.support_assignment_list
+    create_url_name = "pairings:supportassignment_create"
+    export_url_name = "pairings:supportassignment_export"
+    extra_links = (
+        (
+            gettext_lazy("按支援单位和受援县"),
+            "pairings:support_breakdown",
+            "bar-chart",
+            "pairings.view_supportassignment",
+        ),
+    )
     columns = (
         (gettext_lazy("支援单位"), ""),
         (gettext_lazy("受援县"), "region"),
@@ -457,13 +514,16 @@ class SupportAssignmentListView(PairingListView):
     )
 
     def row(self, obj):
-        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name), cell(_period(obj)),
-                cell(obj.cadre_count), cell(obj.note)]  # fmt: skip
+        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name),
+                cell(_period(obj), _url("supportassignment_detail", obj.pk)), cell(obj.cadre_count),
+                cell(obj.note)]  # fmt: skip
 
 
 class VillageLinkListView(PairingListView):
     model = VillageLink
     selector = selectors.village_link_list
+    create_url_name = "pairings:villagelink_create"
+    export_url_name = "pairings:villagelink_export"
     columns = (
         (gettext_lazy("联系单位"), ""),
         (gettext_lazy("联系村"), "region"),
@@ -473,8 +533,9 @@ class VillageLinkListView(PairingListView):
     )
 
     def row(self, obj):
-        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name), cell(_period(obj)),
-                cell(obj.cadre_count), cell(obj.note)]  # fmt: skip
+        return [cell(obj.unit.name, _url("unit_detail", obj.unit_id)), cell(obj.region.name),
+                cell(_period(obj), _url("villagelink_detail", obj.pk)), cell(obj.cadre_count),
+                cell(obj.note)]  # fmt: skip
 
 
 PROJECT_TONES = {"planned": "", "under_way": "warning", "completed": "success"}
@@ -483,6 +544,7 @@ PROJECT_TONES = {"planned": "", "under_way": "warning", "completed": "success"}
 class LinkProjectListView(PairingListView):
     model = LinkProject
     selector = selectors.link_project_list
+    export_url_name = "pairings:linkproject_export"
     columns = (
         (gettext_lazy("项目名称"), ""),
         (gettext_lazy("项目类型"), ""),
@@ -494,7 +556,8 @@ class LinkProjectListView(PairingListView):
     )
 
     def row(self, obj):
-        return [cell(obj.name), cell(obj.get_kind_display()), cell(obj.link.unit.name), cell(obj.region.name),
+        return [cell(obj.name, _url("linkproject_detail", obj.pk)), cell(obj.get_kind_display()),
+                cell(obj.link.unit.name), cell(obj.region.name, _url("villagelink_detail", obj.link_id)),
                 cell(yuan(obj.funds_fen)), cell(obj.get_status_display(), tone=PROJECT_TONES[obj.status]),
                 cell(obj.planned_on.isoformat())]  # fmt: skip
 
@@ -502,6 +565,7 @@ class LinkProjectListView(PairingListView):
 class TrainingListView(PairingListView):
     model = Training
     selector = selectors.training_list
+    export_url_name = "pairings:training_export"
     columns = (
         (gettext_lazy("培训日期"), "held_on"),
         (gettext_lazy("培训内容"), ""),
@@ -511,13 +575,16 @@ class TrainingListView(PairingListView):
     )
 
     def row(self, obj):
-        return [cell(obj.held_on.isoformat()), cell(obj.topic), cell(obj.link.unit.name), cell(obj.region.name),
+        return [cell(obj.held_on.isoformat(), _url("training_detail", obj.pk)), cell(obj.topic),
+                cell(obj.link.unit.name), cell(obj.region.name, _url("villagelink_detail", obj.link_id)),
                 cell(obj.person_times)]  # fmt: skip
 
 
 class StayListView(PairingListView):
     model = Stay
     selector = selectors.stay_list
+    create_url_name = "pairings:stay_create"
+    export_url_name = "pairings:stay_export"
     columns = (
         (gettext_lazy("干部"), ""),
         (gettext_lazy("蹲点村（社区）"), "region"),
@@ -526,5 +593,5 @@ class StayListView(PairingListView):
     )
 
     def row(self, obj):
-        return [cell(obj.cadre.name, _url("cadre_detail", obj.cadre_id)), cell(obj.region.name), cell(_period(obj)),
-                cell(obj.purpose)]  # fmt: skip
+        return [cell(obj.cadre.name, _url("cadre_detail", obj.cadre_id)), cell(obj.region.name),
+                cell(_period(obj), _url("stay_detail", obj.pk)), cell(obj.purpose)]  # fmt: skip

@@ -36,6 +36,7 @@ from regions.choices import Level
 # Modules that define and register a generator; later sources append theirs.
 GENERATOR_MODULES: list[str] = ["seeding.generators.ledgers"]
 GENERATOR_MODULES.append("pairings.generator")
+GENERATOR_MODULES.append("pairings.generator_support")  # after pairings: it reads its units and cadres
 GENERATOR_MODULES += ["community.generators"]
 GENERATOR_MODULES.append("petitions.generators")
 
@@ -69,7 +70,10 @@ def register(generator_class):
 def load_generators() -> list[SourceGenerator]:
     for dotted in GENERATOR_MODULES:
         import_module(dotted)
-    return list(GENERATORS.values())
+    # In the order of GENERATOR_MODULES, whichever module was imported first: a generator may read
+    # what an earlier one wrote (support reads the pairings' units and cadres).
+    order = {dotted: index for index, dotted in enumerate(GENERATOR_MODULES)}
+    return sorted(GENERATORS.values(), key=lambda g: order.get(type(g).__module__, len(order)))
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,10 @@ def raw_contributions():
                 (o.region_id, month, "owed_visits_on_time", int(o.status == OwedStatus.FULFILLED and o.on_time)),
                 (o.region_id, month, "owed_visits_overdue", int(o.status == OwedStatus.OVERDUE)),
                 (o.region_id, month, "owed_visits_open", int(o.status == OwedStatus.OWED))]  # fmt: skip
-    return out
+    # The same source counts counterpart support, village links and stays (the seed generates them too).
+    from tests.pairings.test_support_figures import raw_contributions as support_contributions
+
+    return out + support_contributions()
 
 
 def direct_counts():

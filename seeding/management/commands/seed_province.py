@@ -26,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="last day of the generated 24 months, YYYY-MM-DD (default: yesterday)")
         parser.add_argument("--reset", action="store_true", help="delete the province's ledger data first")
         parser.add_argument(
-            "--sources", help="comma-separated generator keys (ledgers,pairings,community,petitions); default: all"
+            "--sources",
+            help="comma-separated generator keys (ledgers,pairings,support,community,petitions); default: all",
         )
         parser.add_argument("--no-refresh", action="store_true", help="do not run a full summary refresh afterwards")
 
