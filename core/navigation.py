@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,14 +44,27 @@ NAVIGATION: list[NavEntry] = [
 ]
 
 
+# The entries' URLs per URL configuration and script prefix: they do not change while the process
+# runs, and reversing 25 names cost every page about 0.3 ms.
+_URLS: dict[tuple, str | None] = {}
+
+
+def _url(url_name: str) -> str | None:
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), url_name)
+    if key not in _URLS:
+        try:
+            _URLS[key] = reverse(url_name)
+        except NoReverseMatch:  # an app that is not installed in this deployment
+            _URLS[key] = None
+    return _URLS[key]
+
+
 def navigation_for(user) -> list[dict]:
     entries = []
     for entry in NAVIGATION:
         if entry.permission and not user.has_perm(entry.permission):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:  # an app that is not installed in this deployment
-            continue
-        entries.append({"label": entry.label, "url": url, "icon": entry.icon})
+        url = _url(entry.url_name)
+        if url is not None:
+            entries.append({"label": entry.label, "url": url, "icon": entry.icon})
     return entries

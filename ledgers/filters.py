@@ -74,8 +74,11 @@ class RegionPrefixFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
+        value = value.strip() if value else value
+        if value and getattr(self.parent, "within", None) == value:
+            return qs  # the selector restricted the scope to this subtree already (`restrict(within=)`)
         # "region__code__startswith" compiles to region_id LIKE 'prefix%' (Region's pk is its code).
-        return super().filter(qs, value.strip() if value else value)
+        return super().filter(qs, value)
 
 
 class LedgerOrderingFilter(StableOrderingFilter):

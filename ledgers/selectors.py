@@ -44,9 +44,14 @@ from regions.scoping import restrict
 
 
 def _list(model, filterset_class, *, user, filters, prefetch=()):
-    queryset = restrict(model.objects.all(), user)
+    # A region filter narrows the scope itself (one prefix condition, not the scope's and the
+    # filter's both); the FilterSet still validates it, and does not apply it again.
+    region = filters.get("region") if filters else None
+    within = region.strip() if isinstance(region, str) and region.strip().isdigit() else None
+    queryset = restrict(model.objects.all(), user, within=within)
     # The FilterSet sees the user as the API's does (`request.user`), for filters such as `mine`.
     filterset = filterset_class(filters if filters is not None else {}, queryset=queryset, request=_Requester(user))
+    filterset.within = within
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     # The regions of the page's rows are fetched afterwards (two small queries), not joined:
     # a join before ORDER BY ... LIMIT would join every matching row of a county, not 20.

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
@@ -197,15 +198,18 @@ def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
     today = timezone.localdate()
     open_statuses = LivelihoodAppealQuerySet.open_statuses
     groups = [[status] for status in open_statuses] if region.level <= Level.PREFECTURE else [open_statuses]
-    found = []
-    for statuses in groups:
-        queryset = restrict(LivelihoodAppeal.objects.filter(status__in=statuses).overdue(today), user)
+    parts = [
         # Only what the list shows (no decrypting of contact fields), and no join to the regions:
         # with stale statistics PostgreSQL hashed all 37k regions for it (25 ms for a township).
-        queryset = queryset.filter(region__code__startswith=region.code).only(
-            "id", "title", "status", "promised_date", "region_id"
-        )
-        found += list(queryset.order_by("promised_date", "id")[:limit])
+        restrict(LivelihoodAppeal.objects.filter(status__in=statuses).overdue(today), user, within=region.code)
+        .only("id", "title", "status", "promised_date", "region_id")
+        .order_by("promised_date", "id")[:limit]
+        for statuses in groups
+    ]
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # One statement (UNION ALL of the ordered, limited scans), one round trip instead of three.
+        parts = [parts[0].union(*parts[1:], all=True).order_by("promised_date", "id")[:limit]]
+    found = [appeal for part in parts for appeal in part]
     return with_region_names(sorted(found, key=lambda appeal: (appeal.promised_date, appeal.pk))[:limit])
 
 
@@ -213,7 +217,7 @@ def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list
     """The region's longest-overdue open stability matters (past their own deadline; top `limit`),
     through the matter's own scope. Matters are far fewer than appeals (a partial index on open
     matters by region and deadline serves it): one query at every level."""
-    queryset = restrict(StabilityMatter.objects.overdue(), user).filter(region__code__startswith=region.code)
+    queryset = restrict(StabilityMatter.objects.overdue(), user, within=region.code)
     return with_region_names(
         list(
             queryset.only("id", "title", "status", "risk_level", "deadline", "region_id").order_by("deadline", "id")[

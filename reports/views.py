@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -47,6 +48,13 @@ def record_url(name: str, pk=None, *, query: str = "") -> str | None:
     except NoReverseMatch:
         return None
     return f"{url}?{query}" if query else url
+
+
+def days_late(today, due) -> str:
+    """ "12 天" (en "12 days"): made here once per row rather than by a {% blocktranslate count %}
+    in the row loop, which cost the dashboard as much as its two overdue queries."""
+    days = (today - due).days
+    return ngettext("%(days)s 天", "%(days)s 天", days) % {"days": days}
 
 
 def appeal_url(pk) -> str | None:
@@ -123,7 +131,7 @@ class DashboardView(RegionDashboardMixin, TemplateView):
         context["today"] = today = timezone.localdate()
         context["overdue_matters"] = matters = selectors.overdue_matters(user=self.request.user, region=self.region)
         context["overdue_matter_rows"] = [
-            (matter, record_url("ledgers:stabilitymatter_detail", matter.pk), (today - matter.deadline).days)
+            (matter, record_url("ledgers:stabilitymatter_detail", matter.pk), days_late(today, matter.deadline))
             for matter in matters
         ]
         # The whole overdue lists of the region, on the ledger pages (scoped there too).
@@ -134,7 +142,7 @@ class DashboardView(RegionDashboardMixin, TemplateView):
             "ledgers:stabilitymatter_list", query=f"overdue=true&region={self.region.code}"
         )
         context["overdue_rows"] = [
-            (appeal, appeal_url(appeal.pk), (today - appeal.promised_date).days) for appeal in context["overdue"]
+            (appeal, appeal_url(appeal.pk), days_late(today, appeal.promised_date)) for appeal in context["overdue"]
         ]
         if context["can_refresh"]:
             latest = context["latest_run"] = RefreshRun.objects.order_by("-id").first()

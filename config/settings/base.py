@@ -150,6 +150,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.NotContainingUsernameValidator"},
     {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
+# Argon2id at OWASP's parameters (accounts/hashers.py); the PBKDF2 hashers stay so that older
+# hashes verify, and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 # Login policy (accounts/policy.py): lockout 5 failures / 30 min, idle 30 min (15 for
 # administrators), absolute 8 h, password age 90 days. Override single values here.
 JICENG_LOGIN_POLICY: dict = {}

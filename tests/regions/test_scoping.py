@@ -83,3 +83,47 @@ def test_models_keyed_by_a_code_column_are_scoped_by_prefix(users, tree):
     # then the auditor sees all three, and staff (no audit permission) sees none
     assert seen_by_auditor == ["510121", "510121106001", "510121113001"]
     assert seen_by_staff == []
+
+
+def test_restrict_within_is_the_scope_and_the_subtree_intersected(users, tree):
+    # given the region tree and users scoped above, at and beside 竹篙镇
+    def within(user, code):
+        return codes(restrict(Region.objects.all(), user, within=code))
+
+    # when narrowed to a subtree, then: the scope's part of it, exactly as restrict + a prefix filter
+    for user in (users.province, users.county_leader, users.township_staff, users.sibling_staff, users.superuser):
+        for code in ("51", "510121", "510121113", "510121113002", "510121106"):
+            assert within(user, code) == codes(restrict(Region.objects.all(), user).filter(code__startswith=code))
+    assert within(users.county_leader, "510121113") == ["510121113", "510121113001", "510121113002"]
+    assert within(users.township_staff, "51") == ["510121113", "510121113001", "510121113002"]
+    assert within(users.sibling_staff, "510121113") == []
+    assert within(users.no_post, "51") == []
+
+
+def test_restrict_within_names_each_prefix_once(users, tree):
+    # given a prefecture leader looking at their own prefecture (the dashboards' and lists' case)
+    sql = str(restrict(Region.objects.all(), users.prefecture_leader, within="5101").query)
+    # then the database sees one prefix condition, not the scope's and the region's both
+    assert sql.count("LIKE") == 1 and "5101%" in sql
+    # and a region below the scope root is that region's prefix alone
+    sql = str(restrict(Region.objects.all(), users.prefecture_leader, within="510121113").query)
+    assert sql.count("LIKE") == 1 and "510121113%" in sql
+
+
+def test_restrict_within_keeps_owned_records_inside_the_subtree_only(users, tree):
+    # given a model whose own records reach beyond the scope (a pair's cadre sees their pairs)
+    from pairings.models import Pair
+
+    def sql(code):
+        query = str(restrict(Pair.objects.all(), users.township_staff, "view", within=code).query)
+        return query.split(" WHERE ", 1)[1]  # the conditions only (the select list names cadre_user_id)
+
+    # when narrowed to the other township: no scope root lies in it, only the user's own records, there
+    beside = sql("510121106")
+    assert "cadre_user_id" in beside and "510121106%" in beside and "510121113%" not in beside
+    # when narrowed to the own township: the whole subtree is in scope, one prefix and nothing else
+    own = sql("510121113")
+    assert own.count("LIKE") == 1 and "cadre_user_id" not in own
+    # when narrowed to the county: the scope root inside it, or the own records inside it
+    county = sql("510121")
+    assert "510121113%" in county and "cadre_user_id" in county and "510121%" in county
