@@ -7,7 +7,7 @@ import datetime
 
 from django.db import transaction
 
-from accounts.demo import DEMO_PASSWORD
+from accounts.demo import demo_user
 from accounts.models import User
 from community import services
 from community.models import ServiceOrder
@@ -20,11 +20,7 @@ BRANCH, MEMBER = "shequ", "dangyuan"
 
 
 def _user(username: str, display_name: str) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={"display_name": display_name})
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    return user
+    return demo_user(username, display_name)
 
 
 @transaction.atomic
