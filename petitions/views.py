@@ -574,7 +574,7 @@ class PetitionExportView(LoginRequiredMixin, View):
                     p.get_channel_display(),
                     p.region.name,
                     p.title,
-                    p.category.name,
+                    str(p.category),
                     p.get_petition_type_display(),
                     p.get_status_display(),
                     "、".join(x.name for x in people),
