@@ -342,3 +342,51 @@ def test_petition_pairing_and_community_pages_in_english_have_no_chinese_outside
                 found[f"{reader} {url}"] = left
     assert unreachable == []
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_every_export_in_english_has_no_chinese_outside_data(english_world, english_modules):
+    import io
+
+    from openpyxl import load_workbook
+
+    w, m = english_world.users, english_modules
+    exports = [
+        "/ledgers/appeals/export/",
+        "/ledgers/households/export/",
+        "/ledgers/matters/export/",
+        "/reports/510121/export.xlsx",
+        "/reports/51/export.xlsx",
+        "/audit/export/",
+        "/pairings/units/export/",
+        "/pairings/cadres/export/",
+        "/pairings/households/export/",
+        "/pairings/pairs/export/",
+        "/pairings/visits/export/",
+        "/pairings/events/export/",
+        "/pairings/owed/export/",
+        "/community/orders/export/",
+        "/community/reports/export/",
+        "/petitions/export/",
+    ]
+    readers = [w.staff, w.leader, w.province, w.auditor, m.petition_staff, m.branch]
+    found, unreachable = {}, []
+    for url in exports:
+        for reader in readers:
+            response = english_client(reader).get(url)
+            if response.status_code == 200:
+                break
+        else:
+            unreachable.append(url)
+            continue
+        # given an export in English, when it is opened, then no sheet name, header, label or note is Chinese
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        cells = {ws.title for ws in book.worksheets}
+        for ws in book.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells.update(value for value in row if isinstance(value, str))
+        left = sorted(text[:60] for text in cells if HAN.search(text))
+        if left:
+            found[f"{reader} {url}"] = left
+        assert response["Content-Disposition"].isascii() or "filename*=" in response["Content-Disposition"]
+    assert unreachable == []
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
