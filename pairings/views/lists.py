@@ -93,7 +93,11 @@ class PairingListView(LoginRequiredMixin, ScopedViewMixin, TemplateView):
             filterset=filterset,
             filter_errors=errors,
             page_obj=page_obj,
-            table=[self.row(obj) for obj in page_obj.object_list],
+            # each cell carries its column's label: on a phone the rows are cards, "label value"
+            table=[
+                [{**c, "label": label} for c, (label, _field) in zip(self.row(obj), self.columns, strict=False)]
+                for obj in page_obj.object_list
+            ],
             headers=self.headers(keep),
             querystring=keep.urlencode(),
             filter_querystring=params.urlencode(),
