@@ -1,14 +1,15 @@
 """Demo data for `make run`: a living province from the seed generators, and the summaries.
 
 `seed_demo_province` fills the province with the registered seed generators (seeding/generators) at
-a small scale, in two passes over disjoint places: the whole province except the demo users' county
-at `DEMO_SCALE` (every prefecture and county gets figures, and the rankings of prefectures and
-counties have their minimum samples), then the demo county (金堂县) at `DEMO_COUNTY_SCALE`, denser,
-so that its townships are ranked too and 竹篙镇 has enough of every record to click through every
-page. Dates cover the last 24 months up to yesterday; on-time and satisfaction rates are the
-generator's calibrated ones. Idempotent: once the province holds generated rows, a rerun does
-nothing. Places that already keep a ledger (entered by hand) are left out, so it never collides
-with them.
+a small scale, in two passes over disjoint places: outside the demo users' county, three townships
+of every county (`DEMO_TOWNSHIPS_PER_COUNTY`, with their villages) at `DEMO_SCALE` (every
+prefecture and county gets figures, and the rankings of prefectures and counties have their
+minimum samples), then the demo county (金堂县), all of it, at `DEMO_COUNTY_SCALE`, denser, so that
+its townships are ranked too and 竹篙镇 has enough of every record to click through every page. Each
+generator runs at the pass's scale times its `demo_share`. Dates cover the last 24 months up to
+yesterday; on-time and satisfaction rates are the generators' calibrated ones. Idempotent: once the
+province holds generated rows, a rerun does nothing. Places that already keep a ledger (entered by
+hand) are left out, so it never collides with them.
 """
 
 from __future__ import annotations
