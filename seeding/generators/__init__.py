@@ -54,7 +54,8 @@ class SourceGenerator:
     region_paths: dict = {}
     # The demo (`reports.demo`, `make run`) runs each generator at the demo scale times this share:
     # below 1 for a source whose rows cost the demo time without adding anything a visitor sees
-    # (the pairings' hundred thousand pairs and visits at the demo scale).
+    # (the pairings' hundred thousand pairs and visits at the demo scale), above 1 for one too thin
+    # at it (the community orders, counted per community).
     demo_share: float = 1.0
 
     def generate(self, ctx: GenerationContext) -> dict[str, int]:  # pragma: no cover - interface
