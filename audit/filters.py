@@ -100,7 +100,11 @@ class AuditEventFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Models are known only once the app registry is ready, so the choices are filled here.
-        self.filters["object_type"].extra["choices"] = object_type_choices()
+        object_type = self.filters["object_type"]
+        object_type.extra["choices"] = object_type_choices()
+        # A field built before (the API schema builds the class's filters' fields, and instances
+        # copy them) would keep its empty choices and refuse every type: build it again.
+        object_type.__dict__.pop("_field", None)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

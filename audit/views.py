@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from audit.selectors import audit_event_get, audit_event_list, changes_table
 from audit.services import audit_record
 from core.paginator import paginate
+from core.templatetags.labels import event_object
 from core.xlsx import workbook_response
 from regions.scoping import ScopedViewMixin
 
@@ -146,7 +147,7 @@ class AuditEventExportView(LoginRequiredMixin, PermissionRequiredMixin, ScopedVi
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return workbook_response(
-            filename=f"审计记录-{stamp}.xlsx",
+            filename=f"{_('审计记录')}-{stamp}.xlsx",
             title=_("审计记录"),
             headers=[str(h) for h in EXPORT_HEADERS],
             rows=(_export_row(event) for event in rows.iterator(chunk_size=2000)),
@@ -155,7 +156,7 @@ class AuditEventExportView(LoginRequiredMixin, PermissionRequiredMixin, ScopedVi
 
 
 def _export_row(event: AuditEvent):
-    changes = "；".join(
+    changes = _("；").join(
         row["label"] if row["old"] is None and row["new"] is None else f"{row['label']}: {row['old']} → {row['new']}"
         for row in changes_table(event)
     )
@@ -168,7 +169,7 @@ def _export_row(event: AuditEvent):
         event.get_outcome_display(),
         event.object_type,
         event.object_id,
-        event.object_repr,
+        event_object(event),  # "信访件 #1" written in the writer's language, read in the reader's
         event.region_code,
         changes,
         event.message,

@@ -7,10 +7,10 @@ import datetime
 
 from django.db import transaction
 
-from accounts.demo import DEMO_PASSWORD
+from accounts.demo import demo_user
 from accounts.models import User
 from community import services
-from community.models import ServiceOrder
+from community.models import ReportingMember, ServiceOrder
 from regions.choices import Level, Role
 from regions.models import Region
 from regions.services import post_grant
@@ -20,11 +20,7 @@ BRANCH, MEMBER = "shequ", "dangyuan"
 
 
 def _user(username: str, display_name: str) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={"display_name": display_name})
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    return user
+    return demo_user(username, display_name)
 
 
 @transaction.atomic
@@ -36,8 +32,9 @@ def seed_demo_community() -> str:
         return "没有社区，未生成三单制演示数据 / no community: no three-order demo data"
     branch = _user(BRANCH, f"{community.name}党委 孙丽")
     post_grant(user=branch, region=community, role=Role.COMMUNITY_BRANCH)
-    _user(MEMBER, "在职党员 何平")
-    if ServiceOrder.objects.filter(region=community).exists():
+    member_user = _user(MEMBER, "在职党员 何平")
+    # Its own records, not any order: the generated province may have placed orders here too.
+    if ReportingMember.objects.filter(region=community, user=member_user).exists():
         return f"三单制演示数据已存在 / demo orders already present ({community.name}: {BRANCH}, {MEMBER})"
     member = services.member_create(
         actor=branch,

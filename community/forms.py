@@ -15,6 +15,12 @@ def date_widget():
     return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
+class TelInput(forms.TextInput):
+    """A phone number: the phone keypad on a phone (type=tel as well as inputmode)."""
+
+    input_type = "tel"
+
+
 class OrderForm(forms.Form):
     """居民点单: what a resident asks for. The public form and the branch's form share it."""
 
@@ -51,7 +57,7 @@ class OrderForm(forms.Form):
     phone = forms.CharField(
         label=_("联系电话"),
         max_length=20,
-        widget=forms.TextInput(attrs={**TEXT, "inputmode": "tel", "autocomplete": "tel"}),
+        widget=TelInput(attrs={**TEXT, "inputmode": "tel", "autocomplete": "tel"}),
         error_messages={"required": _("请填写联系电话。")},
         help_text=_("只用于社区和接单党员联系您，不会公开。"),
     )
@@ -189,7 +195,7 @@ class ReportForm(forms.Form):
         if kind == ReporterKind.MEMBER:
             self.fields["name"] = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=TEXT))
             self.fields["phone"] = forms.CharField(
-                label=_("联系电话"), max_length=20, widget=forms.TextInput(attrs={**TEXT, "inputmode": "tel"})
+                label=_("联系电话"), max_length=20, widget=TelInput(attrs={**TEXT, "inputmode": "tel"})
             )
             self.fields["workplace"] = forms.CharField(
                 label=_("工作单位"), required=False, max_length=100, widget=forms.TextInput(attrs=TEXT)
@@ -221,7 +227,7 @@ class ReportForm(forms.Form):
                 label=_("联系电话"),
                 required=False,
                 max_length=20,
-                widget=forms.TextInput(attrs={**TEXT, "inputmode": "tel"}),
+                widget=TelInput(attrs={**TEXT, "inputmode": "tel"}),
             )
 
     def reporter_data(self) -> dict:

@@ -104,6 +104,9 @@ def expected_figures(scale: float = 1.0, communities: int = 8888) -> dict[str, f
 @register
 class CommunityGenerator(SourceGenerator):
     key = "community"
+    # Counts are per community and scale with the run (0.2 orders a community at the demo county's
+    # 0.01): four times that in the demo, so the demo communities have orders to click through.
+    demo_share = 4.0
     models = (ReportingOrganisation, ReportingMember, CommunityReport, ServiceOrder, OrderRatingInvitation)
     region_paths = {
         "community.ReportingOrganisation": "region__code",

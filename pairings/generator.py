@@ -89,6 +89,7 @@ def _even(index: int, total: int, extra: int) -> bool:
 @register
 class PairingGenerator(SourceGenerator):
     key = "pairings"
+    demo_share = 0.3  # 20,000 active pairs in the demo province rather than 66,000
     models = (Unit, Cadre, Household, Pair, Visit, MustVisitEvent, OwedVisit, Campaign)
     region_paths = {
         "pairings.Unit": "region__code",

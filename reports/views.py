@@ -272,7 +272,7 @@ class DashboardExportView(RegionDashboardMixin, View):
                 yield [label, _("样本不足，未排名"), child.code, child.name, None, None, None]
 
     def _about(self, state, metrics):
-        yield [_("区划"), f"{self.region.name}（{self.region.code}）"]
+        yield [_("区划"), _("%(name)s（%(code)s）") % {"name": self.region.name, "code": self.region.code}]
         yield [_("数据截至"), timezone.localtime(state.data_as_of).strftime("%Y-%m-%d %H:%M")]
         yield [_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")]
         yield [_("导出人"), str(self.request.user)]
@@ -282,7 +282,7 @@ class DashboardExportView(RegionDashboardMixin, View):
 
     @staticmethod
     def _header(metric):
-        suffix = {Unit.RATE: "（%）", Unit.FEN: _("（万元）")}.get(metric.unit, "")
+        suffix = {Unit.RATE: _("（%）"), Unit.FEN: _("（万元）")}.get(metric.unit, "")
         return f"{metric.label}{suffix}"
 
     @staticmethod

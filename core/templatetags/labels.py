@@ -33,3 +33,12 @@ def committee(region) -> str:
     from regions.names import committee_name
 
     return committee_name(region.name, is_community=region.is_community)
+
+
+@register.simple_tag
+def language_menu() -> list:
+    """(code, name) of each language named in itself, as settings.LANGUAGES spells it: Django's
+    `get_available_languages` translates the names ("英语" on a Chinese page)."""
+    from django.conf import settings
+
+    return list(settings.LANGUAGES)

@@ -94,7 +94,11 @@ class PairingListView(SealedSearchMixin, LoginRequiredMixin, ScopedViewMixin, Te
             filterset=filterset,
             filter_errors=errors,
             page_obj=page_obj,
-            table=[self.row(obj) for obj in page_obj.object_list],
+            # each cell carries its column's label: on a phone the rows are cards, "label value"
+            table=[
+                [{**c, "label": label} for c, (label, _field) in zip(self.row(obj), self.columns, strict=False)]
+                for obj in page_obj.object_list
+            ],
             headers=self.headers(keep),
             querystring=keep.urlencode(),
             filter_querystring=params.urlencode(),
@@ -326,7 +330,7 @@ def _unit_rows(rows):
 
 def _cadre_rows(rows):
     for c in rows:
-        yield [c.pk, c.name, c.unit.name, c.post, "是" if c.is_party_member else "否", mask_phone(c.phone),
+        yield [c.pk, c.name, c.unit.name, c.post, _("是") if c.is_party_member else _("否"), mask_phone(c.phone),
                mask_id_number(c.id_number) if c.id_number else "", c.home_region_id, c.home_region.name]  # fmt: skip
 
 
@@ -346,7 +350,7 @@ def _visit_rows(rows):
     for v in rows:
         yield [v.pk, v.visited_on, v.get_kind_display(), v.cadre.name, v.household.head_name, v.region_id,
                v.region.name, v.help_money_fen / 100, v.help_goods, v.help_service,
-               "是" if v.follow_up_needed else "否"]  # fmt: skip
+               _("是") if v.follow_up_needed else _("否")]  # fmt: skip
 
 
 def _event_rows(rows):
@@ -358,29 +362,34 @@ def _owed_rows(rows):
     for o in rows:
         yield [o.pk, o.get_status_display(), o.get_kind_display(), o.event_on, o.due_on, o.cadre.name,
                o.cadre.unit.name, o.household.head_name, o.region_id, o.region.name, o.fulfilled_on,
-               "" if o.on_time is None else ("是" if o.on_time else "否")]  # fmt: skip
+               "" if o.on_time is None else (_("是") if o.on_time else _("否"))]  # fmt: skip
 
 
 EXPORTS = {
-    "unit": (Unit, selectors.unit_list, ["编号", "单位名称", "单位层级", "单位性质", "区划代码", "所在区划", "上级单位"], _unit_rows),
+    "unit": (Unit, selectors.unit_list, [gettext_lazy("编号"), gettext_lazy("单位名称"), gettext_lazy("单位层级"), gettext_lazy("单位性质"), gettext_lazy("区划代码"), gettext_lazy("所在区划"), gettext_lazy("上级单位")], _unit_rows),
     "cadre": (Cadre, selectors.cadre_list,
-              ["编号", "姓名", "所在单位", "职务", "中共党员", "联系电话", "身份证号", "区划代码", "所在区划"], _cadre_rows),
+              [gettext_lazy("编号"), gettext_lazy("姓名"), gettext_lazy("所在单位"), gettext_lazy("职务"), gettext_lazy("中共党员"), gettext_lazy("联系电话"), gettext_lazy("身份证号"), gettext_lazy("区划代码"), gettext_lazy("所在区划")], _cadre_rows),
     "household": (Household, selectors.household_list,
-                  ["编号", "户主姓名或名称", "对象类型", "户主身份证号", "联系电话", "区划代码", "村（社区）", "家庭人口"],
+                  [gettext_lazy("编号"), gettext_lazy("户主姓名或名称"), gettext_lazy("对象类型"), gettext_lazy("户主身份证号"), gettext_lazy("联系电话"), gettext_lazy("区划代码"), gettext_lazy("村（社区）"), gettext_lazy("家庭人口")],
                   _household_rows),
     "pair": (Pair, selectors.pair_list,
-             ["编号", "帮扶干部", "所在单位", "结对对象", "区划代码", "村（社区）", "结对类型", "结对日期", "结束日期", "状态"],
+             [gettext_lazy("编号"), gettext_lazy("帮扶干部"), gettext_lazy("所在单位"), gettext_lazy("结对对象"), gettext_lazy("区划代码"), gettext_lazy("村（社区）"), gettext_lazy("结对类型"), gettext_lazy("结对日期"), gettext_lazy("结束日期"), gettext_lazy("状态")],
              _pair_rows),
     "visit": (Visit, selectors.visit_list,
-              ["编号", "走访日期", "走访类型", "帮扶干部", "结对对象", "区划代码", "村（社区）", "帮扶资金（元）", "帮扶物资",
-               "帮扶服务", "需要跟进"], _visit_rows),
+              [gettext_lazy("编号"), gettext_lazy("走访日期"), gettext_lazy("走访类型"), gettext_lazy("帮扶干部"), gettext_lazy("结对对象"), gettext_lazy("区划代码"), gettext_lazy("村（社区）"), gettext_lazy("帮扶资金（元）"), gettext_lazy("帮扶物资"),
+               gettext_lazy("帮扶服务"), gettext_lazy("需要跟进")], _visit_rows),
     "mustvisitevent": (MustVisitEvent, selectors.event_list,
-                       ["编号", "发生日期", "事件类型", "结对对象", "区划代码", "村（社区）", "情况说明"], _event_rows),
+                       [gettext_lazy("编号"), gettext_lazy("发生日期"), gettext_lazy("事件类型"), gettext_lazy("结对对象"), gettext_lazy("区划代码"), gettext_lazy("村（社区）"), gettext_lazy("情况说明")], _event_rows),
     "owedvisit": (OwedVisit, selectors.owed_visit_list,
-                  ["编号", "状态", "事件类型", "事件日期", "应访日期", "帮扶干部", "所在单位", "结对对象", "区划代码",
-                   "村（社区）", "走访日期", "按时走访"], _owed_rows),
+                  [gettext_lazy("编号"), gettext_lazy("状态"), gettext_lazy("事件类型"), gettext_lazy("事件日期"), gettext_lazy("应访日期"), gettext_lazy("帮扶干部"), gettext_lazy("所在单位"), gettext_lazy("结对对象"), gettext_lazy("区划代码"),
+                   gettext_lazy("村（社区）"), gettext_lazy("走访日期"), gettext_lazy("按时走访")], _owed_rows),
 }  # fmt: skip
-TEXT_COLUMNS = ("区划代码", "联系电话", "身份证号", "户主身份证号")
+TEXT_COLUMNS = (
+    gettext_lazy("区划代码"),
+    gettext_lazy("联系电话"),
+    gettext_lazy("身份证号"),
+    gettext_lazy("户主身份证号"),
+)
 
 
 def _support_rows(rows):
@@ -455,7 +464,8 @@ class ExportView(LoginRequiredMixin, View):
                 _("符合条件的记录超过单次导出上限 %(max)s 条。请缩小筛选范围后分次导出。") % {"max": EXPORT_MAX_ROWS},
             )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        text_columns = [h for h in headers if h in TEXT_COLUMNS]
+        headers = [str(h) for h in headers]  # in the user's language
+        text_columns = [h for h in headers if h in {str(c) for c in TEXT_COLUMNS}]
         response = workbook_response(
             filename=f"{label}-{stamp}.xlsx",
             sheets=[

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
@@ -141,7 +142,7 @@ class FormPageView(PairingPageMixin, TemplateView):
 class UnitCreateView(FormPageView):
     form_class = UnitForm
     permission = "pairings.add_unit"
-    title = _("登记机关单位")
+    title = gettext_lazy("登记机关单位")
 
     def save(self, form, obj):
         return services.unit_create(actor=self.request.user, data=form.cleaned_data)
@@ -151,7 +152,7 @@ class UnitCreateView(FormPageView):
 
 
 class UnitUpdateView(UnitCreateView):
-    title = _("修改机关单位")
+    title = gettext_lazy("修改机关单位")
 
     def get_object(self):
         return selectors.unit_get(user=self.request.user, pk=self.kwargs["pk"])
@@ -191,7 +192,7 @@ class CadreDetailView(PairingPageMixin, TemplateView):
 class CadreCreateView(FormPageView):
     form_class = CadreForm
     permission = "pairings.add_cadre"
-    title = _("登记帮扶干部")
+    title = gettext_lazy("登记帮扶干部")
 
     def save(self, form, obj):
         return services.cadre_create(actor=self.request.user, data=form.service_data())
@@ -201,7 +202,7 @@ class CadreCreateView(FormPageView):
 
 
 class CadreUpdateView(CadreCreateView):
-    title = _("修改帮扶干部")
+    title = gettext_lazy("修改帮扶干部")
 
     def get_object(self):
         return selectors.cadre_get(user=self.request.user, pk=self.kwargs["pk"])
@@ -222,7 +223,7 @@ class CadreUpdateView(CadreCreateView):
 class HouseholdCreateView(FormPageView):
     form_class = HouseholdForm
     permission = "pairings.add_household"
-    title = _("登记结对对象")
+    title = gettext_lazy("登记结对对象")
 
     def save(self, form, obj):
         data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
@@ -533,7 +534,7 @@ class CampaignDetailView(PairingPageMixin, TemplateView):
 class CampaignCreateView(FormPageView):
     form_class = CampaignForm
     permission = "pairings.add_campaign"
-    title = _("登记暖冬行动")
+    title = gettext_lazy("登记暖冬行动")
 
     def save(self, form, obj):
         return services.campaign_create(actor=self.request.user, data=form.cleaned_data)

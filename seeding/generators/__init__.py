@@ -47,12 +47,17 @@ CHINA = datetime.timezone(datetime.timedelta(hours=8))  # Asia/Shanghai has had 
 
 class SourceGenerator:
     """One source's part of the seed data. Subclasses set `key`, `models` (parents first) and
-    `region_paths` (model label -> path of its region code, for a reset by prefix), and implement
-    `generate(ctx) -> {label: rows}`."""
+    `region_paths` (model label -> path of its region code, for a reset by prefix), optionally
+    `demo_share`, and implement `generate(ctx) -> {label: rows}`."""
 
     key: str = ""
     models: tuple = ()
     region_paths: dict = {}
+    # The demo (`reports.demo`, `make run`) runs each generator at the demo scale times this share:
+    # below 1 for a source whose rows cost the demo time without adding anything a visitor sees
+    # (the pairings' hundred thousand pairs and visits at the demo scale), above 1 for one too thin
+    # at it (the community orders, counted per community).
+    demo_share: float = 1.0
 
     def generate(self, ctx: GenerationContext) -> dict[str, int]:  # pragma: no cover - interface
         raise NotImplementedError

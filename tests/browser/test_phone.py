@@ -3,6 +3,7 @@ lists show cards, the filter form opens behind a button, the header stays on one
 closes visibly, and phone fields bring up the phone keypad."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -92,3 +93,117 @@ def test_every_ledger_list_and_form_fits_a_phone(phone, live_server, users, tree
     close.click()
     page.locator("#sidebar.show").wait_for(state="detached")
     assert not close.is_visible()
+
+
+@pytest.fixture
+def module_records(tree, users):
+    """A petition, a pairing (unit, cadre, household, pair) and a service order in 竹篙镇, with the
+    people who work on them: the county's petition staff and 老君社区's Party branch."""
+    from community import services as community_services
+    from core.calendar import seed_year
+    from pairings.choices import UnitLevel
+    from pairings.models import Cadre, Household, Pair, Unit
+    from petitions.models import PetitionCategory
+    from petitions.selectors import ensure_default_categories
+    from petitions.services import petition_create
+    from regions.choices import Role
+    from tests.conftest import make_user
+
+    today = datetime.date.today()
+    for year in (today.year - 1, today.year):
+        seed_year(year, notify=False)
+    ensure_default_categories()
+    petition_staff = make_user("xf_county", Role.PETITION_STAFF, tree.county)
+    branch = make_user("branch", Role.COMMUNITY_BRANCH, tree.village2)
+    long_title = "三组至五组村民反映征地补偿款至今未发放到户，多次到镇上反映未果，要求尽快发放"
+    petition = petition_create(
+        actor=petition_staff,
+        region=tree.village,
+        data={
+            "channel": "visit",
+            "received_on": today - datetime.timedelta(days=2),
+            "title": long_title,
+            "content": long_title * 3,
+            "category": PetitionCategory.objects.get(code="land"),
+            "petition_type": "claim",
+            "conflict_level": "township",
+        },
+        petitioners=[
+            {"name": "张三", "id_number": "11010519491231002X", "phone": "13800001234", "address": "竹篙村三组"}
+        ],
+    )
+    unit = Unit.objects.create(name="金堂县农业农村局乡村振兴服务中心", level=UnitLevel.COUNTY, region=tree.county)
+    cadre = Cadre.objects.create(name="张帮扶", unit=unit, home_region=tree.town, post="科员", phone="13900001111")
+    household = Household.objects.create(region=tree.village, head_name="陈一户", member_count=3)
+    pair = Pair.objects.create(cadre=cadre, household=household, region=tree.village, started_on=today)
+    order = community_services.order_place(
+        region=tree.village2,
+        data={
+            "category": "elderly",
+            "need": "帮独居老人每周买一次药并送到家里，老人腿脚不便",
+            "details": "每周一次",
+            "place": "老君社区3栋2单元",
+            "contact_name": "李阿姨",
+            "phone": "13812345678",
+        },
+    )
+    return SimpleNamespace(
+        petition=petition, petition_staff=petition_staff, branch=branch, unit=unit, cadre=cadre,
+        household=household, pair=pair, order=order,
+    )  # fmt: skip
+
+
+def test_every_petition_pairing_and_community_list_and_form_fits_a_phone(
+    phone, live_server, users, module_records, login, shot
+):
+    page, m = phone, module_records
+    journeys = {
+        m.petition_staff.username: [
+            "/petitions/",
+            "/petitions/new/",
+            f"/petitions/{m.petition.pk}/",
+            f"/petitions/{m.petition.pk}/edit/",
+            "/petitions/receptions/",
+            "/petitions/down-visits/",
+        ],
+        users.township_staff.username: [
+            "/pairings/units/",
+            "/pairings/cadres/",
+            "/pairings/households/",
+            "/pairings/pairs/",
+            "/pairings/visits/",
+            "/pairings/events/",
+            "/pairings/owed/",
+            "/pairings/units/new/",
+            "/pairings/cadres/new/",
+            f"/pairings/cadres/{m.cadre.pk}/edit/",
+            "/pairings/households/new/",
+            f"/pairings/pairs/{m.pair.pk}/",
+            f"/pairings/pairs/{m.pair.pk}/visit/",
+        ],
+        m.branch.username: [
+            "/community/orders/",
+            "/community/orders/new/",
+            f"/community/orders/{m.order.pk}/",
+            "/community/reports/",
+            "/community/reports/new/?kind=member",
+        ],
+    }
+    lists = {"/petitions/", "/community/orders/", "/community/reports/"}
+    for username, urls in journeys.items():
+        page.context.clear_cookies()
+        login(page, username)
+        for url in urls:
+            response = page.goto(f"{live_server.url}{url}")
+            assert response.status == 200, (username, url)
+            assert_fits(page, url)
+            if url in lists or (url.startswith("/pairings/") and url.count("/") == 3):
+                # the filter form waits behind its button on a phone, and fits when opened
+                assert not page.get_by_test_id("filter-form").is_visible(), url
+                page.get_by_test_id("filter-toggle").click()
+                page.get_by_test_id("filter-form").wait_for(state="visible")
+                assert_fits(page, url + " (filters open)")
+            shot(page, "phone" + url.replace("/", "_").replace("?", "_").rstrip("_"))
+    # phone fields bring up the phone keypad
+    page.goto(f"{live_server.url}/community/orders/new/")
+    assert page.locator("#id_phone").get_attribute("type") == "tel"

@@ -428,6 +428,21 @@ def test_demo_data_is_made_through_the_services_and_idempotent(tree):
     assert ServiceOrder.objects.count() == 4
 
 
+def test_demo_data_is_made_where_the_generated_province_already_placed_an_order(tree):
+    from community.demo import seed_demo_community
+
+    # given an order already in the demo community (as the generated demo province may place)
+    services.order_place(
+        region=tree.village2,
+        data={"category": "elderly", "need": "代买药品", "place": "3栋", "contact_name": "李", "phone": "13812345678"},
+    )
+    # when the demo data is seeded, then its own members, reports and orders are made all the same
+    assert "510121113002" in seed_demo_community()
+    assert ServiceOrder.objects.count() == 5
+    assert CommunityReport.objects.active().count() == 3
+    assert "已存在" in seed_demo_community()
+
+
 def test_history_names_the_assignee_and_a_namesake_is_still_saved(order, roster, cusers, community, member):
     namesake = services.member_create(
         actor=cusers.branch, region=community, data={"name": "张党员", "phone": "13900009999"}

@@ -215,4 +215,178 @@ def test_language_menu_names_each_language_in_itself(english_world):
         client = Client(HTTP_ACCEPT_LANGUAGE=language)
         page = client.get("/accounts/login/").content.decode()
         options = re.findall(r'<option value="([^"]+)" lang="[^"]+"[^>]*>([^<]+)</option>', page)
-        assert dict(options) == {"zh-hans": "简体中文", "en": "English"}, language
+        assert dict(options) == {"zh-hans": "中文", "en": "English"}, language
+
+
+@pytest.fixture
+def english_modules(english_world):
+    """The petitions, pairings and community service records of the English province, in English."""
+    from community import services as community_services
+    from pairings.choices import UnitLevel
+    from pairings.models import Cadre, Household, Pair, Unit
+    from petitions.models import PetitionCategory
+    from petitions.selectors import ensure_default_categories
+    from petitions.services import petition_create
+
+    ensure_default_categories()
+    with translation.override("en"):
+        county = english_world.users.leader.posts.get().region
+        village, town = english_world.village, english_world.town
+        community = RegionFactory(
+            code="510121113002", name="East Street", level=Level.VILLAGE, parent=town, is_community=True
+        )
+        petition_staff = make_user("xfstaff", Role.PETITION_STAFF, county)
+        branch = make_user("branch", Role.COMMUNITY_BRANCH, community)
+        petition = petition_create(
+            actor=petition_staff,
+            region=village,
+            data={
+                "channel": "visit",
+                "received_on": TODAY - datetime.timedelta(days=3),
+                "title": "Compensation unpaid",
+                "content": "Group 3 says the land compensation is unpaid.",
+                "category": PetitionCategory.objects.get(code="land"),
+                "petition_type": "claim",
+                "conflict_level": "township",
+            },
+            petitioners=[{"name": "Zhang", "id_number": "11010519491231002X", "phone": "13800001234", "address": "G3"}],
+        )
+        unit = Unit.objects.create(name="Farm Bureau", level=UnitLevel.COUNTY, region=county)
+        cadre = Cadre.objects.create(name="Helper Li", unit=unit, home_region=town, post="Clerk")
+        household = Household.objects.create(region=village, head_name="Chen", member_count=3)
+        pair = Pair.objects.create(cadre=cadre, household=household, region=village, started_on=TODAY)
+        order = community_services.order_place(
+            region=community,
+            data={
+                "category": "elderly",
+                "need": "Buy medicine",
+                "details": "Weekly",
+                "place": "Block 3",
+                "contact_name": "Li",
+                "phone": "13812345678",
+            },
+        )
+    return SimpleNamespace(
+        petition=petition,
+        petition_staff=petition_staff,
+        branch=branch,
+        unit=unit,
+        cadre=cadre,
+        household=household,
+        pair=pair,
+        order=order,
+        community=community,
+    )
+
+
+def test_petition_pairing_and_community_pages_in_english_have_no_chinese_outside_data(english_world, english_modules):
+    m = english_modules
+    pages = {
+        m.petition_staff: [
+            "/petitions/",
+            f"/petitions/{m.petition.pk}/",
+            f"/petitions/{m.petition.pk}/edit/",
+            "/petitions/new/",
+            "/petitions/receptions/",
+            "/petitions/down-visits/",
+        ],
+        english_world.users.leader: [
+            "/pairings/",
+            f"/pairings/units/{m.unit.pk}/",
+            f"/pairings/units/{m.unit.pk}/edit/",
+            "/pairings/units/new/",
+            f"/pairings/cadres/{m.cadre.pk}/",
+            f"/pairings/cadres/{m.cadre.pk}/edit/",
+            "/pairings/cadres/new/",
+            "/pairings/cadres/import/",
+            f"/pairings/households/{m.household.pk}/",
+            f"/pairings/households/{m.household.pk}/pair/",
+            f"/pairings/households/{m.household.pk}/event/",
+            "/pairings/households/new/",
+            f"/pairings/pairs/{m.pair.pk}/",
+            f"/pairings/pairs/{m.pair.pk}/visit/",
+            f"/pairings/pairs/{m.pair.pk}/end/",
+            "/pairings/pairs/bulk/",
+            "/pairings/pairs/import/",
+            "/pairings/campaigns/new/",
+            "/pairings/support/",
+            "/pairings/village-links/",
+            "/pairings/link-projects/",
+            "/pairings/trainings/",
+            "/pairings/stays/",
+        ],
+        m.branch: [
+            "/community/orders/",
+            "/community/orders/board/",
+            "/community/orders/new/",
+            f"/community/orders/{m.order.pk}/",
+            "/community/reports/",
+            "/community/reports/new/",
+        ],
+        None: [f"/community/public/{m.community.code}/"],
+    }
+    # each page as the first of these users who may open it (a form as one who may write there)
+    users = [english_world.users.leader, english_world.users.staff, m.petition_staff, m.branch, None]
+    found, unreachable = {}, []
+    for user, urls in pages.items():
+        for url in urls:
+            for reader in [user] + [u for u in users if u is not user]:
+                response = english_client(reader).get(url, follow=True)
+                if response.status_code == 200:
+                    break
+            else:
+                unreachable.append(url)
+                continue
+            left = han_in(response.content.decode())
+            if left:
+                found[f"{reader} {url}"] = left
+    assert unreachable == []
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_every_export_in_english_has_no_chinese_outside_data(english_world, english_modules):
+    import io
+
+    from openpyxl import load_workbook
+
+    w, m = english_world.users, english_modules
+    exports = [
+        "/ledgers/appeals/export/",
+        "/ledgers/households/export/",
+        "/ledgers/matters/export/",
+        "/reports/510121/export.xlsx",
+        "/reports/51/export.xlsx",
+        "/audit/export/",
+        "/pairings/units/export/",
+        "/pairings/cadres/export/",
+        "/pairings/households/export/",
+        "/pairings/pairs/export/",
+        "/pairings/visits/export/",
+        "/pairings/events/export/",
+        "/pairings/owed/export/",
+        "/community/orders/export/",
+        "/community/reports/export/",
+        "/petitions/export/",
+    ]
+    readers = [w.staff, w.leader, w.province, w.auditor, m.petition_staff, m.branch]
+    found, unreachable = {}, []
+    for url in exports:
+        for reader in readers:
+            response = english_client(reader).get(url)
+            if response.status_code == 200:
+                break
+        else:
+            unreachable.append(url)
+            continue
+        # given an export in English, when it is opened, then no sheet name, header, label or note is Chinese
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        cells = {ws.title for ws in book.worksheets}
+        for ws in book.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells.update(value for value in row if isinstance(value, str))
+        left = sorted(text[:60] for text in cells if HAN.search(text))
+        if left:
+            found[f"{reader} {url}"] = left
+        assert response["Content-Disposition"].isascii() or "filename*=" in response["Content-Disposition"]
+    assert unreachable == []
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

@@ -55,3 +55,54 @@ def test_demo_province_fills_every_county_once_and_leaves_hand_entered_places_al
     count = LivelihoodAppeal.objects.count()
     assert seed_demo_province(scale=0.0005, county_scale=0.001) == ""
     assert LivelihoodAppeal.objects.count() == count
+
+
+def test_sampled_townships_are_evenly_spread_over_each_county():
+    from reports.demo import _sampled_townships
+    from seeding.generators import Place
+
+    # given a county of 7 townships and one of 2
+    towns = [Place(0, f"510122{i:03d}", "", 4, False, "") for i in range(1, 8)]
+    towns += [Place(0, f"510123{i:03d}", "", 4, False, "") for i in (1, 2)]
+    # then 3 of the first, spread (first, middle, last third), and both of the second
+    assert _sampled_townships(towns, 3) == {"510122001", "510122003", "510122005", "510123001", "510123002"}
+
+
+def test_seed_demo_twice_fills_every_county_and_the_second_run_adds_nothing(tree, monkeypatch):
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from regions.choices import Level
+    from reports import demo
+    from reports.models import RefreshRun, SummaryState
+    from seeding.generators import load_generators
+    from tests.factories import RegionFactory
+
+    # given a second county with four townships of one village each (the demo samples three of them)
+    other = RegionFactory(code="510122", name="双流区", level=Level.COUNTY, parent=tree.prefecture)
+    for index in range(1, 5):
+        town = RegionFactory(code=f"510122{index:03d}", name=f"镇{index}", level=Level.TOWNSHIP, parent=other)
+        RegionFactory(code=f"{town.code}001", name=f"村{index}", level=Level.VILLAGE, parent=town)
+    monkeypatch.setattr(demo, "DEMO_SCALE", 0.0005)
+    monkeypatch.setattr(demo, "DEMO_COUNTY_SCALE", 0.001)
+    models = [model for g in load_generators() for model in g.models]
+    models += [apps.get_model(label) for label in ("accounts.User", "regions.Post", "audit.AuditEvent")]
+    # when `make run` seeds the demo twice
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = {model._meta.label: model.objects.count() for model in models}
+    runs = RefreshRun.objects.count()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # then the second run wrote nothing and refreshed nothing
+    assert {model._meta.label: model.objects.count() for model in models} == counts
+    assert RefreshRun.objects.count() == runs
+    # and both counties have appeals, three of the four sampled townships of the second
+    appeals = apps.get_model("ledgers.LivelihoodAppeal").objects
+    assert appeals.filter(region__code__startswith="510121").count() > 100
+    towns = {code[:9] for code in appeals.filter(region__code__startswith="510122").values_list("region_id", flat=True)}
+    assert len(towns) == 3
+    assert SummaryState.objects.get(pk=1).visible_generation is not None
+    # and the demo users sign in with the demo password
+    from accounts.demo import DEMO_PASSWORD
+    from accounts.models import User
+
+    assert User.objects.get(username="zhugao").check_password(DEMO_PASSWORD)

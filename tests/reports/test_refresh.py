@@ -383,3 +383,17 @@ def test_a_full_refresh_keeps_one_seal_for_the_active_generation(dataset):
     # an incremental refresh folds into the sealed generation and keeps the seal
     summary_refresh_incremental()
     assert list(SummarySeal.objects.values_list("generation", flat=True)) == [second.generation]
+
+
+def test_full_refresh_on_sqlite_rolls_up_in_sql_exactly_as_the_python_roll_up(dataset):
+    from django.db import connection
+
+    from reports.aggregation import compute_python
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite roll-up")
+    # given a generated data set (the ledgers' rows and an escalated matter's petition)
+    # when a full refresh runs
+    summary_refresh_full()
+    # then every source's rows equal the Python roll-up of the same per-village sums
+    assert summary_rows(source=None) == compute_python(connection)
