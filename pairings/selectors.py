@@ -267,17 +267,21 @@ def stay_list(*, user, filters=None):
 
 
 # --- A unit's leader -------------------------------------------------------------------------------
-def led_units(user) -> list[int]:
-    """The units `user` leads (as a cadre marked 单位负责人, in post): read once per user object."""
+def user_cadres(user) -> list[tuple[int, bool, bool]]:
+    """(unit id, is unit leader, is active) of each cadre record linked to `user`: read once per
+    user object, for the workbench's "am I a cadre" and the unit leader's reach alike."""
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_pairings_led_units", None)
+    cached = getattr(user, "_pairings_cadres", None)
     if cached is None:
-        cached = list(
-            Cadre.objects.filter(user_id=user.pk, is_unit_leader=True, is_active=True).values_list("unit_id", flat=True)
-        )
-        user._pairings_led_units = cached
+        cached = list(Cadre.objects.filter(user_id=user.pk).values_list("unit_id", "is_unit_leader", "is_active"))
+        user._pairings_cadres = cached
     return cached
+
+
+def led_units(user) -> list[int]:
+    """The units `user` leads (as a cadre marked 单位负责人, in post)."""
+    return [unit for unit, leads, active in user_cadres(user) if leads and active]
 
 
 def _led_ids(user, key: str, read) -> list[int]:

@@ -13,12 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from core.paginator import bounded_count
 from core.workbench import Card, CardItem, register
 from pairings.choices import OwedStatus, ProjectStatus
-from pairings.models import Cadre, LinkProject, MustVisitEvent, OwedVisit, Stay
+from pairings.models import LinkProject, MustVisitEvent, OwedVisit, Stay
 from regions.scoping import restrict
 
 
 def _is_cadre(user) -> bool:
-    return Cadre.objects.filter(user_id=user.pk).exists()
+    from pairings.selectors import user_cadres
+
+    return bool(user_cadres(user))
 
 
 def _my_owed(user):
