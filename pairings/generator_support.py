@@ -122,6 +122,7 @@ def _weighted(pairs) -> list:
 @register
 class SupportGenerator(SourceGenerator):
     key = "support"
+    requires = ("pairings",)
     models = (SupportAssignment, SupportCadre, VillageLink, LinkCadre, LinkProject, Training, Stay)
     region_paths = {
         "pairings.SupportAssignment": "region__code",

@@ -51,6 +51,9 @@ class SourceGenerator:
     `demo_share`, and implement `generate(ctx) -> {label: rows}`."""
 
     key: str = ""
+    # Keys of the generators whose rows this one reads (they run first); a reset of those takes
+    # this one along, since their rows cannot go while this one's still point at them.
+    requires: tuple = ()
     models: tuple = ()
     region_paths: dict = {}
     # The demo (`reports.demo`, `make run`) runs each generator at the demo scale times this share:
@@ -452,7 +455,8 @@ def seed_province(
 
     Refuses when the province already holds such data, unless `reset` (which deletes it first).
     One transaction: a failed run leaves nothing behind. `sources` (generator keys, e.g.
-    ["ledgers", "petitions"]) limits the run, its refusal and its reset to those generators.
+    ["ledgers", "petitions"]) limits the run, its refusal and its reset to those generators (with
+    `reset`, also the ones that require them: `--sources pairings --reset` remakes support too).
     """
     from django.conf import settings
 
@@ -475,7 +479,11 @@ def seed_province(
                 % {"names": ", ".join(unknown), "known": ", ".join(g.key for g in generators)},
                 code="bad_source",
             )
-        generators = [g for g in generators if g.key in sources]
+        chosen = set(sources)
+        # A reset deletes the chosen sources' rows: the sources that read them go too and are made again.
+        while reset and (dependents := {g.key for g in generators if g.key not in chosen and chosen & set(g.requires)}):
+            chosen |= dependents
+        generators = [g for g in generators if g.key in chosen]
     villages, townships = places_of(province)
     if not villages:
         raise ServiceError(

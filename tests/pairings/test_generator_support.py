@@ -215,3 +215,12 @@ def test_two_passes_count_each_county_village_and_unit_once(province):
     assert VillageLink.objects.filter(first_for_unit=True).count() == units
     assert VillageLink.objects.values("region").distinct().count() == VillageLink.objects.count()
     assert VillageLink.objects.filter(first_for_village=True).count() == VillageLink.objects.count()
+
+
+def test_a_reset_of_the_pairings_alone_remakes_the_support_that_reads_them(province):
+    seed_province(province="51", scale=SCALE, seed=42, as_of=AS_OF, sources=["support"])
+    before = {model.__name__: model.objects.count() for model in MODELS}
+    assert before["SupportCadre"] and before["Stay"]
+    result = seed_province(province="51", scale=0.001, seed=42, as_of=AS_OF, sources=["pairings"], reset=True)
+    assert result.rows["stays"] == Stay.objects.count() > 0  # support was deleted with them and made again
+    assert result.rows["support_cadres"] == SupportCadre.objects.count() > 0
