@@ -165,6 +165,17 @@ def test_list_counts_and_filters(client_for, pusers, make_petition):
     assert response.status_code == 400
 
 
+def test_list_counts_stop_at_the_cap(client_for, pusers, make_petition, settings):
+    make_petition(received_on=D(2026, 10, 1))
+    make_petition(received_on=D(2026, 10, 2))
+    settings.JICENG_LIST_COUNT_CAP = 1
+    body = client_for(pusers.staff).get(reverse("petitions:petition_list")).content.decode()
+    assert 'data-testid="overdue-count">超过 1<' in body
+    settings.JICENG_LIST_COUNT_CAP = 2
+    body = client_for(pusers.staff).get(reverse("petitions:petition_list")).content.decode()
+    assert 'data-testid="overdue-count">2<' in body
+
+
 def test_list_query_count_is_bounded(client_for, pusers, make_petition, users):
     def measure():
         c = client_for(pusers.county_staff)
@@ -268,6 +279,19 @@ def test_export_is_masked_and_audited(client_for, pusers, case):
     content = b"".join(response.streaming_content)
     assert id_number(11).encode() not in content
     assert AuditEvent.objects.filter(action="export", object_type="petitions.petition").count() == 1
+
+
+def test_export_past_the_limit_is_refused_without_a_full_count(client_for, pusers, make_petition, monkeypatch):
+    from audit.models import AuditEvent
+    from petitions import views
+
+    make_petition()
+    make_petition()
+    monkeypatch.setattr(views, "EXPORT_MAX_ROWS", 1)
+    response = client_for(pusers.staff).get(reverse("petitions:petition_export"))
+    assert response.status_code == 400
+    assert "符合条件的记录超过单次导出上限 1 条。" in response.content.decode()
+    assert AuditEvent.objects.filter(action="export", object_type="petitions.petition").count() == 0
 
 
 def test_export_denied_without_the_permission(client_for, users):
