@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.paginator import bounded_count, count_cap
 from petitions.choices import DEFAULT_CATEGORIES, OFFICE_OWES, OPEN_STATUSES, OwnerLevel, PetitionStatus
@@ -101,6 +102,25 @@ def my_cases(*, user, today: datetime.date | None = None):
         .order_by("urgency", "current_due", "id")
         .prefetch_related(*_LIST_RELATED, _owners_prefetch())
     )
+
+
+# Entries the petition services record in the change history that are not model fields.
+CHANGE_LABELS = {
+    "petitioners": gettext_lazy("信访人"),
+    "owners": gettext_lazy("包案领导"),
+    "progress": gettext_lazy("办理进展"),
+    "attachment": gettext_lazy("附件"),
+    "earlier": gettext_lazy("关联前案"),
+    "override_reason": gettext_lazy("领导批准受理理由（不再受理情形）"),
+}
+
+
+def history(petition: Petition) -> list[dict]:
+    """The case's change history (audit.ChangeRecord), newest first, with field labels. The caller
+    has fetched the case through `petition_get`, so whoever sees it may see its history."""
+    from ledgers.selectors import entry_history
+
+    return entry_history(petition, labels=CHANGE_LABELS)
 
 
 def timeline(petition: Petition) -> list[dict]:

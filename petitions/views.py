@@ -191,6 +191,7 @@ class PetitionDetailView(PetitionMixin, TemplateView):
             "current_rule": RULES.get(petition.current_rule),
             "today": timezone.localdate(),
             "timeline": selectors.timeline(petition),
+            "history": selectors.history(petition),
             "can_act": _can_act(user, petition),
             "can_change": _can_act(user, petition, "change"),
             "can_assign": can(user, "petitions.assign_petition", petition),

@@ -358,3 +358,22 @@ def test_a_search_by_id_number_is_posted_and_never_in_a_url_nor_the_trail(client
     assert export.status_code == 200
     trail = "\n".join(str(row) for row in AuditEvent.objects.values())
     assert "导出信访件 1 行" in trail and number[:14] not in trail
+
+
+def test_detail_shows_the_change_history_with_labels(client_for, users, pusers, secret):
+    from petitions.services import petition_progress_add
+
+    petition_owner_add(actor=pusers.staff, petition=secret, leader=users.township_leader)
+    petition_progress_add(actor=pusers.staff, petition=secret, text="已约谈信访人")
+    body = client_for(pusers.staff).get(reverse("petitions:petition_detail", args=[secret.pk])).content.decode()
+    history = body[body.index('data-testid="history"') :]
+    history = history[: history.index("</ol>")]
+    assert "<td>包案领导</td>" in history and "<td>办理进展</td>" in history
+    assert "已约谈信访人" in history
+    assert "<td>信访人</td>" in history  # the creation, petitioners by label
+    for raw in ("<td>owners</td>", "<td>progress</td>", "<td>petitioners</td>"):
+        assert raw not in history
+    # The named officials still see neither the case nor its history.
+    for name in ("named", "named_staff"):
+        c = client_for(getattr(pusers, name))
+        assert c.get(reverse("petitions:petition_detail", args=[secret.pk])).status_code == 404
