@@ -12,6 +12,7 @@ outside the user's scope (the two are indistinguishable on purpose).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -181,6 +182,19 @@ def _display(field, value):
         return str(labels.get(str(value), value))
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if field is not None and field.many_to_one and isinstance(value, int | str):
+        # A reference (category, region) by its name; a case record stays a number: the reader
+        # may not see the case it points at.
+        from regions.scoping import is_scoped_model
+
+        target = field.related_model
+        if not is_scoped_model(target):
+            try:
+                found = target._default_manager.filter(pk=value).first()
+            except (ValueError, ValidationError):  # a value recorded as text, not a key
+                found = None
+            if found is not None:
+                return str(found)
     if field is not None and field.name.endswith("_fen") and isinstance(value, int):
         return format_money(value)
     if isinstance(value, list):

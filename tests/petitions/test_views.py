@@ -371,6 +371,10 @@ def test_detail_shows_the_change_history_with_labels(client_for, users, pusers, 
     assert "<td>包案领导</td>" in history and "<td>办理进展</td>" in history
     assert "已约谈信访人" in history
     assert "<td>信访人</td>" in history  # the creation, petitioners by label
+    assert (
+        f'<td>事项类别</td><td class="text-muted text-wrap">—</td><td class="text-wrap">{secret.category}</td>'
+        in history
+    )
     for raw in ("<td>owners</td>", "<td>progress</td>", "<td>petitioners</td>"):
         assert raw not in history
     # The named officials still see neither the case nor its history.
