@@ -12,6 +12,7 @@ outside the user's scope (the two are indistinguishable on purpose).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -181,6 +182,19 @@ def _display(field, value):
         return str(labels.get(str(value), value))
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if field is not None and field.many_to_one and isinstance(value, int | str):
+        # A reference (category, region) by its name; a case record stays a number: the reader
+        # may not see the case it points at.
+        from regions.scoping import is_scoped_model
+
+        target = field.related_model
+        if not is_scoped_model(target):
+            try:
+                found = target._default_manager.filter(pk=value).first()
+            except (ValueError, ValidationError):  # a value recorded as text, not a key
+                found = None
+            if found is not None:
+                return str(found)
     if field is not None and field.name.endswith("_fen") and isinstance(value, int):
         return format_money(value)
     if isinstance(value, list):
@@ -212,12 +226,14 @@ def _hardship_labels(values):
     return "、".join(str(labels.get(v, v)) for v in values or []) or "—"
 
 
-def entry_history(obj, *, limit: int = 200) -> list[dict]:
+def entry_history(obj, *, limit: int = 200, labels: dict | None = None) -> list[dict]:
     """Every recorded change to `obj`, newest first, ready to show: who, when, what, old → new,
     with field verbose names and choice labels. Personal data was masked when it was recorded.
 
     The caller has fetched `obj` through the scope (`*_get`), so its history is visible too.
+    `labels` names the entries another app's services record that are not model fields.
     """
+    extra_labels = {**EXTRA_CHANGE_LABELS, **(labels or {})}
     model = type(obj)
     fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
     rows = []
@@ -234,7 +250,7 @@ def entry_history(obj, *, limit: int = 200) -> list[dict]:
                 old_text, new_text = _help_text(old), _help_text(new)
             else:
                 old_text, new_text = _display(field, old), _display(field, new)
-            label = EXTRA_CHANGE_LABELS.get(name) or (field.verbose_name if field is not None else name)
+            label = extra_labels.get(name) or (field.verbose_name if field is not None else name)
             if field is not None and name.endswith("_fen"):
                 label = str(label).replace("（分）", "")
             changes.append({"field": name, "label": label, "old": old_text, "new": new_text})

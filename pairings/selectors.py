@@ -5,6 +5,7 @@ from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.paginator import bounded_count, count_cap
 from pairings.choices import OWED_OPEN_STATUSES, OwedStatus, PairStatus, VisitKind
 from pairings.models import Cadre, Campaign, Household, MustVisitEvent, OwedVisit, Pair, Unit, Visit
 from regions.scoping import restrict, scope_q, user_posts
@@ -166,18 +167,27 @@ def campaign_coverage(*, user, campaign: Campaign, region_code: str | None = Non
         region__code__startswith=code,
         started_on__lte=campaign.ends_on,
     )
-    total = pairs.count()
-    visited = (
+    # Both counts stop at the list cap: a province-wide campaign does not count every pair on
+    # each request; past the cap the page says "超过 N" and shows no rate.
+    cap = count_cap()
+    total = bounded_count(pairs, cap)
+    visited = bounded_count(
         pairs.filter(
             visits__kind=VisitKind.WARM_WINTER,
             visits__visited_on__gte=campaign.starts_on,
             visits__visited_on__lte=campaign.ends_on,
-        )
-        .values("pk")
-        .distinct()
-        .count()
+        ).distinct(),
+        cap,
     )
-    return {"pairs": total, "visited": visited, "rate": (visited / total) if total else None}
+    truncated = total > cap
+    return {
+        "pairs": total,
+        "visited": visited,
+        "rate": (visited / total) if total and not truncated else None,
+        "truncated": truncated,
+        "visited_truncated": visited > cap,
+        "cap": f"{cap:,}",
+    }
 
 
 def cadre_timeliness(*, cadre: Cadre) -> dict:

@@ -9,7 +9,9 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.paginator import bounded_count, count_cap
 from petitions.choices import DEFAULT_CATEGORIES, OFFICE_OWES, OPEN_STATUSES, OwnerLevel, PetitionStatus
 from petitions.filters import PetitionFilterSet
 from petitions.models import (
@@ -102,6 +104,25 @@ def my_cases(*, user, today: datetime.date | None = None):
     )
 
 
+# Entries the petition services record in the change history that are not model fields.
+CHANGE_LABELS = {
+    "petitioners": gettext_lazy("信访人"),
+    "owners": gettext_lazy("包案领导"),
+    "progress": gettext_lazy("办理进展"),
+    "attachment": gettext_lazy("附件"),
+    "earlier": gettext_lazy("关联前案"),
+    "override_reason": gettext_lazy("领导批准受理理由（不再受理情形）"),
+}
+
+
+def history(petition: Petition) -> list[dict]:
+    """The case's change history (audit.ChangeRecord), newest first, with field labels. The caller
+    has fetched the case through `petition_get`, so whoever sees it may see its history."""
+    from ledgers.selectors import entry_history
+
+    return entry_history(petition, labels=CHANGE_LABELS)
+
+
 def timeline(petition: Petition) -> list[dict]:
     """Every event of the case, oldest first: its own events, reception days and down-visits."""
     items = [
@@ -135,14 +156,23 @@ def timeline(petition: Petition) -> list[dict]:
     return sorted(items, key=lambda item: item["at"])
 
 
-def counts(rows, today: datetime.date | None = None) -> dict:
-    """Overdue and due-soon counts of a (scoped, filtered) queryset: one aggregate query."""
+def counts(rows, today: datetime.date | None = None, cap: int | None = None) -> dict:
+    """Overdue and due-soon counts of a (scoped, filtered) queryset, each counted only up to
+    `cap` (the list cap) like the ledgers' overdue figure: a province-wide list does not count
+    every case on each request. `*_truncated` says more than `cap` matched ("超过 10,000")."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    return rows.order_by().aggregate(
-        overdue=Count("id", filter=Q(status__in=OFFICE_OWES, current_due__lt=today)),
-        due_soon=Count("id", filter=Q(status__in=OFFICE_OWES, current_due__gte=today, current_due__lte=soon)),
-    )
+    cap = count_cap() if cap is None else cap
+    rows = rows.filter(status__in=OFFICE_OWES)
+    overdue = bounded_count(rows.filter(current_due__lt=today), cap)
+    due_soon = bounded_count(rows.filter(current_due__gte=today, current_due__lte=soon), cap)
+    return {
+        "overdue": min(overdue, cap),
+        "overdue_truncated": overdue > cap,
+        "due_soon": min(due_soon, cap),
+        "due_soon_truncated": due_soon > cap,
+        "cap": f"{cap:,}",
+    }
 
 
 def leader_workload(*, user, leaders=None, today: datetime.date | None = None) -> list[dict]:

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from audit.choices import Action
 from audit.services import audit_record
 from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
+from core.paginator import bounded_count
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
@@ -190,6 +191,7 @@ class PetitionDetailView(PetitionMixin, TemplateView):
             "current_rule": RULES.get(petition.current_rule),
             "today": timezone.localdate(),
             "timeline": selectors.timeline(petition),
+            "history": selectors.history(petition),
             "can_act": _can_act(user, petition),
             "can_change": _can_act(user, petition, "change"),
             "can_assign": can(user, "petitions.assign_petition", petition),
@@ -555,11 +557,10 @@ class PetitionExportView(LoginRequiredMixin, View):
                 request, "error.html", {"status": 400, "title": _("无法导出信访件"), "message": message}, status=400
             )
         rows = restrict(rows, request.user, "export").prefetch_related("petitioners")
-        total = rows.count()
-        if total > EXPORT_MAX_ROWS:
-            message = _("符合条件的记录有 %(total)s 条，超过单次导出上限 %(max)s 条，请缩小筛选范围。") % {
-                "total": total,
-                "max": EXPORT_MAX_ROWS,
+        # Counted only as far as the cap: a province-wide filter does not COUNT(*) every row.
+        if bounded_count(rows, EXPORT_MAX_ROWS) > EXPORT_MAX_ROWS:
+            message = _("符合条件的记录超过单次导出上限 %(max)s 条。请缩小筛选范围后分次导出。") % {
+                "max": EXPORT_MAX_ROWS
             }
             return render(
                 request, "error.html", {"status": 400, "title": _("无法导出信访件"), "message": message}, status=400

@@ -139,7 +139,8 @@ def test_exports_past_the_limit_are_refused(client_for, users, appeals, monkeypa
     monkeypatch.setattr(transfer, "EXPORT_MAX_ROWS", 2)
     response = client_for(users.township_staff).get("/ledgers/appeals/export/")
     assert response.status_code == 400
-    assert "符合条件的记录有 3 条，超过单次导出上限 2 条。" in response.content.decode()
+    assert "符合条件的记录超过单次导出上限 2 条。" in response.content.decode()
+    assert AuditEvent.objects.filter(action=Action.EXPORT).count() == 0
 
 
 def test_export_query_count_does_not_grow_with_rows(

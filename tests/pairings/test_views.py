@@ -343,7 +343,7 @@ def test_event_raised_from_a_stability_matter(client_for, users, tree, cadres, h
     assert MustVisitEvent.objects.count() == 1
 
 
-def test_campaign_create_and_coverage(client_for, users, tree, pairs, cadre_user):
+def test_campaign_create_and_coverage(client_for, users, tree, pairs, cadre_user, settings):
     from pairings.models import Campaign
     from pairings.services import visit_record
 
@@ -358,6 +358,12 @@ def test_campaign_create_and_coverage(client_for, users, tree, pairs, cadre_user
     visit_record(actor=cadre_user, pair=pairs.own, data={"visited_on": TODAY, "kind": "warm_winter"})
     page = client.get(reverse("pairings:campaign_detail", args=[campaign.pk])).content.decode()
     assert 'data-testid="coverage-rate">33%' in page  # 1 of the township's 3 active pairs
+    # Past the list cap the pairs are not counted in full and no rate is shown.
+    settings.JICENG_LIST_COUNT_CAP = 2
+    capped = client.get(reverse("pairings:campaign_detail", args=[campaign.pk])).content.decode()
+    assert "超过 2" in capped
+    assert 'data-testid="coverage-rate">—' in capped
+    settings.JICENG_LIST_COUNT_CAP = 10_000
     assert (
         client_for(users.sibling_staff).get(reverse("pairings:campaign_detail", args=[campaign.pk])).status_code == 404
     )

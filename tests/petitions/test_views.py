@@ -165,6 +165,17 @@ def test_list_counts_and_filters(client_for, pusers, make_petition):
     assert response.status_code == 400
 
 
+def test_list_counts_stop_at_the_cap(client_for, pusers, make_petition, settings):
+    make_petition(received_on=D(2026, 10, 1))
+    make_petition(received_on=D(2026, 10, 2))
+    settings.JICENG_LIST_COUNT_CAP = 1
+    body = client_for(pusers.staff).get(reverse("petitions:petition_list")).content.decode()
+    assert 'data-testid="overdue-count">超过 1<' in body
+    settings.JICENG_LIST_COUNT_CAP = 2
+    body = client_for(pusers.staff).get(reverse("petitions:petition_list")).content.decode()
+    assert 'data-testid="overdue-count">2<' in body
+
+
 def test_list_query_count_is_bounded(client_for, pusers, make_petition, users):
     def measure():
         c = client_for(pusers.county_staff)
@@ -270,6 +281,19 @@ def test_export_is_masked_and_audited(client_for, pusers, case):
     assert AuditEvent.objects.filter(action="export", object_type="petitions.petition").count() == 1
 
 
+def test_export_past_the_limit_is_refused_without_a_full_count(client_for, pusers, make_petition, monkeypatch):
+    from audit.models import AuditEvent
+    from petitions import views
+
+    make_petition()
+    make_petition()
+    monkeypatch.setattr(views, "EXPORT_MAX_ROWS", 1)
+    response = client_for(pusers.staff).get(reverse("petitions:petition_export"))
+    assert response.status_code == 400
+    assert "符合条件的记录超过单次导出上限 1 条。" in response.content.decode()
+    assert AuditEvent.objects.filter(action="export", object_type="petitions.petition").count() == 0
+
+
 def test_export_denied_without_the_permission(client_for, users):
     assert client_for(users.village_cadre).get(reverse("petitions:petition_export")).status_code == 403
 
@@ -334,3 +358,26 @@ def test_a_search_by_id_number_is_posted_and_never_in_a_url_nor_the_trail(client
     assert export.status_code == 200
     trail = "\n".join(str(row) for row in AuditEvent.objects.values())
     assert "导出信访件 1 行" in trail and number[:14] not in trail
+
+
+def test_detail_shows_the_change_history_with_labels(client_for, users, pusers, secret):
+    from petitions.services import petition_progress_add
+
+    petition_owner_add(actor=pusers.staff, petition=secret, leader=users.township_leader)
+    petition_progress_add(actor=pusers.staff, petition=secret, text="已约谈信访人")
+    body = client_for(pusers.staff).get(reverse("petitions:petition_detail", args=[secret.pk])).content.decode()
+    history = body[body.index('data-testid="history"') :]
+    history = history[: history.index("</ol>")]
+    assert "<td>包案领导</td>" in history and "<td>办理进展</td>" in history
+    assert "已约谈信访人" in history
+    assert "<td>信访人</td>" in history  # the creation, petitioners by label
+    assert (
+        f'<td>事项类别</td><td class="text-muted text-wrap">—</td><td class="text-wrap">{secret.category}</td>'
+        in history
+    )
+    for raw in ("<td>owners</td>", "<td>progress</td>", "<td>petitioners</td>"):
+        assert raw not in history
+    # The named officials still see neither the case nor its history.
+    for name in ("named", "named_staff"):
+        c = client_for(getattr(pusers, name))
+        assert c.get(reverse("petitions:petition_detail", args=[secret.pk])).status_code == 404
