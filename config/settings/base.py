@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "MustVisitKindEnum": "pairings.choices.MustVisitKind",
         "PairTargetKindEnum": "pairings.choices.TargetKind",
         "PetitionStatusEnum": "petitions.choices.PetitionStatus",
+        "PetitionChannelEnum": "petitions.choices.Channel",
+        "OrderChannelEnum": "community.choices.OrderChannel",
     },
     # Every operation documents the error answers it can give (400/401/403/404), once, here.
     "POSTPROCESSING_HOOKS": [

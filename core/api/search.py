@@ -15,7 +15,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 
 from core.validators import mask_personal_numbers
 
@@ -57,7 +57,11 @@ class BodySearchMixin:
     def filter_params(self) -> QueryDict:
         if getattr(self, "action", None) == "search":
             if not hasattr(self, "_body_filters"):
-                self._body_filters = body_filters(self.request.data)
+                try:
+                    data = self.request.data
+                except UnsupportedMediaType as exc:  # a body of no or an unknown type: the documented 400
+                    raise ValidationError({"detail": [_("请求正文应为 JSON 对象，键为筛选条件。")]}) from exc
+                self._body_filters = body_filters(data)
             return self._body_filters
         return self.request.query_params
 
