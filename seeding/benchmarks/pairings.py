@@ -78,26 +78,38 @@ def _pairings_models():
     return GENERATORS["pairings"], list(GENERATORS["pairings"].models)
 
 
+def _dependents():
+    """The generators that read the pairings' rows (support: its cadres and units), whose rows go
+    with them and are made again afterwards (not measured)."""
+    from seeding.generators import load_generators
+
+    return [g for g in load_generators() if "pairings" in g.requires]
+
+
 def _generate(say, scale: float):
     from seeding.generators import _reset, seed_province
     from seeding.management.commands.bench import measure
 
     generator, models = _pairings_models()
+    dependents = _dependents()
+    remake = [g.key for g in dependents if g.existing_rows(settings.JICENG_PROVINCE_CODE)]
     province = settings.JICENG_PROVINCE_CODE
     started = time.perf_counter()
     with transaction.atomic():
-        deleted = _truncate(models)
+        deleted = _truncate(models, [m for g in dependents for m in g.models])
         if deleted is None:  # other rows reference these: row by row, keeping theirs
-            deleted = _reset(province, [generator])
+            deleted = _reset(province, [generator, *dependents])  # deleted in reverse: dependents first
     say(f"pairings: deleted {deleted:,} rows in {time.perf_counter() - started:.1f}s (not measured)")
     sample, result = measure(
         lambda: seed_province(scale=scale, seed=42, province=province, sources=["pairings"], log=say)
     )
     say(f"pairings: generated in {sample.seconds:.1f}s (load {sample.load_before}→{sample.load_after})")
+    if remake:  # put back what read the pairings (not measured)
+        seed_province(scale=scale, seed=42, province=province, sources=remake, log=say)
     return sample, result.rows
 
 
-def _truncate(models) -> int | None:
+def _truncate(models, dependent_models=()) -> int | None:
     """TRUNCATE the pairings tables when this database holds only one province and every table
     that references them (directly or further on) is empty: seconds instead of the minutes a
     DELETE of 5 million rows takes (with its foreign key checks and change-log triggers). None
@@ -107,6 +119,8 @@ def _truncate(models) -> int | None:
     if Region.objects.exclude(code__startswith=settings.JICENG_PROVINCE_CODE).exists():
         return None
     tables = {model._meta.db_table for model in models}
+    # The dependents' tables are emptied with them (their generator makes them again afterwards).
+    dependent_tables = {model._meta.db_table for model in dependent_models}
     referencing: set[str] = set()
     with connection.cursor() as cursor:
         frontier = set(tables)
@@ -119,7 +133,7 @@ def _truncate(models) -> int | None:
             found = {name.strip('"') for (name,) in cursor.fetchall()} - tables - referencing
             referencing |= found
             frontier = found
-        for table in sorted(referencing):
+        for table in sorted(referencing - dependent_tables):
             cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
             if cursor.fetchone()[0]:
                 return None
