@@ -48,6 +48,12 @@ class WorkCalendar:
             self._years[year] = (days, provisional)
         return self._years[year]
 
+    def load(self, years: Iterable[int]) -> WorkCalendar:
+        """Read these years now (one query each), e.g. before a bulk writer takes the connection."""
+        for year in years:
+            self._year(year)
+        return self
+
     def is_workday(self, day: datetime.date) -> bool:
         days, _provisional = self._year(day.year)
         if day in days:

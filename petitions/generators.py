@@ -179,7 +179,9 @@ class PetitionGenerator(SourceGenerator):
         writer = ctx.writer
         day, moment = writer.clock.day, writer.clock.moment
         today = ctx.as_of.toordinal()
-        calendar = WorkCalendar()
+        # Every year a deadline can fall in, read up front: a query during the load waits for the
+        # COPY worker (BulkWriter), which would stall the pipeline at the first deadline of a new year.
+        calendar = WorkCalendar().load(range(ctx.as_of.year - DAYS // 365 - 1, ctx.as_of.year + 2))
         categories = {
             c.code: c.pk for c in PetitionCategory.objects.filter(code__in=[c for c, _n in DEFAULT_CATEGORIES])
         }

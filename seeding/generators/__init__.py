@@ -262,7 +262,14 @@ class BulkWriter:
             self._queue = queue.Queue(maxsize=3)
             self._thread = threading.Thread(target=self._run, args=(connection.connection,), daemon=True)
             self._thread.start()
+            # An ORM query on the shared connection while a COPY is under way would abort the
+            # load ("COPY terminated by new PQexec"): every query waits for the worker first.
+            connection.execute_wrappers.append(self._drain_first)
         self._queue.put(job)
+
+    def _drain_first(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
 
     def wait(self) -> None:
         """Until every submitted job has run; re-raises a worker error here."""
@@ -277,6 +284,8 @@ class BulkWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = self._queue = None
+            if self._drain_first in connection.execute_wrappers:
+                connection.execute_wrappers.remove(self._drain_first)
 
     def write(self, sink: TableSink, rows: list) -> None:
         if self.vendor == "postgresql":

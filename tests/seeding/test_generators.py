@@ -404,3 +404,42 @@ def test_sources_limit_the_run_to_those_generators(tree):
     with pytest.raises(ServiceError) as refused:
         seed(sources=["ledgers", "nonsense"])
     assert refused.value.code == "bad_source"
+
+
+@pytest.mark.django_db
+def test_an_orm_query_during_a_copy_waits_for_the_copy():
+    """PostgreSQL: the COPY worker shares the connection; a query of the generator's while a COPY is
+    under way used to abort the load ("COPY terminated by new PQexec"). It now waits for the worker."""
+    import io
+    import threading
+    import time
+
+    from django.db import connection
+
+    from seeding.generators import BulkWriter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY worker runs on PostgreSQL only")
+
+    started = threading.Event()
+
+    class SlowBuffer(io.StringIO):
+        def read(self, *args):
+            started.set()
+            time.sleep(0.3)  # the COPY is under way while the main thread queries
+            return super().read(*args)
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE copy_probe (x integer)")
+    writer = BulkWriter()
+    try:
+        writer._submit(("COPY copy_probe (x) FROM STDIN WITH (FORMAT csv)", SlowBuffer("1\n2\n3\n")))
+        assert started.wait(10)
+        assert Region.objects.count() >= 0  # during the copy
+        writer.wait()
+    finally:
+        writer.close()
+    assert connection.execute_wrappers == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM copy_probe")
+        assert cursor.fetchone()[0] == 3
