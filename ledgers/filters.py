@@ -63,6 +63,14 @@ class SearchFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+def within_of(filters) -> str | None:
+    """The region code a list's `region` filter asks for, when it is one (else None): the selector
+    restricts the scope to that subtree itself (`restrict(within=)`), so the database sees one
+    prefix condition, not the scope's and the filter's both; RegionPrefixFilter then skips it."""
+    region = filters.get("region") if filters else None
+    return region.strip() if isinstance(region, str) and region.strip().isdigit() else None
+
+
 class RegionPrefixFilter(django_filters.CharFilter):
     """A division code (2–12 digits) and everything below it: one prefix LIKE on region_id."""
 

@@ -29,6 +29,7 @@ from ledgers.filters import (
     LivelihoodAppealFilterSet,
     StabilityMatterFilterSet,
     VillageProfileFilterSet,
+    within_of,
 )
 from ledgers.models import (
     HardshipHousehold,
@@ -47,8 +48,7 @@ from regions.scoping import restrict
 def _list(model, filterset_class, *, user, filters, prefetch=()):
     # A region filter narrows the scope itself (one prefix condition, not the scope's and the
     # filter's both); the FilterSet still validates it, and does not apply it again.
-    region = filters.get("region") if filters else None
-    within = region.strip() if isinstance(region, str) and region.strip().isdigit() else None
+    within = within_of(filters)
     queryset = restrict(model.objects.all(), user, within=within)
     # The FilterSet sees the user as the API's does (`request.user`), for filters such as `mine`.
     filterset = filterset_class(filters if filters is not None else {}, queryset=queryset, request=_Requester(user))

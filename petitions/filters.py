@@ -16,11 +16,10 @@ from drf_spectacular.utils import extend_schema_field
 from core.crypto import keyed_hashes
 from core.filters import BoundedDateFilter, StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
-from ledgers.filters import SearchFilter, SearchFilterSet, looks_like_id_number
+from ledgers.filters import RegionPrefixFilter, SearchFilter, SearchFilterSet, looks_like_id_number
 from petitions.choices import OFFICE_OWES, Channel, ConflictLevel, PetitionStatus, PetitionType
 from petitions.models import Petition, PetitionCategory, Petitioner, PetitionOwner
 from petitions.querysets import DUE_SOON_DAYS
-from regions.filters import code_validator
 
 
 class PetitionFilterForm(forms.Form):
@@ -65,9 +64,7 @@ class PetitionFilterSet(SearchFilterSet):
     is_first_time = StrictBooleanFilter(label=_("初信初访"))
     is_repeat = StrictBooleanFilter(label=_("重复信访"))
     is_group = StrictBooleanFilter(label=_("集体访"))
-    region = django_filters.CharFilter(
-        label=_("所属区划（含下级）"), field_name="region__code", lookup_expr="startswith", validators=[code_validator]
-    )
+    region = RegionPrefixFilter()
     received_after = BoundedDateFilter(field_name="received_on", lookup_expr="gte", label=_("收到日期起"))
     received_before = BoundedDateFilter(field_name="received_on", lookup_expr="lte", label=_("收到日期止"))
     closed_after = BoundedDateFilter(field_name="closed_on", lookup_expr="gte", label=_("办结日期起"))

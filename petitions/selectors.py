@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.paginator import bounded_count, count_cap
+from ledgers.filters import within_of
 from petitions.choices import DEFAULT_CATEGORIES, OFFICE_OWES, OPEN_STATUSES, OwnerLevel, PetitionStatus
 from petitions.filters import PetitionFilterSet
 from petitions.models import (
@@ -52,8 +53,11 @@ def _owners_prefetch():
 
 def petition_list(*, user, filters=None, request=None):
     """(filterset, rows): scope, then the FilterSet, then the related rows (a bounded number of queries)."""
-    queryset = restrict(Petition.objects.all(), user)
+    # A region filter narrows the scope itself: one prefix condition (see ledgers.filters.within_of).
+    within = within_of(filters)
+    queryset = restrict(Petition.objects.all(), user, within=within)
     filterset = PetitionFilterSet(filters if filters is not None else {}, queryset=queryset, request=request)
+    filterset.within = within
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     return filterset, rows.prefetch_related(*_LIST_RELATED, _owners_prefetch())
 

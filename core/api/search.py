@@ -11,6 +11,7 @@ filter form (ledgers.filters.seal_search).
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -100,6 +101,18 @@ class BodyFilterBackend(DjangoFilterBackend):
         if hasattr(view, "filter_params"):
             kwargs["data"] = view.filter_params()
         return kwargs
+
+
+class SelectorFilterBackend(DjangoFilterBackend):
+    """The viewset's selector has applied its FilterSet to the request's query (the one read path:
+    scope, FilterSet, related rows, as for the pages and the exports); this backend only answers
+    400 with its errors, and documents its filters in the schema."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = getattr(view, "filterset", None)
+        if filterset is not None and not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        return queryset
 
 
 def keyword_field(help_text: str, max_length: int = 100):

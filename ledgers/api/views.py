@@ -8,15 +8,13 @@ ledger entries are kept (households exit, matters close).
 
 from __future__ import annotations
 
-from django_filters import utils
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodySearchMixin, keyword_field, search_schema
+from core.api.search import BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -80,18 +78,6 @@ _ERRORS = {
     404: OpenApiResponse(description="不存在或不在管辖范围内"),
     409: OpenApiResponse(description="记录已被他人修改（version 已过期）"),
 }
-
-
-class SelectorFilterBackend(DjangoFilterBackend):
-    """The ledger's selector has applied its FilterSet to the request's query (the one read path:
-    scope, FilterSet, related rows, as for the pages and the exports); this backend only answers
-    400 with its errors, and documents its filters in the schema."""
-
-    def filter_queryset(self, request, queryset, view):
-        filterset = getattr(view, "filterset", None)
-        if filterset is not None and not filterset.is_valid():
-            raise utils.translate_validation(filterset.errors)
-        return queryset
 
 
 class LedgerWritePermission(permissions.IsAuthenticated):

@@ -14,11 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodyFilterBackend, BodySearchMixin, keyword_field, search_schema
+from core.api.search import BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
 from core.exceptions import TransitionNotAllowed
 from core.filters import StrictBooleanFilter
 from core.models import WorkCalendarDay
-from petitions import services
+from petitions import selectors, services
 from petitions.api.serializers import (
     DownVisitSerializer,
     ExtensionSerializer,
@@ -102,14 +102,19 @@ class PetitionViewSet(
 ):
     # PATCH only: a full PUT would have to resend the petitioners' ID numbers, which are never read back.
     http_method_names = ["get", "post", "patch", "head", "options"]
-    queryset = Petition.objects.select_related("region", "category").prefetch_related(
-        "petitioners", "deadlines", "owners__leader"
-    )
+    queryset = Petition.objects.all()  # the model, for the schema and the router; reads: get_queryset
     serializer_class = PetitionSerializer
     filterset_class = PetitionFilterSet
-    filter_backends = [BodyFilterBackend]  # a search's filters come in its body (core.api.search)
+    filter_backends = [SelectorFilterBackend]  # the selector applies the filters (a search's from its body)
     pagination_class = BoundedPagination
     permission_classes = [PetitionPermission]
+
+    def get_queryset(self):
+        # The pages' read path (scope, a region filter as the scope's subtree, FilterSet, related rows).
+        self.filterset, rows = selectors.petition_list(
+            user=self.request.user, filters=self.filter_params(), request=self.request
+        )
+        return rows.prefetch_related("petitioners", "deadlines")
 
     def respond(self, petition, code=status.HTTP_200_OK):
         petition = self.get_queryset().get(pk=petition.pk)
