@@ -742,7 +742,7 @@ def owner_added_data(leader_name: str, level: str, is_lead: bool, unit: str) -> 
     """The data of an ownership event (EventKind.OWNER_ADDED, its text is the reason): who, at
     which level (the label in the site's language, like the audit trail's texts, whoever's page
     assigned it), lead or not, the unit. Also written by the seed data (petitions.generators)."""
-    label = _owner_level_label(str(OwnerLevel(level).value), settings.LANGUAGE_CODE)
+    label = _owner_level_label(OwnerLevel(level).value, settings.LANGUAGE_CODE)
     return {"leader": leader_name, "level": label, "lead": is_lead, "unit": unit}
 
 
