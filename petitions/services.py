@@ -9,9 +9,11 @@ case's deadlines from its dates (`petitions.deadlines`).
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import Action
@@ -730,6 +732,20 @@ def _refresh_top_owner_level(petition: Petition) -> None:
         Petition.objects.filter(pk=petition.pk).update(top_owner_level=top)
 
 
+@functools.cache
+def _owner_level_label(level: str, language: str) -> str:
+    with translation.override(language):
+        return str(OwnerLevel(level).label)
+
+
+def owner_added_data(leader_name: str, level: str, is_lead: bool, unit: str) -> dict:
+    """The data of an ownership event (EventKind.OWNER_ADDED, its text is the reason): who, at
+    which level (the label in the site's language, like the audit trail's texts, whoever's page
+    assigned it), lead or not, the unit. Also written by the seed data (petitions.generators)."""
+    label = _owner_level_label(OwnerLevel(level).value, settings.LANGUAGE_CODE)
+    return {"leader": leader_name, "level": label, "lead": is_lead, "unit": unit}
+
+
 @transaction.atomic
 def petition_owner_add(
     *,
@@ -771,16 +787,7 @@ def petition_owner_add(
     _refresh_top_owner_level(petition)
     save_versioned(petition, expected_version=petition.version, fields=[])
     given.version, given.top_owner_level = petition.version, petition.top_owner_level
-    _event(
-        petition,
-        EventKind.OWNER_ADDED,
-        actor,
-        reason,
-        leader=str(leader),
-        level=str(owner.get_level_display()),
-        lead=is_lead,
-        unit=owner.unit,
-    )
+    _event(petition, EventKind.OWNER_ADDED, actor, reason, **owner_added_data(str(leader), level, is_lead, owner.unit))
     audit_record(
         actor=actor,
         action=Action.UPDATE,

@@ -111,3 +111,103 @@ def test_a_reset_reuses_the_leader_accounts(generated):
     seed_province(province="51", scale=SCALE, seed=7, as_of=AS_OF, reset=True, sources=["petitions"])
     assert (User.objects.count(), PetitionOwner.objects.count()) == before
     assert not User.objects.filter(username__startswith="seed-").exclude(password__startswith="!").exists()
+
+
+def _open_on(case, day) -> bool:
+    """Received by `day` and not closed (or refused) before it."""
+    end = case.closed_on or (case.decided_on if case.status == "not_accepted" else None)
+    return case.received_on <= day and (end is None or end >= day)
+
+
+def test_reception_days_link_cases_of_their_region(generated):
+    """Most reception days link 1 to 3 cases, each of the day's region subtree, received by the day
+    and still open on it; a case registered there came by visit that day. The case's timeline
+    shows the day (it reads the links, as for a day entered through the service)."""
+    from petitions.models import PetitionOwner
+    from petitions.selectors import timeline
+
+    days = list(ReceptionDay.objects.prefetch_related("cases"))
+    linked = [day for day in days if day.cases.all()]
+    assert len(linked) >= 0.8 * len(days)
+    owned = set(PetitionOwner.objects.values_list("leader_id", "petition_id"))
+    by_owner = 0
+    for day in days:
+        cases = list(day.cases.all())
+        assert len(cases) <= petition_generator.LINKED_MAX
+        for case in cases:
+            assert case.region_id.startswith(day.region_id), (day, case)
+            assert _open_on(case, day.held_on), (day, case)
+            by_owner += (day.leader_id, case.pk) in owned
+    assert by_owner  # a leader's own cases come up on the leader's days
+    case = linked[0].cases.all()[0]
+    entries = [e for e in timeline(case) if e["code"] == "reception"]
+    assert any(e["at"].date() == d.held_on and e["actor"] == d.leader for e in entries for d in case.receptions.all())
+
+
+def test_down_visits_carry_cases_of_the_villages_visited(generated):
+    """Most down-visits carry 1 to 3 open cases of the township's villages; the villages visited are
+    those of the cases carried (a visit carrying none goes to one village of its township)."""
+    from petitions.selectors import timeline
+
+    visits = list(DownVisit.objects.prefetch_related("cases", "villages"))
+    assert sum(1 for v in visits if v.cases.all()) >= 0.8 * len(visits)
+    for visit in visits:
+        cases, villages = list(visit.cases.all()), {r.code for r in visit.villages.all()}
+        assert len(cases) <= petition_generator.LINKED_MAX
+        assert villages and all(code.startswith(visit.region_id) and len(code) == 12 for code in villages)
+        if cases:
+            assert villages == {case.region_id for case in cases}, visit
+        else:
+            assert len(villages) == 1
+        for case in cases:
+            assert _open_on(case, visit.visited_on), (visit, case)
+    case = next(c for v in visits for c in v.cases.all())
+    assert "down_visit" in [e["code"] for e in timeline(case)]
+
+
+def test_each_owner_row_has_its_timeline_event(generated):
+    """Every seeded owner row has the event `petition_owner_add` writes (OWNER_ADDED, the reason as
+    text, the data of `owner_added_data`) at its `assigned_at`: 1 to 10 days after the case was
+    received, never after the data's end; the lead owner first."""
+    from petitions.choices import EventKind
+    from petitions.models import PetitionEvent, PetitionOwner
+    from petitions.services import owner_added_data
+
+    china = datetime.timezone(datetime.timedelta(hours=8))
+    owners = list(PetitionOwner.objects.select_related("petition", "leader"))
+    events = {}
+    for event in PetitionEvent.objects.filter(kind=EventKind.OWNER_ADDED):
+        events.setdefault((event.petition_id, event.data["leader"]), []).append(event)
+    assert len(owners) == sum(len(rows) for rows in events.values())
+    leads = {o.petition_id: o.assigned_at for o in owners if o.is_lead}
+    for owner in owners:
+        [event] = events[(owner.petition_id, str(owner.leader))]
+        assert event.actor_id is None and owner.assigned_by_id is None
+        assert event.text == owner.reason
+        assert event.data == owner_added_data(str(owner.leader), owner.level, owner.is_lead, owner.unit)
+        assert event.at == owner.assigned_at > owner.petition.created_at
+        assigned_on = owner.assigned_at.astimezone(china).date()
+        assert 1 <= (assigned_on - owner.petition.received_on).days <= 10 or assigned_on == AS_OF
+        assert assigned_on <= AS_OF
+        assert leads[owner.petition_id] <= owner.assigned_at
+    # the same shape as an event the service writes
+    assert owner_added_data("王明", "county", True, "金堂县信访局") == {
+        "leader": "王明", "level": "县级", "lead": True, "unit": "金堂县信访局"
+    }  # fmt: skip
+
+
+def test_a_reset_remakes_the_links_and_events(generated):
+    from petitions.models import PetitionEvent
+
+    def state():
+        return (
+            list(ReceptionDay.cases.through.objects.order_by("pk").values_list("receptionday_id", "petition_id")),
+            list(DownVisit.cases.through.objects.order_by("pk").values_list("downvisit_id", "petition_id")),
+            list(DownVisit.villages.through.objects.order_by("pk").values_list("downvisit_id", "region_id")),
+            list(PetitionEvent.objects.order_by("pk").values_list("petition_id", "kind", "at", "text")),
+        )
+
+    before = state()
+    assert all(before)
+    seed_province(province="51", scale=SCALE, seed=7, as_of=AS_OF, reset=True, sources=["petitions"])
+    assert state() == before

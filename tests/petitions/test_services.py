@@ -210,6 +210,19 @@ def test_ownership_lead_and_history(make_petition, pusers, users):
     ]
 
 
+def test_ownership_event_data_in_the_sites_language(make_petition, pusers, users):
+    """The event's data (shared with the seed data: owner_added_data) names the level in the site's
+    language, whatever the language of the page that assigned the owner."""
+    from django.utils import translation
+
+    p = make_petition()
+    with translation.override("en"):
+        petition_owner_add(actor=pusers.staff, petition=p, leader=users.county_leader, unit="县信访局", reason="包案")
+    event = p.events.get(kind="owner_added")
+    assert (event.text, event.actor) == ("包案", pusers.staff)
+    assert event.data == {"leader": str(users.county_leader), "level": "县级", "lead": True, "unit": "县信访局"}
+
+
 def test_owner_out_of_region_may_act(make_petition, pusers, tree):
     p = make_petition()
     petition_owner_add(actor=pusers.staff, petition=p, leader=pusers.sibling_leader)
