@@ -25,6 +25,16 @@ def _category(code: str) -> str:
     return f"EXISTS (SELECT 1 FROM {table_of('petitions.PetitionCategory')} pc WHERE pc.id = t.category_id AND pc.code = {lit(code)})"
 
 
+def _added_category() -> str:
+    # A category an administrator added (not one of the defaults): one bucket, so the breakdown
+    # still adds up to every case whatever the list holds.
+    defaults = ", ".join(lit(code) for code, _name in DEFAULT_CATEGORIES)
+    return f"NOT EXISTS (SELECT 1 FROM {table_of('petitions.PetitionCategory')} pc WHERE pc.id = t.category_id AND pc.code IN ({defaults}))"
+
+
+ADDED_CATEGORY = "petitions_by_category.added"
+
+
 def _measure(condition: str):
     return lambda d: flag(condition)
 
@@ -67,6 +77,7 @@ PETITION = Fact(
         *_equals("petitions_by_type", "t.petition_type", PetitionType.values),
         *_equals("petitions_by_channel", "t.channel", Channel.values),
         *((f"petitions_by_category.{code}", _measure(_category(code))) for code, _name in DEFAULT_CATEGORIES),
+        (ADDED_CATEGORY, _measure(_added_category())),
     ),
     source=SOURCE,
 )
@@ -239,12 +250,13 @@ METRICS = [
         Metric(f"petitions_by_category.{c}", name, percent_format_lazy(_("事项类别为“%(choice)s”的信访件数。"), {"choice": name}), source=SOURCE, breakdown="petitions_by_category")
         for c, name in DEFAULT_CATEGORIES
     ),
+    Metric(ADDED_CATEGORY, _("管理员新增类别"), _("事项类别为管理员新增的类别（不在默认十类之中）的信访件数。"), source=SOURCE, breakdown="petitions_by_category"),
 ]  # fmt: skip
 
 BREAKDOWNS = [
     Breakdown("petitions_by_type", _("信访件按事项性质"), tuple(f"petitions_by_type.{v}" for v in PetitionType.values), SOURCE),
     Breakdown("petitions_by_channel", _("信访件按信访形式"), tuple(f"petitions_by_channel.{v}" for v in Channel.values), SOURCE),
-    Breakdown("petitions_by_category", _("信访件按事项类别"), tuple(f"petitions_by_category.{c}" for c, _n in DEFAULT_CATEGORIES), SOURCE),
+    Breakdown("petitions_by_category", _("信访件按事项类别"), (*(f"petitions_by_category.{c}" for c, _n in DEFAULT_CATEGORIES), ADDED_CATEGORY), SOURCE),
 ]  # fmt: skip
 
 register(

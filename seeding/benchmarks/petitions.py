@@ -98,6 +98,10 @@ def petition_bound_facts(vendor: str) -> list[tuple[str, str, str, str, list[tup
                     (f"petitions_by_category.{code}", _flag(f"pc.code = '{code}'"))
                     for code, _name in DEFAULT_CATEGORIES
                 ),
+                (
+                    "petitions_by_category.added",
+                    _flag("pc.code NOT IN (" + ", ".join(f"'{code}'" for code, _name in DEFAULT_CATEGORIES) + ")"),
+                ),
             ],
         ),
         (

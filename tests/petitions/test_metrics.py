@@ -112,3 +112,25 @@ def test_incremental_refresh_equals_full_after_petition_changes(cases, pusers, u
     full = summary_refresh_full()
     assert incremental == summary_rows(full.generation)
     assert direct_counts() == {}  # the ledgers' Python rules: no ledger rows here
+
+
+def test_the_category_breakdown_counts_categories_an_administrator_added(make_petition, users, tree):
+    """Each default category has its figure; cases of categories an administrator added are one
+    bucket, so the breakdown adds up to every case registered."""
+    from petitions.choices import DEFAULT_CATEGORIES
+    from petitions.models import PetitionCategory
+    from reports.metrics import load_sources
+
+    added = PetitionCategory.objects.create(code="housing_fund", name="公积金", sort_order=99)
+    make_petition()
+    make_petition(category=added)
+    make_petition(category=added, received_on=datetime.date(2026, 10, 9))
+    summary_refresh_full()
+    keys = load_sources().breakdowns["petitions_by_category"].metrics
+    assert "petitions_by_category.added" in keys
+    stored = values_by_region(user=users.superuser, codes=["51"], keys={*keys, "petitions_registered"})
+    province = stored[("51", "")]
+    assert province["petitions_by_category.added"] == 2
+    defaults = {f"petitions_by_category.{code}" for code, _name in DEFAULT_CATEGORIES}
+    assert sum(province.get(key, 0) for key in defaults) == 1
+    assert sum(province.get(key, 0) for key in keys) == province["petitions_registered"] == 3
