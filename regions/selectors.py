@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from regions.models import Region
-from regions.scoping import restrict, user_posts
+from regions.scoping import can_at_region, permission_name, restrict, user_posts
 
 
 def region_list(*, user, filters=None):
@@ -38,5 +38,9 @@ def scope_roots(*, user) -> list[Region]:
         return list(Region.objects.filter(code=settings.JICENG_PROVINCE_CODE))
     from regions.scoping import collapse_prefixes
 
-    codes = collapse_prefixes(post.region_id for post in user_posts(user))
-    return list(restrict(Region.objects.filter(code__in=codes), user).order_by("code"))
+    # The posts' own regions (read with the posts, once per request), as `restrict` would keep them.
+    posts = user_posts(user)
+    codes = set(collapse_prefixes(post.region_id for post in posts))
+    view = permission_name(Region, "view")
+    roots = {post.region_id: post.region for post in posts if post.region_id in codes}
+    return [roots[code] for code in sorted(roots) if can_at_region(user, view, code)]
