@@ -54,6 +54,7 @@ from ledgers.services import (
     matter_transition,
     matter_update,
     matter_void,
+    profile_create,
     profile_update,
     rating_invitation_create,
 )
@@ -430,14 +431,10 @@ class VillageProfileViewSet(LedgerViewSet):
     filterset_class = VillageProfileFilterSet
 
     def perform_service_create(self, serializer):
-        from django.utils.translation import gettext as _
-        from rest_framework.exceptions import ValidationError
-
-        region = serializer.validated_data["region"]
-        if hasattr(region, "profile"):
-            raise ValidationError({"region": [_("该村（社区）已有四个知晓，请用 PATCH 修改。")]})
-        return profile_update(
-            actor=self.request.user, region=region, expected_version=None, data=serializer.service_data(PROFILE_FIELDS)
+        return profile_create(
+            actor=self.request.user,
+            region=serializer.validated_data["region"],
+            data=serializer.service_data(PROFILE_FIELDS),
         )
 
     def perform_service_update(self, serializer, instance):

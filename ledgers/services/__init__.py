@@ -50,7 +50,7 @@ from ledgers.services.matters import (
     matter_update,
     matter_void,
 )
-from ledgers.services.profiles import PROFILE_FIELDS, profile_update
+from ledgers.services.profiles import PROFILE_FIELDS, profile_create, profile_update
 
 __all__ = [
     "APPEAL_EDITABLE_FIELDS",
@@ -89,6 +89,7 @@ __all__ = [
     "matter_transition",
     "matter_update",
     "matter_void",
+    "profile_create",
     "profile_update",
     "rating_invitation_create",
     "rating_invitation_from_token",

@@ -32,3 +32,13 @@ def profile_update(*, actor, region: Region, expected_version: int | None, data:
     if expected_version is None:
         expected_version = profile.version
     return _entry_update(profile, actor=actor, expected_version=expected_version, data=data)
+
+
+@transaction.atomic
+def profile_create(*, actor, region: Region, data: dict) -> VillageProfile:
+    """The first save of a village's four knowings, as a create (the API's POST): refused when the
+    village has them already (they are edited, not made twice)."""
+    ensure_region(actor, "ledgers.change_villageprofile", region.code)
+    if VillageProfile.objects.filter(region_id=region.pk).exists():
+        raise ServiceError({"region": [_("该村（社区）已有四个知晓，请修改已有的记录。")]})
+    return profile_update(actor=actor, region=region, expected_version=None, data=data)

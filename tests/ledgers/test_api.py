@@ -241,7 +241,7 @@ def test_profile_create_twice_is_400(api_for, users, records, tree):
     payload = {"region": tree.village.code, "problems": "x"}
     response = api_for(users.township_staff).post(URLS["profile"], payload, format="json")
     assert response.status_code == 400
-    assert response.json() == {"region": ["该村（社区）已有四个知晓，请用 PATCH 修改。"]}
+    assert response.json() == {"region": ["该村（社区）已有四个知晓，请修改已有的记录。"]}
 
 
 # --- transitions -----------------------------------------------------------------------------------

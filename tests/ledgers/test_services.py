@@ -18,6 +18,7 @@ from ledgers.services import (
     household_exit,
     matter_create,
     matter_transition,
+    profile_create,
     profile_update,
     rating_invitation_create,
 )
@@ -191,3 +192,15 @@ def test_profile_update_creates_then_versions(users, tree):
     assert profile.version == 2
     with pytest.raises(ConcurrentEditError):
         profile_update(actor=users.township_staff, region=tree.village, expected_version=1, data={"problems": "x"})
+
+
+def test_profile_create_refuses_a_second_profile_and_changes_nothing(users, tree):
+    from ledgers.models import VillageProfile
+
+    profile = profile_create(actor=users.township_staff, region=tree.village, data={"problems": "道路"})
+    with pytest.raises(ServiceError) as refused:
+        profile_create(actor=users.township_staff, region=tree.village, data={"problems": "别的"})
+    assert refused.value.message_dict == {"region": ["该村（社区）已有四个知晓，请修改已有的记录。"]}
+    assert VillageProfile.objects.get(pk=profile.pk).problems == "道路"
+    with pytest.raises(OutOfScope):
+        profile_create(actor=users.township_staff, region=tree.sibling_village, data={"problems": "x"})
