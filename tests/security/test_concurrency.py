@@ -218,3 +218,36 @@ def test_sixteen_simultaneous_api_saves_one_200_fifteen_409_and_nothing_overwrit
     stored = LivelihoodAppeal.objects.get(pk=appeal.pk)
     assert (stored.title, stored.version) == (winner.json()["title"], 2)
     assert AuditEvent.objects.filter(object_id=str(appeal.pk), action=Action.UPDATE).count() == 1
+
+
+def test_the_same_head_registered_at_once_gives_one_household_and_the_services_message(users, tree):
+    """Many clerks register the same head's ID number at the same moment: each passes the
+    service's check before any has written, so the database's one-household-per-head index
+    (household_head_id_live) decides. One household is made; every other clerk gets the service's
+    duplicate message (never an IntegrityError, so never an error page), and nothing else is written."""
+    from ledgers.choices import HardshipType
+    from ledgers.models import HardshipHousehold
+    from ledgers.services import household_create, ledger_open
+
+    # The village's ledger exists already: its first opening would serialize the clerks.
+    ledger_open(kind_code=HardshipHousehold.ledger_kind_code, region=tree.village)
+    number = "11010519491231002X"
+    before = HardshipHousehold.objects.count()
+    results = run_together(
+        THREADS,
+        prepare=lambda i: User.objects.get(pk=users.township_staff.pk),
+        act=lambda i, actor: household_create(
+            actor=actor,
+            region=tree.village,
+            data={"head_name": f"张{i}", "head_id_number": number},
+            hardship_types=[HardshipType.POOR],
+        ),
+    )
+    assert len(_winners(results)) == 1
+    errors = _errors(results)
+    assert len(errors) == THREADS - 1
+    for error in errors:
+        assert isinstance(error, ServiceError), repr(error)
+        assert "head_id_number" in error.message_dict
+        assert "该户主身份证号已登记" in error.message_dict["head_id_number"][0]
+    assert HardshipHousehold.objects.count() == before + 1
