@@ -23,7 +23,7 @@ from django.views.generic import TemplateView
 
 from audit.choices import Action
 from audit.services import audit_record
-from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
+from core.exceptions import OutOfScope, ServiceError
 from core.paginator import bounded_count
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
@@ -37,6 +37,7 @@ from ledgers.views.base import (
     has_permission_somewhere,
     labelled_errors,
     paginate,
+    show_refusal,
 )
 from petitions import selectors, services
 from petitions.choices import PETITION_TRANSITIONS, PetitionStatus
@@ -235,12 +236,10 @@ class PetitionTransitionView(PetitionDetailView):
                     expected_version=data["version"],
                     **{k: v for k, v in data.items() if k not in ("target", "version")},
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, transition_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
-                status = 409 if getattr(exc, "code", "") == "transition_not_allowed" else 400
+                status = show_refusal(form, exc)
+                if getattr(exc, "code", "") == "transition_not_allowed":
+                    status = 409  # a transition the status machine forbids: a conflict with the case's state
                 return self.refused(status=status, transition_form=form)
             messages.success(request, _("已办理：%(status)s") % {"status": PetitionStatus(data["target"]).label})
             return redirect("petitions:petition_detail", petition.pk)
@@ -264,11 +263,8 @@ class PetitionExtendView(PetitionDetailView):
                     approved_by=data["approved_by"],
                     expected_version=data["version"],
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, extension_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), extension_form=form)
             else:
                 messages.success(request, _("已延期。"))
                 return redirect("petitions:petition_detail", petition.pk)
@@ -382,11 +378,8 @@ class PetitionLinkView(PetitionDetailView):
                         earlier=earlier,
                         expected_version=form.cleaned_data["version"],
                     )
-                except ConcurrentEditError as exc:
-                    apply_service_error(form, exc)
-                    return self.refused(status=409, link_form=form)
                 except ServiceError as exc:
-                    apply_service_error(form, exc)
+                    return self.refused(status=show_refusal(form, exc), link_form=form)
                 else:
                     messages.success(request, _("已更新关联。"))
                     return redirect("petitions:petition_detail", petition.pk)
@@ -527,11 +520,8 @@ class PetitionUpdateView(PetitionFormMixin, TemplateView):
                     petitioners=petitioner_rows(people, stored),
                     named_officials=named_rows(named),
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已保存修改。"))
                 return redirect("petitions:petition_detail", petition.pk)

@@ -44,6 +44,14 @@ def apply_service_error(form, exc: ServiceError) -> None:
             form.add_error(None, message)
 
 
+def show_refusal(form, exc: ServiceError, conflicts: tuple = (ConcurrentEditError,)) -> int:
+    """Show a service's refusal on the form (apply_service_error) and return the status to answer
+    with: 409 when it is a conflict with the record as stored now (someone saved it meanwhile, or
+    one of the other `conflicts` given), else 400."""
+    apply_service_error(form, exc)
+    return 409 if isinstance(exc, conflicts) else 400
+
+
 def related_links(exc: ServiceError) -> list[str]:
     """Pages a refusal points to (the household already registered with this head ID number)."""
     links = []
@@ -256,11 +264,8 @@ class LedgerVoidView(LedgerDetailView):
         if form.is_valid():
             try:
                 self.void(entry, reason=form.cleaned_data["void_reason"], version=form.cleaned_data["version"])
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, void_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), void_form=form)
             else:
                 messages.success(request, _("已作废：%(title)s") % {"title": entry})
                 return redirect(self.url("detail", entry.pk))
@@ -338,11 +343,8 @@ class LedgerUpdateView(LedgerViewMixin, TemplateView):
             try:
                 # A fresh copy for the service: it diffs against what is stored.
                 self.update(self.get_entry(), form)
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
                 self.related_links = related_links(exc)
             else:
                 messages.success(request, _("已保存修改。"))

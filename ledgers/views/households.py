@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import audit_sensitive_read
-from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
+from core.exceptions import OutOfScope, ServiceError
 from ledgers.choices import HouseholdStatus
 from ledgers.forms import HardshipHouseholdForm, HelpRecordForm, HouseholdExitForm, HouseholdMemberForm
 from ledgers.models import HardshipHousehold
@@ -29,6 +29,7 @@ from ledgers.views.base import (
     LedgerUpdateView,
     LedgerVoidView,
     apply_service_error,
+    show_refusal,
 )
 from regions.scoping import can
 
@@ -130,16 +131,11 @@ class HardshipHouseholdTransitionView(HardshipHouseholdDetailView):
                 form.is_valid()
                 form.add_error(None, _("该状态变更不存在：%(value)s。") % {"value": target[:30]})
                 return self.refused(exit_form=form)
-        except ConcurrentEditError as exc:
-            form.is_valid()
-            apply_service_error(form, exc)
-            return self.refused(status=409, exit_form=form)
         except ServiceError as exc:
             form.is_valid()
             if "exit_reason" in getattr(exc, "error_dict", {}):
                 exc = ServiceError({"reason": exc.error_dict["exit_reason"]})
-            apply_service_error(form, exc)
-            return self.refused(exit_form=form)
+            return self.refused(status=show_refusal(form, exc), exit_form=form)
         messages.success(request, _("状态已变更为“%(status)s”。") % {"status": HouseholdStatus(target).label})
         return redirect(self.url("detail", household.pk))
 

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.choices import MATTER_STAFF_TARGETS, MATTER_TRANSITIONS, MatterOutcome, MatterStatus
 from ledgers.forms import MatterTransitionForm, MediationStepForm, StabilityMatterForm
 from ledgers.models import StabilityMatter
@@ -26,6 +26,7 @@ from ledgers.views.base import (
     LedgerUpdateView,
     LedgerVoidView,
     apply_service_error,
+    show_refusal,
 )
 
 # Escalation has its own action (it opens a petition case): never a bulk status change.
@@ -94,11 +95,8 @@ class StabilityMatterTransitionView(StabilityMatterDetailView):
                         note=form.cleaned_data["note"],
                         expected_version=version,
                     )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, transition_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), transition_form=form)
             else:
                 messages.success(request, _("状态已变更为“%(status)s”。") % {"status": MatterStatus(target).label})
                 return redirect(self.url("detail", matter.pk))
