@@ -5,12 +5,11 @@ queryset the selector has already restricted to the user's scope.
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import keyed_hashes
-from core.filters import StableOrderingFilter, StrictBooleanFilter
+from core.filters import DateRangeForm, StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.filters import RegionPrefixFilter, SearchFilter, SearchFilterSet, looks_like_id_number
 from pairings.choices import (
@@ -40,18 +39,6 @@ from pairings.models import (
     VillageLink,
     Visit,
 )
-
-
-class DateRangeForm(forms.Form):
-    RANGES: tuple = ()
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.RANGES:
-            low, high = cleaned.get(start), cleaned.get(end)
-            if low and high and low > high:
-                self.add_error(end, _("结束日期不能早于开始日期。"))
-        return cleaned
 
 
 class UnitFilterSet(SearchFilterSet):
