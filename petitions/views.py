@@ -28,7 +28,6 @@ from core.paginator import bounded_count
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
-    DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SealedSearchMixin,
     apply_service_error,
@@ -37,6 +36,7 @@ from ledgers.views.base import (
     has_permission_somewhere,
     labelled_errors,
     paginate,
+    requested_page_size,
     show_refusal,
 )
 from petitions import selectors, services
@@ -91,13 +91,7 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
         params, filters, search_context = filter_params(request)
         filterset, rows = selectors.petition_list(user=request.user, filters=filters, request=request)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
-        page_size = DEFAULT_PAGE_SIZE
-        raw_size = request.GET.get("page_size", "")
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                page_size = int(raw_size)
-            else:
-                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_size, raw_size = requested_page_size(request, errors)
         page_obj = paginate(request, rows, page_size)
         figures = selectors.counts(rows) if not errors else {"overdue": 0, "due_soon": 0}
         keep = params.copy()

@@ -84,20 +84,58 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class LedgerViewMixin(LoginRequiredMixin, ScopedViewMixin):
-    """Names shared by the views of one ledger: `model`, `url_prefix` ("livelihoodappeal")."""
+def requested_page_size(request, errors: list) -> tuple[int, str]:
+    """The list's page size: `page_size` when it is one of PAGE_SIZES, else the default (and,
+    when one was asked for, an error appended to `errors`); and the value as asked for."""
+    page_size = DEFAULT_PAGE_SIZE
+    raw_size = request.GET.get("page_size", "")
+    if raw_size:
+        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+            page_size = int(raw_size)
+        else:
+            errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+    return page_size, raw_size
 
+
+def sort_links(params, sort_fields) -> dict:
+    """A link per sortable column (`sort_fields`: (param, label)): its first click sorts
+    descending, the next ascending, and so on; `state` says how the list is sorted by it now."""
+    current = params.get("ordering", "")
+    links = {}
+    for field, label in sort_fields:
+        query = params.copy()
+        if current == field:
+            query["ordering"], state = f"-{field}", "asc"
+        elif current == f"-{field}":
+            query["ordering"], state = field, "desc"
+        else:
+            query["ordering"], state = f"-{field}", ""
+        links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
+    return links
+
+
+class ModelViewMixin(LoginRequiredMixin, ScopedViewMixin):
+    """Names shared by the views of one model: `model`, `url_prefix` ("livelihoodappeal"), and
+    `app_label`, the app whose URL namespace and permissions they use (the ledgers', community's)."""
+
+    app_label = ""
     url_prefix = ""
-    verbose_name = ""
 
     def url(self, action, *args):
-        return reverse(f"ledgers:{self.url_prefix}_{action}", args=args)
+        return reverse(f"{self.app_label}:{self.url_prefix}_{action}", args=args)
 
     def perm(self, action):
-        return f"ledgers.{action}_{self.model._meta.model_name}"
+        return f"{self.app_label}.{action}_{self.model._meta.model_name}"
 
     def crumbs(self, *extra):
         return [{"label": self.model._meta.verbose_name_plural, "url": self.url("list")}, *extra]
+
+
+class LedgerViewMixin(ModelViewMixin):
+    """The names of one ledger's views (ModelViewMixin)."""
+
+    app_label = "ledgers"
+    verbose_name = ""
 
 
 def filter_params(request) -> tuple:
@@ -147,13 +185,7 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
         params, filters, search_context = filter_params(request)
         filterset, rows = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
-        page_size = DEFAULT_PAGE_SIZE
-        raw_size = request.GET.get("page_size", "")
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                page_size = int(raw_size)
-            else:
-                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_size, raw_size = requested_page_size(request, errors)
         page_obj = paginate(request, rows, page_size)
         overdue_count, overdue_truncated = 0, False
         if self.counts_overdue and not errors:
@@ -177,7 +209,7 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
             filter_querystring=params.urlencode(),
             page_size=page_size,
             page_sizes=PAGE_SIZES,
-            sort_links=self.sort_links(keep),
+            sort_links=sort_links(keep, self.sort_fields),
             current_ordering=params.get("ordering", ""),
             **search_context,
             can_add=has_permission_somewhere(request.user, self.perm("add")),
@@ -190,20 +222,6 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
-
-    def sort_links(self, params):
-        current = params.get("ordering", "")
-        links = {}
-        for field, label in self.sort_fields:
-            query = params.copy()
-            if current == field:
-                query["ordering"], state = f"-{field}", "asc"
-            elif current == f"-{field}":
-                query["ordering"], state = field, "desc"
-            else:
-                query["ordering"], state = f"-{field}", ""
-            links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
-        return links
 
 
 class LedgerDetailView(LedgerViewMixin, TemplateView):
