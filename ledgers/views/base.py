@@ -290,6 +290,35 @@ class LedgerVoidView(LedgerDetailView):
         return self.refused(void_form=form)
 
 
+class LedgerRowAddView(LedgerDetailView):
+    """POST: one row added under the record (家庭成员, 帮扶记录, 调解记录) through its service; bad
+    input is shown on the detail page, in the form `<form_prefix>_form`."""
+
+    http_method_names = ["post"]
+    form_class = None
+    form_prefix = ""
+
+    def add(self, entry, data):
+        raise NotImplementedError
+
+    def added_message(self, row) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        self.require("change", entry)
+        form = self.form_class(request.POST, prefix=self.form_prefix)
+        if form.is_valid():
+            try:
+                row = self.add(entry, form.service_data())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, self.added_message(row))
+                return redirect(self.url("detail", entry.pk))
+        return self.refused(**{f"{self.form_prefix}_form": form})
+
+
 class LedgerCreateView(LedgerViewMixin, TemplateView):
     form_class = None
     template_name = "ledgers/entry_form.html"

@@ -26,9 +26,9 @@ from ledgers.views.base import (
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
+    LedgerRowAddView,
     LedgerUpdateView,
     LedgerVoidView,
-    apply_service_error,
     show_refusal,
 )
 from regions.scoping import can
@@ -140,40 +140,24 @@ class HardshipHouseholdTransitionView(HardshipHouseholdDetailView):
         return redirect(self.url("detail", household.pk))
 
 
-class HardshipHouseholdMemberAddView(HardshipHouseholdDetailView):
-    http_method_names = ["post"]
+class HardshipHouseholdMemberAddView(LedgerRowAddView, HardshipHouseholdDetailView):
+    form_class, form_prefix = HouseholdMemberForm, "member"
 
-    def post(self, request, *args, **kwargs):
-        household = self.get_entry()
-        self.require("change", household)
-        form = HouseholdMemberForm(request.POST, prefix="member")
-        if form.is_valid():
-            try:
-                member = household_member_add(actor=request.user, household=household, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加家庭成员：%(name)s") % {"name": member.name})
-                return redirect(self.url("detail", household.pk))
-        return self.refused(member_form=form)
+    def add(self, household, data):
+        return household_member_add(actor=self.request.user, household=household, data=data)
+
+    def added_message(self, member):
+        return _("已添加家庭成员：%(name)s") % {"name": member.name}
 
 
-class HardshipHouseholdHelpAddView(HardshipHouseholdDetailView):
-    http_method_names = ["post"]
+class HardshipHouseholdHelpAddView(LedgerRowAddView, HardshipHouseholdDetailView):
+    form_class, form_prefix = HelpRecordForm, "help"
 
-    def post(self, request, *args, **kwargs):
-        household = self.get_entry()
-        self.require("change", household)
-        form = HelpRecordForm(request.POST, prefix="help")
-        if form.is_valid():
-            try:
-                help_record_add(actor=request.user, household=household, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加帮扶记录。"))
-                return redirect(self.url("detail", household.pk))
-        return self.refused(help_form=form)
+    def add(self, household, data):
+        return help_record_add(actor=self.request.user, household=household, data=data)
+
+    def added_message(self, record):
+        return _("已添加帮扶记录。")
 
 
 class HardshipHouseholdCreateView(HouseholdMixin, LedgerCreateView):

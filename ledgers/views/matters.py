@@ -23,9 +23,9 @@ from ledgers.views.base import (
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
+    LedgerRowAddView,
     LedgerUpdateView,
     LedgerVoidView,
-    apply_service_error,
     show_refusal,
 )
 
@@ -103,22 +103,14 @@ class StabilityMatterTransitionView(StabilityMatterDetailView):
         return self.refused(transition_form=form)
 
 
-class StabilityMatterStepAddView(StabilityMatterDetailView):
-    http_method_names = ["post"]
+class StabilityMatterStepAddView(LedgerRowAddView, StabilityMatterDetailView):
+    form_class, form_prefix = MediationStepForm, "step"
 
-    def post(self, request, *args, **kwargs):
-        matter = self.get_entry()
-        self.require("change", matter)
-        form = MediationStepForm(request.POST, prefix="step")
-        if form.is_valid():
-            try:
-                matter_step_add(actor=request.user, matter=matter, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加调解记录。"))
-                return redirect(self.url("detail", matter.pk))
-        return self.refused(step_form=form)
+    def add(self, matter, data):
+        return matter_step_add(actor=self.request.user, matter=matter, data=data)
+
+    def added_message(self, step):
+        return _("已添加调解记录。")
 
 
 class StabilityMatterCreateView(MatterMixin, LedgerCreateView):
