@@ -38,6 +38,7 @@ from ledgers.views.base import (
     paginate,
     requested_page_size,
     show_refusal,
+    sort_links,
 )
 from petitions import selectors, services
 from petitions.choices import PETITION_TRANSITIONS, PetitionStatus
@@ -108,7 +109,7 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
             filter_querystring=params.urlencode(),
             page_size=page_size,
             page_sizes=PAGE_SIZES,
-            sort_links=_sort_links(keep),
+            sort_links=sort_links(keep, [(f, _(label)) for f, label in SORT_FIELDS], descending_first=False),
             current_ordering=params.get("ordering", ""),
             can_add=has_permission_somewhere(request.user, "petitions.add_petition"),
             can_export=has_permission_somewhere(request.user, "petitions.export_petition"),
@@ -118,21 +119,6 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
-
-
-def _sort_links(params):
-    current = params.get("ordering", "")
-    links = {}
-    for field, label in SORT_FIELDS:
-        query = params.copy()
-        if current == field:
-            query["ordering"], state = f"-{field}", "asc"
-        elif current == f"-{field}":
-            query["ordering"], state = field, "desc"
-        else:
-            query["ordering"], state = field, ""
-        links[field] = {"url": "?" + query.urlencode(), "state": state, "label": _(label)}
-    return links
 
 
 class MyCasesView(PetitionMixin, TemplateView):

@@ -97,19 +97,25 @@ def requested_page_size(request, errors: list) -> tuple[int, str]:
     return page_size, raw_size
 
 
-def sort_links(params, sort_fields) -> dict:
-    """A link per sortable column (`sort_fields`: (param, label)): its first click sorts
-    descending, the next ascending, and so on; `state` says how the list is sorted by it now."""
+def sort_toggle(current: str, field: str, *, descending_first: bool = True) -> tuple[str, str]:
+    """A sortable column's link, given the list's `ordering` now: the ordering the link asks for
+    (the other direction, or the first one), and how the list is sorted by the column ("asc",
+    "desc" or "")."""
+    if current == field:
+        return f"-{field}", "asc"
+    if current == f"-{field}":
+        return field, "desc"
+    return (f"-{field}" if descending_first else field), ""
+
+
+def sort_links(params, sort_fields, *, descending_first: bool = True) -> dict:
+    """A link per sortable column (`sort_fields`: (param, label)) keeping the other parameters:
+    the first click sorts descending (or ascending), the next the other way, and so on."""
     current = params.get("ordering", "")
     links = {}
     for field, label in sort_fields:
         query = params.copy()
-        if current == field:
-            query["ordering"], state = f"-{field}", "asc"
-        elif current == f"-{field}":
-            query["ordering"], state = field, "desc"
-        else:
-            query["ordering"], state = f"-{field}", ""
+        query["ordering"], state = sort_toggle(current, field, descending_first=descending_first)
         links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
     return links
 

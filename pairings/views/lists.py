@@ -26,6 +26,7 @@ from ledgers.views.base import (
     labelled_errors,
     paginate,
     requested_page_size,
+    sort_toggle,
 )
 from pairings import selectors
 from pairings.models import (
@@ -122,12 +123,7 @@ class PairingListView(SealedSearchMixin, LoginRequiredMixin, ScopedViewMixin, Te
                 result.append({"label": label, "url": "", "state": ""})
                 continue
             query = params.copy()
-            if current == field:
-                query["ordering"], state = f"-{field}", "asc"
-            elif current == f"-{field}":
-                query["ordering"], state = field, "desc"
-            else:
-                query["ordering"], state = f"-{field}", ""
+            query["ordering"], state = sort_toggle(current, field)
             result.append({"label": label, "url": "?" + query.urlencode(), "state": state, "field": field})
         return result
 
