@@ -5,7 +5,6 @@ narrow a queryset the selector has already restricted to the user's scope.
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +20,7 @@ from community.choices import (
 from community.choices import ServiceKind as ServiceKindChoices
 from community.models import CommunityReport, ServiceOrder
 from community.querysets import take_deadline_cutoff
-from core.filters import BoundedDateFilter, StrictBooleanFilter
+from core.filters import BoundedDateFilter, DateRangeForm, StrictBooleanFilter
 from ledgers.filters import LedgerOrderingFilter, RegionPrefixFilter, SearchFilter, SearchFilterSet
 
 
@@ -29,16 +28,8 @@ class CommunityOrderingFilter(LedgerOrderingFilter):
     PARAMS = {"region_id": "region", "community_id": "community"}
 
 
-class DateRangeForm(forms.Form):
+class CommunityFilterForm(DateRangeForm):
     RANGES = (("placed_after", "placed_before"), ("reported_after", "reported_before"))
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.RANGES:
-            low, high = cleaned.get(start), cleaned.get(end)
-            if low and high and low > high:
-                self.add_error(end, _("结束日期不能早于开始日期。"))
-        return cleaned
 
 
 class ServiceOrderFilterSet(SearchFilterSet):
@@ -66,7 +57,7 @@ class ServiceOrderFilterSet(SearchFilterSet):
 
     class Meta:
         model = ServiceOrder
-        form = DateRangeForm
+        form = CommunityFilterForm
         fields = [
             "q",
             "category",
@@ -109,5 +100,5 @@ class CommunityReportFilterSet(SearchFilterSet):
 
     class Meta:
         model = CommunityReport
-        form = DateRangeForm
+        form = CommunityFilterForm
         fields = ["q", "kind", "basis", "status", "region", "reported_after", "reported_before", "ordering"]

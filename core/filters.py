@@ -12,6 +12,21 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import BaseCSVField
 
 
+class DateRangeForm(forms.Form):
+    """A filter form's cross-field check: a date range whose end comes before its start is an error
+    on the end. `RANGES`: the (start, end) field names; a range the form lacks is passed over."""
+
+    RANGES: tuple = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for start, end in self.RANGES:
+            low, high = cleaned.get(start), cleaned.get(end)
+            if low and high and low > high:
+                self.add_error(end, _("结束日期不能早于开始日期。"))
+        return cleaned
+
+
 class StrictBooleanField(forms.Field):
     """true/false/1/0 only; anything else is a clear error instead of being ignored."""
 

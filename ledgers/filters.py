@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt, encrypt, keyed_hashes
-from core.filters import StableOrderingFilter, StrictBooleanFilter
+from core.filters import DateRangeForm, StableOrderingFilter, StrictBooleanFilter
 from core.validators import mask_personal_numbers, normalize_id_number
 from ledgers.choices import (
     AppealCategory,
@@ -42,18 +42,10 @@ from regions.filters import code_validator
 SEARCH_MAX_LENGTH = 100
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(DateRangeForm):
     """Cross-field checks: a date range whose end comes before its start is an error."""
 
     RANGES = (("registered_after", "registered_before"),)
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.RANGES:
-            low, high = cleaned.get(start), cleaned.get(end)
-            if low and high and low > high:
-                self.add_error(end, _("结束日期不能早于开始日期。"))
-        return cleaned
 
 
 class SearchFilter(django_filters.CharFilter):

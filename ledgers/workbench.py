@@ -14,6 +14,7 @@ card is the number the list shows.
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils import timezone
@@ -47,79 +48,84 @@ def week_start(today: datetime.date | None = None) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
-def _appeal_items(user, *, mine: bool) -> list[CardItem]:
+class _Labels(NamedTuple):
+    """What a ledger's to-do items say: the overdue item's label, and each item's explanation."""
+
+    overdue: str
+    overdue_help: str
+    due_soon_help: str
+    mine_help: str
+
+
+def _registered_by_me(items, list_name: str, user, monday: datetime.date, label, help_text) -> CardItem:
+    """The items `user` registered since `monday`, linked to the list filtered the same way."""
+    return CardItem(
+        label,
+        bounded_count(items.filter(created_by_id=user.pk, registered_on__gte=monday)),
+        _url(list_name, mine="true", registered_after=monday.isoformat()),
+        "secondary",
+        help_text,
+    )
+
+
+def _deadline_items(user, items, list_name: str, labels: _Labels, *, mine: bool, extra=()) -> list[CardItem]:
+    """A ledger's to-do card: its overdue items, those due within 3 days, then `extra`, and (when
+    `mine`) what the user registered this week; `items` is already restricted to the user's scope."""
     today = timezone.localdate()
-    appeals = restrict(LivelihoodAppeal.objects.live(), user)
-    name = "ledgers:livelihoodappeal_list"
-    items = [
+    card_items = [
         CardItem(
-            _("已逾期"),
-            bounded_count(appeals.overdue(today)),
-            _url(name, overdue="true"),
+            labels.overdue,
+            bounded_count(items.overdue(today)),
+            _url(list_name, overdue="true"),
             "danger",
-            _("未办结且已过承诺办结日期的民生诉求"),
+            labels.overdue_help,
         ),
         CardItem(
             _("3 天内到期"),
-            bounded_count(appeals.due_soon(today)),
-            _url(name, due_soon="true"),
+            bounded_count(items.due_soon(today)),
+            _url(list_name, due_soon="true"),
             "warning",
-            _("未办结、承诺办结日期在今天到 3 天后之间的民生诉求"),
+            labels.due_soon_help,
         ),
-        CardItem(
-            _("群众评价“未解决”，待重新办理"),
-            bounded_count(appeals.filter(status=AppealStatus.REOPENED)),
-            _url(name, status=AppealStatus.REOPENED),
-            "info",
-            _("群众通过评价链接认为未解决、已转为重新办理的民生诉求"),
-        ),
+        *extra,
     ]
     if mine:
-        monday = week_start(today)
-        items.append(
-            CardItem(
-                _("本周我登记的"),
-                bounded_count(appeals.filter(created_by_id=user.pk, registered_on__gte=monday)),
-                _url(name, mine="true", registered_after=monday.isoformat()),
-                "secondary",
-                _("由我录入、登记日期在本周（周一起）的民生诉求"),
-            )
+        card_items.append(
+            _registered_by_me(items, list_name, user, week_start(today), _("本周我登记的"), labels.mine_help)
         )
-    return items
+    return card_items
+
+
+APPEAL_LABELS = _Labels(
+    overdue=_("已逾期"),
+    overdue_help=_("未办结且已过承诺办结日期的民生诉求"),
+    due_soon_help=_("未办结、承诺办结日期在今天到 3 天后之间的民生诉求"),
+    mine_help=_("由我录入、登记日期在本周（周一起）的民生诉求"),
+)
+MATTER_LABELS = _Labels(
+    overdue=_("已超过化解期限"),
+    overdue_help=_("未化解且已过化解期限的稳定事项"),
+    due_soon_help=_("未化解、化解期限在今天到 3 天后之间的稳定事项"),
+    mine_help=_("由我录入、登记日期在本周（周一起）的稳定事项"),
+)
+
+
+def _appeal_items(user, *, mine: bool) -> list[CardItem]:
+    appeals = restrict(LivelihoodAppeal.objects.live(), user)
+    name = "ledgers:livelihoodappeal_list"
+    reopened = CardItem(
+        _("群众评价“未解决”，待重新办理"),
+        bounded_count(appeals.filter(status=AppealStatus.REOPENED)),
+        _url(name, status=AppealStatus.REOPENED),
+        "info",
+        _("群众通过评价链接认为未解决、已转为重新办理的民生诉求"),
+    )
+    return _deadline_items(user, appeals, name, APPEAL_LABELS, mine=mine, extra=[reopened])
 
 
 def _matter_items(user, *, mine: bool) -> list[CardItem]:
-    today = timezone.localdate()
     matters = restrict(StabilityMatter.objects.live(), user)
-    name = "ledgers:stabilitymatter_list"
-    items = [
-        CardItem(
-            _("已超过化解期限"),
-            bounded_count(matters.overdue(today)),
-            _url(name, overdue="true"),
-            "danger",
-            _("未化解且已过化解期限的稳定事项"),
-        ),
-        CardItem(
-            _("3 天内到期"),
-            bounded_count(matters.due_soon(today)),
-            _url(name, due_soon="true"),
-            "warning",
-            _("未化解、化解期限在今天到 3 天后之间的稳定事项"),
-        ),
-    ]
-    if mine:
-        monday = week_start(today)
-        items.append(
-            CardItem(
-                _("本周我登记的"),
-                bounded_count(matters.filter(created_by_id=user.pk, registered_on__gte=monday)),
-                _url(name, mine="true", registered_after=monday.isoformat()),
-                "secondary",
-                _("由我录入、登记日期在本周（周一起）的稳定事项"),
-            )
-        )
-    return items
+    return _deadline_items(user, matters, "ledgers:stabilitymatter_list", MATTER_LABELS, mine=mine)
 
 
 def _my_work_items(user) -> list[CardItem]:
@@ -130,11 +136,12 @@ def _my_work_items(user) -> list[CardItem]:
     batches = list(waiting.order_by("-created_at", "-id").values_list("kind", flat=True)[:21])
     count = len(batches)
     return [
-        CardItem(
+        _registered_by_me(
+            households,
+            "ledgers:hardshiphousehold_list",
+            user,
+            monday,
             _("本周我登记的困难户"),
-            bounded_count(households.filter(created_by_id=user.pk, registered_on__gte=monday)),
-            _url("ledgers:hardshiphousehold_list", mine="true", registered_after=monday.isoformat()),
-            "secondary",
             _("由我录入、登记日期在本周（周一起）的困难群众"),
         ),
         CardItem(

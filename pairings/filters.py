@@ -5,12 +5,11 @@ queryset the selector has already restricted to the user's scope.
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import keyed_hashes
-from core.filters import StableOrderingFilter, StrictBooleanFilter
+from core.filters import DateRangeForm, StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.filters import RegionPrefixFilter, SearchFilter, SearchFilterSet, looks_like_id_number
 from pairings.choices import (
@@ -40,18 +39,6 @@ from pairings.models import (
     VillageLink,
     Visit,
 )
-
-
-class DateRangeForm(forms.Form):
-    RANGES: tuple = ()
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.RANGES:
-            low, high = cleaned.get(start), cleaned.get(end)
-            if low and high and low > high:
-                self.add_error(end, _("结束日期不能早于开始日期。"))
-        return cleaned
 
 
 class UnitFilterSet(SearchFilterSet):
@@ -266,15 +253,27 @@ class OwedVisitFilterSet(SearchFilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-# --- 对口支援、联村帮户、蹲点 ---------------------------------------------------------------------------
+# --- 对口支援、联村帮户、蹲点、联村项目、联村培训 ------------------------------------------------------------
 
 
-class PeriodFilterForm(DateRangeForm):
-    RANGES = (("started_after", "started_before"),)
+class SupportFilterForm(DateRangeForm):
+    RANGES = (("started_after", "started_before"), ("held_after", "held_before"))
 
 
-class _PeriodFilterSet(SearchFilterSet):
+class _SupportFilterSet(SearchFilterSet):
+    """What the five support lists share: the keyword over `search_fields`, the region (subtree),
+    and date ranges whose end may not come before their start. Each names its model and its fields
+    in a `Meta(_SupportFilterSet.Meta)`."""
+
     region = RegionPrefixFilter()
+
+    class Meta:
+        form = SupportFilterForm
+
+
+class _PeriodFilterSet(_SupportFilterSet):
+    """对口支援、联村帮户、蹲点: each a period, started (and maybe ended) on a day."""
+
     started_after = django_filters.DateFilter(field_name="started_on", lookup_expr="gte", label=_("开始日期起"))
     started_before = django_filters.DateFilter(field_name="started_on", lookup_expr="lte", label=_("开始日期止"))
     ordering = StableOrderingFilter(
@@ -291,9 +290,8 @@ class SupportAssignmentFilterSet(_PeriodFilterSet):
     q = SearchFilter(method="filter_q", help_text=_("支援单位名称或备注"))
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("支援单位"), min_value=1)
 
-    class Meta:
+    class Meta(_SupportFilterSet.Meta):
         model = SupportAssignment
-        form = PeriodFilterForm
         fields = ["q", "unit", "region", "started_after", "started_before", "ordering"]
 
 
@@ -304,9 +302,8 @@ class VillageLinkFilterSet(_PeriodFilterSet):
     q = SearchFilter(method="filter_q", help_text=_("联系单位名称或备注"))
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("联系单位"), min_value=1)
 
-    class Meta:
+    class Meta(_SupportFilterSet.Meta):
         model = VillageLink
-        form = PeriodFilterForm
         fields = ["q", "unit", "region", "started_after", "started_before", "ordering"]
 
 
@@ -317,13 +314,12 @@ class StayFilterSet(_PeriodFilterSet):
     q = SearchFilter(method="filter_q", help_text=_("干部姓名或蹲点目的"))
     cadre = django_filters.NumberFilter(field_name="cadre_id", label=_("干部"), min_value=1)
 
-    class Meta:
+    class Meta(_SupportFilterSet.Meta):
         model = Stay
-        form = PeriodFilterForm
         fields = ["q", "cadre", "region", "started_after", "started_before", "ordering"]
 
 
-class LinkProjectFilterSet(SearchFilterSet):
+class LinkProjectFilterSet(_SupportFilterSet):
     """联村项目: kind, status, link, village (subtree)."""
 
     search_fields = ("name",)
@@ -331,36 +327,29 @@ class LinkProjectFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(label=_("项目类型"), choices=ProjectKind.choices)
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ProjectStatus.choices)
     link = django_filters.NumberFilter(field_name="link_id", label=_("联村帮户"), min_value=1)
-    region = RegionPrefixFilter()
     ordering = StableOrderingFilter(
         fields=(("planned_on", "planned_on"), ("funds_fen", "funds")),
         field_labels={"planned_on": _("立项日期"), "funds_fen": _("项目资金")},
         label=_("排序"),
     )
 
-    class Meta:
+    class Meta(_SupportFilterSet.Meta):
         model = LinkProject
         fields = ["q", "kind", "status", "link", "region", "ordering"]
 
 
-class TrainingFilterForm(DateRangeForm):
-    RANGES = (("held_after", "held_before"),)
-
-
-class TrainingFilterSet(SearchFilterSet):
+class TrainingFilterSet(_SupportFilterSet):
     """联村培训: link, village (subtree), dates."""
 
     search_fields = ("topic",)
     q = SearchFilter(method="filter_q", help_text=_("培训内容"))
     link = django_filters.NumberFilter(field_name="link_id", label=_("联村帮户"), min_value=1)
-    region = RegionPrefixFilter()
     held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("培训日期起"))
     held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("培训日期止"))
     ordering = StableOrderingFilter(
         fields=(("held_on", "held_on"),), field_labels={"held_on": _("培训日期")}, label=_("排序")
     )
 
-    class Meta:
+    class Meta(_SupportFilterSet.Meta):
         model = Training
-        form = TrainingFilterForm
         fields = ["q", "link", "region", "held_after", "held_before", "ordering"]

@@ -7,14 +7,13 @@ has already restricted to what the user may see (named officials never see the c
 import datetime
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from core.crypto import keyed_hashes
-from core.filters import BoundedDateFilter, StableOrderingFilter, StrictBooleanFilter
+from core.filters import BoundedDateFilter, DateRangeForm, StableOrderingFilter, StrictBooleanFilter
 from core.validators import normalize_id_number
 from ledgers.filters import RegionPrefixFilter, SearchFilter, SearchFilterSet, looks_like_id_number
 from petitions.choices import OFFICE_OWES, Channel, ConflictLevel, PetitionStatus, PetitionType
@@ -22,16 +21,8 @@ from petitions.models import Petition, PetitionCategory, Petitioner, PetitionOwn
 from petitions.querysets import DUE_SOON_DAYS
 
 
-class PetitionFilterForm(forms.Form):
+class PetitionFilterForm(DateRangeForm):
     RANGES = (("received_after", "received_before"), ("closed_after", "closed_before"))
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.RANGES:
-            low, high = cleaned.get(start), cleaned.get(end)
-            if low and high and low > high:
-                self.add_error(end, _("结束日期不能早于开始日期。"))
-        return cleaned
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

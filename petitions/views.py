@@ -23,12 +23,11 @@ from django.views.generic import TemplateView
 
 from audit.choices import Action
 from audit.services import audit_record
-from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
+from core.exceptions import OutOfScope, ServiceError
 from core.paginator import bounded_count
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
-    DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SealedSearchMixin,
     apply_service_error,
@@ -37,6 +36,9 @@ from ledgers.views.base import (
     has_permission_somewhere,
     labelled_errors,
     paginate,
+    requested_page_size,
+    show_refusal,
+    sort_links,
 )
 from petitions import selectors, services
 from petitions.choices import PETITION_TRANSITIONS, PetitionStatus
@@ -90,13 +92,7 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
         params, filters, search_context = filter_params(request)
         filterset, rows = selectors.petition_list(user=request.user, filters=filters, request=request)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
-        page_size = DEFAULT_PAGE_SIZE
-        raw_size = request.GET.get("page_size", "")
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                page_size = int(raw_size)
-            else:
-                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_size, raw_size = requested_page_size(request, errors)
         page_obj = paginate(request, rows, page_size)
         figures = selectors.counts(rows) if not errors else {"overdue": 0, "due_soon": 0}
         keep = params.copy()
@@ -113,7 +109,7 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
             filter_querystring=params.urlencode(),
             page_size=page_size,
             page_sizes=PAGE_SIZES,
-            sort_links=_sort_links(keep),
+            sort_links=sort_links(keep, [(f, _(label)) for f, label in SORT_FIELDS], descending_first=False),
             current_ordering=params.get("ordering", ""),
             can_add=has_permission_somewhere(request.user, "petitions.add_petition"),
             can_export=has_permission_somewhere(request.user, "petitions.export_petition"),
@@ -125,21 +121,6 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
-
-
-def _sort_links(params):
-    current = params.get("ordering", "")
-    links = {}
-    for field, label in SORT_FIELDS:
-        query = params.copy()
-        if current == field:
-            query["ordering"], state = f"-{field}", "asc"
-        elif current == f"-{field}":
-            query["ordering"], state = field, "desc"
-        else:
-            query["ordering"], state = field, ""
-        links[field] = {"url": "?" + query.urlencode(), "state": state, "label": _(label)}
-    return links
 
 
 class MyCasesView(PetitionMixin, TemplateView):
@@ -237,12 +218,10 @@ class PetitionTransitionView(PetitionDetailView):
                     expected_version=data["version"],
                     **{k: v for k, v in data.items() if k not in ("target", "version")},
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, transition_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
-                status = 409 if getattr(exc, "code", "") == "transition_not_allowed" else 400
+                status = show_refusal(form, exc)
+                if getattr(exc, "code", "") == "transition_not_allowed":
+                    status = 409  # a transition the status machine forbids: a conflict with the case's state
                 return self.refused(status=status, transition_form=form)
             messages.success(request, _("已办理：%(status)s") % {"status": PetitionStatus(data["target"]).label})
             return redirect("petitions:petition_detail", petition.pk)
@@ -266,11 +245,8 @@ class PetitionExtendView(PetitionDetailView):
                     approved_by=data["approved_by"],
                     expected_version=data["version"],
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, extension_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), extension_form=form)
             else:
                 messages.success(request, _("已延期。"))
                 return redirect("petitions:petition_detail", petition.pk)
@@ -384,11 +360,8 @@ class PetitionLinkView(PetitionDetailView):
                         earlier=earlier,
                         expected_version=form.cleaned_data["version"],
                     )
-                except ConcurrentEditError as exc:
-                    apply_service_error(form, exc)
-                    return self.refused(status=409, link_form=form)
                 except ServiceError as exc:
-                    apply_service_error(form, exc)
+                    return self.refused(status=show_refusal(form, exc), link_form=form)
                 else:
                     messages.success(request, _("已更新关联。"))
                     return redirect("petitions:petition_detail", petition.pk)
@@ -529,11 +502,8 @@ class PetitionUpdateView(PetitionFormMixin, TemplateView):
                     petitioners=petitioner_rows(people, stored),
                     named_officials=named_rows(named),
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已保存修改。"))
                 return redirect("petitions:petition_detail", petition.pk)

@@ -41,6 +41,7 @@ from community.services import (
     report_register_new,
     report_withdraw,
 )
+from core.api.exceptions import conflict_response
 from core.api.pagination import BoundedPagination
 from core.exceptions import ServiceError, TransitionNotAllowed
 from regions.scoping import ScopedViewSetMixin, can, restrict, scope_prefixes
@@ -89,9 +90,7 @@ class CommunityViewSet(
     def handle_exception(self, exc):
         # A transition the status machine forbids is a conflict with the record's state: 409.
         if isinstance(exc, TransitionNotAllowed):
-            return Response(
-                {"detail": exc.messages[0], "code": "transition_not_allowed"}, status=status.HTTP_409_CONFLICT
-            )
+            return conflict_response(exc)
         return super().handle_exception(exc)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):

@@ -46,7 +46,7 @@ from community.services import (
 from community.views.base import CommunityListView, CommunityViewMixin
 from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError, TransitionNotAllowed
 from core.paginator import bounded_count
-from ledgers.views.base import apply_service_error, has_permission_somewhere, safe_next
+from ledgers.views.base import apply_service_error, has_permission_somewhere, safe_next, show_refusal
 
 ACTIONS = ("dispatch", "take", "complete", "return", "cancel")
 # The action a page posts, and the status it leads to.
@@ -191,11 +191,8 @@ class ServiceOrderActionView(ServiceOrderDetailView):
                 self.apply(action, order, form, version)
             except OutOfScope:
                 raise PermissionDenied(_("您不能处理这张服务订单。"))
-            except (ConcurrentEditError, TransitionNotAllowed) as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc, conflicts=(ConcurrentEditError, TransitionNotAllowed))
             else:
                 messages.success(request, _("服务订单已变更为“%(status)s”。") % {"status": OrderStatus(target).label})
                 return redirect(safe_next(request, reverse("community:serviceorder_detail", args=[order.pk])))

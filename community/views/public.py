@@ -11,23 +11,21 @@ import segno
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from community.forms import OrderForm, RatingForm
 from community.selectors import public_community_get, public_community_summary
 from community.services import order_place, order_rate, order_rating_invitation_from_token
 from core.exceptions import ServiceError
-from core.ratelimit import rate_limit_hit, rate_limit_peek, too_many_requests
+from core.ratelimit import rate_limit_hit, too_many_requests
+from core.ratinglink import RatingLinkView
 from core.requestlocal import client_address
 from ledgers.views.base import apply_service_error
 
 PAGES_RATE_SCOPE = "public_pages"
 ORDER_RATE_SCOPE = "public_order"
-RATING_RATE_SCOPE = "public_rating"
 MESSAGE_TEMPLATE = "community/public/message.html"
-TOKEN_MAX_LENGTH = 300
-# A tampered or unknown link is a bad request; a used or expired one is gone.
-LINK_ERROR_STATUS = {"bad_signature": 400, "unknown_link": 400, "used_link": 410, "expired_link": 410}
 
 
 class PublicCommunityView(View):
@@ -83,74 +81,30 @@ class PublicCommunityView(View):
         return render(request, self.template_name, context, status=status)
 
 
-class PublicOrderRatingView(View):
-    """居民评价: the page behind a rating link. One rating per link; a tampered, expired or used
-    link gets a friendly page (400 / 410) and changes nothing; "not done" reopens the order."""
+class PublicOrderRatingView(RatingLinkView):
+    """居民评价: the page behind a service order's rating link (core.ratinglink: one rating per
+    link, refused links, rate limit); "not done" reopens the order."""
 
     template_name = "community/public/rate.html"
+    message_template = MESSAGE_TEMPLATE
+    form_class = RatingForm
+    bad_link_message = gettext_lazy("评价链接无效，请向社区索取新的链接。")
 
-    def dispatch(self, request, *args, **kwargs):
-        address = client_address(request)
-        if request.method == "POST":
-            state = rate_limit_hit(scope=RATING_RATE_SCOPE, address=address)
-        else:
-            state = rate_limit_peek(scope=RATING_RATE_SCOPE, address=address)
-        if state.exceeded:
-            return too_many_requests(request, state, template=MESSAGE_TEMPLATE)
-        return super().dispatch(request, *args, **kwargs)
-
-    def _refuse(self, request, exc: ServiceError):
-        return render(
-            request,
-            MESSAGE_TEMPLATE,
-            {"title": _("无法评价"), "message": " ".join(exc.messages), "link_error": exc.code},
-            status=LINK_ERROR_STATUS.get(exc.code, 400),
-        )
-
-    def _invitation(self, token):
-        if len(token) > TOKEN_MAX_LENGTH:
-            raise ServiceError(_("评价链接无效，请向社区索取新的链接。"), code="bad_signature")
+    def invitation_from_token(self, token):
         return order_rating_invitation_from_token(token)
 
-    def get(self, request, token):
-        try:
-            invitation = self._invitation(token)
-        except ServiceError as exc:
-            rate_limit_hit(scope=RATING_RATE_SCOPE, address=client_address(request))
-            return self._refuse(request, exc)
-        return self._form_page(request, invitation, RatingForm())
+    def rate(self, token, data):
+        order_rate(token=token, score=data["score"], done_confirmed=data["done"], comment=data["comment"])
 
-    def post(self, request, token):
-        try:
-            invitation = self._invitation(token)
-        except ServiceError as exc:
-            return self._refuse(request, exc)
-        form = RatingForm(request.POST)
-        if not form.is_valid():
-            return self._form_page(request, invitation, form, status=400)
-        try:
-            order_rate(
-                token=token,
-                score=form.cleaned_data["score"],
-                done_confirmed=form.cleaned_data["done"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ServiceError as exc:
-            return self._refuse(request, exc)
-        message = _("您的评价已收到。")
-        if not form.cleaned_data["done"]:
-            message += _("您反映服务没有办好，社区将重新派单办理。")
-        return render(
-            request,
-            MESSAGE_TEMPLATE,
-            {"title": _("感谢您的评价"), "message": message, "thanks": True, "region": invitation.order.region},
-        )
+    def thanks_note(self, data):
+        return "" if data["done"] else _("您反映服务没有办好，社区将重新派单办理。")
 
-    def _form_page(self, request, invitation, form, status=200):
+    def thanks_context(self, invitation):
+        return {"region": invitation.order.region}
+
+    def form_context(self, invitation):
         order = invitation.order
-        # What the resident sees: their own order's need and what was done; no names or phones.
-        context = {
-            "form": form,
+        return {
             "community": order.region.name,
             "need": order.need,
             "category": order.get_category_display(),
@@ -158,4 +112,3 @@ class PublicOrderRatingView(View):
             "completed_at": order.completed_at,
             "expires_at": invitation.expires_at,
         }
-        return render(request, self.template_name, context, status=status)

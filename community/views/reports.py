@@ -19,7 +19,7 @@ from community.services import report_register_new, report_withdraw
 from community.views.base import CommunityListView, CommunityViewMixin
 from core.exceptions import ConcurrentEditError, ServiceError, TransitionNotAllowed
 from core.paginator import bounded_count
-from ledgers.views.base import apply_service_error, has_permission_somewhere
+from ledgers.views.base import apply_service_error, has_permission_somewhere, show_refusal
 from regions.scoping import can
 
 
@@ -89,11 +89,8 @@ class CommunityReportWithdrawView(CommunityReportDetailView):
                     withdrawn_on=form.cleaned_data["withdrawn_on"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except (ConcurrentEditError, TransitionNotAllowed) as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc, conflicts=(ConcurrentEditError, TransitionNotAllowed))
             else:
                 messages.success(request, _("已撤回报到。"))
                 return redirect("community:communityreport_detail", report.pk)

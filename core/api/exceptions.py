@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import ConcurrentEditError, OutOfScope
+from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
 
 
 def localised_not_found(exc, context):
@@ -26,11 +26,17 @@ def localised_not_found(exc, context):
     )
 
 
+def conflict_response(exc: ServiceError) -> Response:
+    """409 with the refusal's message and code: the record changed meanwhile (`concurrent_edit`),
+    or its state forbids the transition (`transition_not_allowed`)."""
+    return Response({"detail": exc.messages[0], "code": exc.code}, status=status.HTTP_409_CONFLICT)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = localised_not_found(exc, context)
     if isinstance(exc, ConcurrentEditError):
-        return Response({"detail": exc.messages[0], "code": "concurrent_edit"}, status=status.HTTP_409_CONFLICT)
+        return conflict_response(exc)
     if isinstance(exc, OutOfScope):
         return Response({"detail": exc.messages[0], "code": "out_of_scope"}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoValidationError):

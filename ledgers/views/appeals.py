@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.choices import APPEAL_STAFF_TARGETS, APPEAL_TRANSITIONS, AppealStatus
 from ledgers.forms import AppealTransitionForm, LivelihoodAppealForm
 from ledgers.models import LivelihoodAppeal
@@ -18,7 +18,7 @@ from ledgers.views.base import (
     LedgerListView,
     LedgerUpdateView,
     LedgerVoidView,
-    apply_service_error,
+    show_refusal,
 )
 
 # "Rated" and "reopened" come from residents' ratings through the signed link, not from staff
@@ -79,11 +79,8 @@ class LivelihoodAppealTransitionView(LivelihoodAppealDetailView):
                     expected_version=form.cleaned_data["version"],
                     resolution=form.cleaned_data["resolution"],
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, transition_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), transition_form=form)
             else:
                 messages.success(request, _("状态已变更为“%(status)s”。") % {"status": AppealStatus(target).label})
                 return redirect(self.url("detail", appeal.pk))

@@ -44,6 +44,14 @@ def apply_service_error(form, exc: ServiceError) -> None:
             form.add_error(None, message)
 
 
+def show_refusal(form, exc: ServiceError, conflicts: tuple = (ConcurrentEditError,)) -> int:
+    """Show a service's refusal on the form (apply_service_error) and return the status to answer
+    with: 409 when it is a conflict with the record as stored now (someone saved it meanwhile, or
+    one of the other `conflicts` given), else 400."""
+    apply_service_error(form, exc)
+    return 409 if isinstance(exc, conflicts) else 400
+
+
 def related_links(exc: ServiceError) -> list[str]:
     """Pages a refusal points to (the household already registered with this head ID number)."""
     links = []
@@ -76,20 +84,64 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class LedgerViewMixin(LoginRequiredMixin, ScopedViewMixin):
-    """Names shared by the views of one ledger: `model`, `url_prefix` ("livelihoodappeal")."""
+def requested_page_size(request, errors: list) -> tuple[int, str]:
+    """The list's page size: `page_size` when it is one of PAGE_SIZES, else the default (and,
+    when one was asked for, an error appended to `errors`); and the value as asked for."""
+    page_size = DEFAULT_PAGE_SIZE
+    raw_size = request.GET.get("page_size", "")
+    if raw_size:
+        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+            page_size = int(raw_size)
+        else:
+            errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+    return page_size, raw_size
 
+
+def sort_toggle(current: str, field: str, *, descending_first: bool = True) -> tuple[str, str]:
+    """A sortable column's link, given the list's `ordering` now: the ordering the link asks for
+    (the other direction, or the first one), and how the list is sorted by the column ("asc",
+    "desc" or "")."""
+    if current == field:
+        return f"-{field}", "asc"
+    if current == f"-{field}":
+        return field, "desc"
+    return (f"-{field}" if descending_first else field), ""
+
+
+def sort_links(params, sort_fields, *, descending_first: bool = True) -> dict:
+    """A link per sortable column (`sort_fields`: (param, label)) keeping the other parameters:
+    the first click sorts descending (or ascending), the next the other way, and so on."""
+    current = params.get("ordering", "")
+    links = {}
+    for field, label in sort_fields:
+        query = params.copy()
+        query["ordering"], state = sort_toggle(current, field, descending_first=descending_first)
+        links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
+    return links
+
+
+class ModelViewMixin(LoginRequiredMixin, ScopedViewMixin):
+    """Names shared by the views of one model: `model`, `url_prefix` ("livelihoodappeal"), and
+    `app_label`, the app whose URL namespace and permissions they use (the ledgers', community's)."""
+
+    app_label = ""
     url_prefix = ""
-    verbose_name = ""
 
     def url(self, action, *args):
-        return reverse(f"ledgers:{self.url_prefix}_{action}", args=args)
+        return reverse(f"{self.app_label}:{self.url_prefix}_{action}", args=args)
 
     def perm(self, action):
-        return f"ledgers.{action}_{self.model._meta.model_name}"
+        return f"{self.app_label}.{action}_{self.model._meta.model_name}"
 
     def crumbs(self, *extra):
         return [{"label": self.model._meta.verbose_name_plural, "url": self.url("list")}, *extra]
+
+
+class LedgerViewMixin(ModelViewMixin):
+    """The names of one ledger's views (ModelViewMixin)."""
+
+    app_label = "ledgers"
+    verbose_name = ""
 
 
 def filter_params(request) -> tuple:
@@ -139,13 +191,7 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
         params, filters, search_context = filter_params(request)
         filterset, rows = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
-        page_size = DEFAULT_PAGE_SIZE
-        raw_size = request.GET.get("page_size", "")
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                page_size = int(raw_size)
-            else:
-                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_size, raw_size = requested_page_size(request, errors)
         page_obj = paginate(request, rows, page_size)
         overdue_count, overdue_truncated = 0, False
         if self.counts_overdue and not errors:
@@ -169,7 +215,7 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
             filter_querystring=params.urlencode(),
             page_size=page_size,
             page_sizes=PAGE_SIZES,
-            sort_links=self.sort_links(keep),
+            sort_links=sort_links(keep, self.sort_fields),
             current_ordering=params.get("ordering", ""),
             **search_context,
             can_add=has_permission_somewhere(request.user, self.perm("add")),
@@ -182,20 +228,6 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
-
-    def sort_links(self, params):
-        current = params.get("ordering", "")
-        links = {}
-        for field, label in self.sort_fields:
-            query = params.copy()
-            if current == field:
-                query["ordering"], state = f"-{field}", "asc"
-            elif current == f"-{field}":
-                query["ordering"], state = field, "desc"
-            else:
-                query["ordering"], state = f"-{field}", ""
-            links[field] = {"url": "?" + query.urlencode(), "state": state, "label": label}
-        return links
 
 
 class LedgerDetailView(LedgerViewMixin, TemplateView):
@@ -256,15 +288,41 @@ class LedgerVoidView(LedgerDetailView):
         if form.is_valid():
             try:
                 self.void(entry, reason=form.cleaned_data["void_reason"], version=form.cleaned_data["version"])
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, void_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), void_form=form)
             else:
                 messages.success(request, _("已作废：%(title)s") % {"title": entry})
                 return redirect(self.url("detail", entry.pk))
         return self.refused(void_form=form)
+
+
+class LedgerRowAddView(LedgerDetailView):
+    """POST: one row added under the record (家庭成员, 帮扶记录, 调解记录) through its service; bad
+    input is shown on the detail page, in the form `<form_prefix>_form`."""
+
+    http_method_names = ["post"]
+    form_class = None
+    form_prefix = ""
+
+    def add(self, entry, data):
+        raise NotImplementedError
+
+    def added_message(self, row) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        entry = self.get_entry()
+        self.require("change", entry)
+        form = self.form_class(request.POST, prefix=self.form_prefix)
+        if form.is_valid():
+            try:
+                row = self.add(entry, form.service_data())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, self.added_message(row))
+                return redirect(self.url("detail", entry.pk))
+        return self.refused(**{f"{self.form_prefix}_form": form})
 
 
 class LedgerCreateView(LedgerViewMixin, TemplateView):
@@ -338,11 +396,8 @@ class LedgerUpdateView(LedgerViewMixin, TemplateView):
             try:
                 # A fresh copy for the service: it diffs against what is stored.
                 self.update(self.get_entry(), form)
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
                 self.related_links = related_links(exc)
             else:
                 messages.success(request, _("已保存修改。"))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import audit_sensitive_read
-from core.exceptions import ConcurrentEditError, OutOfScope, ServiceError
+from core.exceptions import OutOfScope, ServiceError
 from ledgers.choices import HouseholdStatus
 from ledgers.forms import HardshipHouseholdForm, HelpRecordForm, HouseholdExitForm, HouseholdMemberForm
 from ledgers.models import HardshipHousehold
@@ -26,9 +26,10 @@ from ledgers.views.base import (
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
+    LedgerRowAddView,
     LedgerUpdateView,
     LedgerVoidView,
-    apply_service_error,
+    show_refusal,
 )
 from regions.scoping import can
 
@@ -130,54 +131,33 @@ class HardshipHouseholdTransitionView(HardshipHouseholdDetailView):
                 form.is_valid()
                 form.add_error(None, _("该状态变更不存在：%(value)s。") % {"value": target[:30]})
                 return self.refused(exit_form=form)
-        except ConcurrentEditError as exc:
-            form.is_valid()
-            apply_service_error(form, exc)
-            return self.refused(status=409, exit_form=form)
         except ServiceError as exc:
             form.is_valid()
             if "exit_reason" in getattr(exc, "error_dict", {}):
                 exc = ServiceError({"reason": exc.error_dict["exit_reason"]})
-            apply_service_error(form, exc)
-            return self.refused(exit_form=form)
+            return self.refused(status=show_refusal(form, exc), exit_form=form)
         messages.success(request, _("状态已变更为“%(status)s”。") % {"status": HouseholdStatus(target).label})
         return redirect(self.url("detail", household.pk))
 
 
-class HardshipHouseholdMemberAddView(HardshipHouseholdDetailView):
-    http_method_names = ["post"]
+class HardshipHouseholdMemberAddView(LedgerRowAddView, HardshipHouseholdDetailView):
+    form_class, form_prefix = HouseholdMemberForm, "member"
 
-    def post(self, request, *args, **kwargs):
-        household = self.get_entry()
-        self.require("change", household)
-        form = HouseholdMemberForm(request.POST, prefix="member")
-        if form.is_valid():
-            try:
-                member = household_member_add(actor=request.user, household=household, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加家庭成员：%(name)s") % {"name": member.name})
-                return redirect(self.url("detail", household.pk))
-        return self.refused(member_form=form)
+    def add(self, household, data):
+        return household_member_add(actor=self.request.user, household=household, data=data)
+
+    def added_message(self, member):
+        return _("已添加家庭成员：%(name)s") % {"name": member.name}
 
 
-class HardshipHouseholdHelpAddView(HardshipHouseholdDetailView):
-    http_method_names = ["post"]
+class HardshipHouseholdHelpAddView(LedgerRowAddView, HardshipHouseholdDetailView):
+    form_class, form_prefix = HelpRecordForm, "help"
 
-    def post(self, request, *args, **kwargs):
-        household = self.get_entry()
-        self.require("change", household)
-        form = HelpRecordForm(request.POST, prefix="help")
-        if form.is_valid():
-            try:
-                help_record_add(actor=request.user, household=household, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加帮扶记录。"))
-                return redirect(self.url("detail", household.pk))
-        return self.refused(help_form=form)
+    def add(self, household, data):
+        return help_record_add(actor=self.request.user, household=household, data=data)
+
+    def added_message(self, record):
+        return _("已添加帮扶记录。")
 
 
 class HardshipHouseholdCreateView(HouseholdMixin, LedgerCreateView):

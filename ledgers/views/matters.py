@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.choices import MATTER_STAFF_TARGETS, MATTER_TRANSITIONS, MatterOutcome, MatterStatus
 from ledgers.forms import MatterTransitionForm, MediationStepForm, StabilityMatterForm
 from ledgers.models import StabilityMatter
@@ -23,9 +23,10 @@ from ledgers.views.base import (
     LedgerCreateView,
     LedgerDetailView,
     LedgerListView,
+    LedgerRowAddView,
     LedgerUpdateView,
     LedgerVoidView,
-    apply_service_error,
+    show_refusal,
 )
 
 # Escalation has its own action (it opens a petition case): never a bulk status change.
@@ -94,33 +95,22 @@ class StabilityMatterTransitionView(StabilityMatterDetailView):
                         note=form.cleaned_data["note"],
                         expected_version=version,
                     )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                return self.refused(status=409, transition_form=form)
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                return self.refused(status=show_refusal(form, exc), transition_form=form)
             else:
                 messages.success(request, _("状态已变更为“%(status)s”。") % {"status": MatterStatus(target).label})
                 return redirect(self.url("detail", matter.pk))
         return self.refused(transition_form=form)
 
 
-class StabilityMatterStepAddView(StabilityMatterDetailView):
-    http_method_names = ["post"]
+class StabilityMatterStepAddView(LedgerRowAddView, StabilityMatterDetailView):
+    form_class, form_prefix = MediationStepForm, "step"
 
-    def post(self, request, *args, **kwargs):
-        matter = self.get_entry()
-        self.require("change", matter)
-        form = MediationStepForm(request.POST, prefix="step")
-        if form.is_valid():
-            try:
-                matter_step_add(actor=request.user, matter=matter, data=form.service_data())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加调解记录。"))
-                return redirect(self.url("detail", matter.pk))
-        return self.refused(step_form=form)
+    def add(self, matter, data):
+        return matter_step_add(actor=self.request.user, matter=matter, data=data)
+
+    def added_message(self, step):
+        return _("已添加调解记录。")
 
 
 class StabilityMatterCreateView(MatterMixin, LedgerCreateView):

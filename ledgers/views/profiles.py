@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.forms import VillageProfileForm
 from ledgers.models import VillageProfile
 from ledgers.selectors import entry_history, ledger_overview, profile_village_get, profile_village_list
 from ledgers.services import profile_update
-from ledgers.views.base import LedgerListView, LedgerViewMixin, apply_service_error
+from ledgers.views.base import LedgerListView, LedgerViewMixin, show_refusal
 from regions.scoping import can_at_region
 
 CHANGE_PERMISSION = "ledgers.change_villageprofile"
@@ -71,11 +71,8 @@ class VillageProfileUpdateView(ProfileMixin, LedgerViewMixin, TemplateView):
                     expected_version=form.cleaned_data.get("version") if profile else None,
                     data=form.service_data(),
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已保存“四个知晓”。"))
                 return redirect(reverse("ledgers:villageprofile_detail", args=[region.code]))

@@ -30,8 +30,8 @@ from django.views.generic.detail import SingleObjectMixin
 
 from core.exceptions import ServiceError
 from core.paginator import paginate
-from core.ratelimit import RateLimitMixin, rate_limit_hit, rate_limit_peek, too_many_requests
-from core.requestlocal import client_address
+from core.ratelimit import RateLimitMixin
+from core.ratinglink import RatingLinkView
 from ledgers.choices import AppealStatus, Satisfaction
 from ledgers.models import LivelihoodAppeal
 from ledgers.selectors_public import (
@@ -47,11 +47,8 @@ from regions.scoping import ScopedViewMixin
 PUBLIC_PAGE_SIZE = 20
 NOTICE_MAX_ROWS = 200
 NOTICE_DEFAULT_DAYS = 90
-TOKEN_MAX_LENGTH = 300
-# Refusals of a link: a tampered or unknown link is a bad request; a used or expired one is gone.
-LINK_ERROR_STATUS = {"bad_signature": 400, "unknown_link": 400, "used_link": 410, "expired_link": 410}
-# Rate-limit scopes (JICENG_RATE_LIMITS) and the page that says "too many requests" to a resident.
-RATING_RATE_SCOPE = "public_rating"
+# Rate-limit scope (JICENG_RATE_LIMITS; the rating link's is core.ratinglink's) and the page that
+# says "too many requests" to a resident.
 PAGES_RATE_SCOPE = "public_pages"
 PUBLIC_MESSAGE_TEMPLATE = "ledgers/public/message.html"
 
@@ -169,82 +166,30 @@ class RatingForm(forms.Form):
     )
 
 
-class PublicRatingView(View):
-    """群众评价: the page behind a rating link or QR code. One rating per link; a tampered,
-    expired or used link gets a friendly page (400 / 410) and changes nothing. Answering "not
-    resolved" reopens the appeal (the service does it). CSRF protection stays on.
-
-    Rate limit per client address (scope "public_rating"): every POST counts, and a GET counts
-    when its link is refused, so a resident opening a good link costs nothing while guessing or
-    replaying links does; an address past the limit gets 429 for any request, and nothing changes.
-    """
+class PublicRatingView(RatingLinkView):
+    """群众评价: the page behind an appeal's rating link or QR code (core.ratinglink: one rating
+    per link, refused links, rate limit). Answering "not resolved" reopens the appeal (the service
+    does it)."""
 
     template_name = "ledgers/public/rate.html"
+    message_template = PUBLIC_MESSAGE_TEMPLATE
+    form_class = RatingForm
+    bad_link_message = gettext_lazy("评价链接无效，请向村（社区）索取新的链接。")
 
-    def dispatch(self, request, *args, **kwargs):
-        address = client_address(request)
-        if request.method == "POST":
-            state = rate_limit_hit(scope=RATING_RATE_SCOPE, address=address)
-        else:
-            state = rate_limit_peek(scope=RATING_RATE_SCOPE, address=address)
-        if state.exceeded:
-            return too_many_requests(request, state, template=PUBLIC_MESSAGE_TEMPLATE)
-        return super().dispatch(request, *args, **kwargs)
-
-    def _refuse(self, request, exc: ServiceError):
-        status = LINK_ERROR_STATUS.get(exc.code, 400)
-        return render(
-            request,
-            PUBLIC_MESSAGE_TEMPLATE,
-            {"title": _("无法评价"), "message": " ".join(exc.messages), "link_error": exc.code},
-            status=status,
-        )
-
-    def _invitation(self, token):
-        if len(token) > TOKEN_MAX_LENGTH:
-            raise ServiceError(_("评价链接无效，请向村（社区）索取新的链接。"), code="bad_signature")
+    def invitation_from_token(self, token):
         return rating_invitation_from_token(token)
 
-    def get(self, request, token):
-        try:
-            invitation = self._invitation(token)
-        except ServiceError as exc:
-            rate_limit_hit(scope=RATING_RATE_SCOPE, address=client_address(request))
-            return self._refuse(request, exc)
-        return self._form_page(request, invitation, RatingForm())
+    def rate(self, token, data):
+        appeal_rate(token=token, score=data["score"], resolved_confirmed=data["resolved"], comment=data["comment"])
 
-    def post(self, request, token):
-        try:
-            invitation = self._invitation(token)
-        except ServiceError as exc:
-            return self._refuse(request, exc)
-        form = RatingForm(request.POST)
-        if not form.is_valid():
-            return self._form_page(request, invitation, form, status=400)
-        try:
-            appeal_rate(
-                token=token,
-                score=form.cleaned_data["score"],
-                resolved_confirmed=form.cleaned_data["resolved"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ServiceError as exc:
-            return self._refuse(request, exc)
-        return render(
-            request,
-            PUBLIC_MESSAGE_TEMPLATE,
-            {
-                "title": _("感谢您的评价"),
-                "message": _("您的评价已收到。")
-                + ("" if form.cleaned_data["resolved"] else _("您反映问题未解决，村（社区）将重新办理。")),
-                "thanks": True,
-                "region_code": invitation.appeal.region_id,
-            },
-        )
+    def thanks_note(self, data):
+        return "" if data["resolved"] else _("您反映问题未解决，村（社区）将重新办理。")
 
-    def _form_page(self, request, invitation, form, status=200):
-        context = {"form": form, "appeal": public_appeal_of_invitation(invitation), "expires_at": invitation.expires_at}
-        return render(request, self.template_name, context, status=status)
+    def thanks_context(self, invitation):
+        return {"region_code": invitation.appeal.region_id}
+
+    def form_context(self, invitation):
+        return {"appeal": public_appeal_of_invitation(invitation), "expires_at": invitation.expires_at}
 
 
 def rating_link_context(request, invitation, token) -> dict:

@@ -18,7 +18,6 @@ from audit.services import audit_record
 from core.validators import mask_id_number, mask_phone
 from core.xlsx import Sheet, workbook_response
 from ledgers.views.base import (
-    DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SealedSearchMixin,
     audit_filters,
@@ -26,6 +25,8 @@ from ledgers.views.base import (
     has_permission_somewhere,
     labelled_errors,
     paginate,
+    requested_page_size,
+    sort_toggle,
 )
 from pairings import selectors
 from pairings.models import (
@@ -77,13 +78,7 @@ class PairingListView(SealedSearchMixin, LoginRequiredMixin, ScopedViewMixin, Te
         filterset = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         rows = filterset.qs if not errors else filterset.queryset.none()
-        page_size = DEFAULT_PAGE_SIZE
-        raw_size = request.GET.get("page_size", "")
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                page_size = int(raw_size)
-            else:
-                errors.append(_("每页条数应为 %(sizes)s 之一。") % {"sizes": "、".join(str(s) for s in PAGE_SIZES)})
+        page_size, raw_size = requested_page_size(request, errors)
         page_obj = paginate(request, rows, page_size)
         keep = params.copy()
         if raw_size and not errors:
@@ -128,12 +123,7 @@ class PairingListView(SealedSearchMixin, LoginRequiredMixin, ScopedViewMixin, Te
                 result.append({"label": label, "url": "", "state": ""})
                 continue
             query = params.copy()
-            if current == field:
-                query["ordering"], state = f"-{field}", "asc"
-            elif current == f"-{field}":
-                query["ordering"], state = field, "desc"
-            else:
-                query["ordering"], state = f"-{field}", ""
+            query["ordering"], state = sort_toggle(current, field)
             result.append({"label": label, "url": "?" + query.urlencode(), "state": state, "field": field})
         return result
 

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.selectors import entry_history, matter_get
 from ledgers.selectors import household_get as hardship_get
-from ledgers.views.base import apply_service_error, has_permission_somewhere
+from ledgers.views.base import apply_service_error, has_permission_somewhere, show_refusal
 from pairings import selectors, services
 from pairings.choices import PairStatus
 from pairings.forms import (
@@ -118,11 +118,8 @@ class FormPageView(PairingPageMixin, TemplateView):
         if form.is_valid():
             try:
                 saved = self.save(form, obj)
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已保存：%(title)s") % {"title": saved})
                 return redirect(self.success_url(saved))
@@ -421,11 +418,8 @@ class PairEndView(PairDetailView):
                     reason=form.cleaned_data["end_reason"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("结对已结束。"))
                 return redirect("pairings:pair_detail", pk=pair.pk)

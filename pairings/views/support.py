@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from core.exceptions import ConcurrentEditError, ServiceError
+from core.exceptions import ServiceError
 from ledgers.selectors import entry_history
-from ledgers.views.base import apply_service_error
+from ledgers.views.base import show_refusal
 from pairings import selectors, services
 from pairings.choices import ProjectStatus
 from pairings.forms import (
@@ -222,11 +222,8 @@ class LinkProjectDetailView(SupportDetailView):
                     status=form.cleaned_data["status"],
                     on=form.cleaned_data["on"],
                 )
-            except ConcurrentEditError as exc:
-                apply_service_error(form, exc)
-                status = 409
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, _("已保存：%(title)s") % {"title": project})
                 return redirect(_url("linkproject_detail", project.pk))

@@ -13,6 +13,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.exceptions import conflict_response
 from core.api.pagination import BoundedPagination
 from core.api.search import BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
 from core.exceptions import TransitionNotAllowed
@@ -220,9 +221,7 @@ class PetitionViewSet(
                 **data,
             )
         except TransitionNotAllowed as exc:
-            return Response(
-                {"detail": exc.messages[0], "code": "transition_not_allowed"}, status=status.HTTP_409_CONFLICT
-            )
+            return conflict_response(exc)
         return self.respond(petition)
 
     @extend_schema(
