@@ -115,7 +115,7 @@ class PetitionListView(SealedSearchMixin, PetitionMixin, TemplateView):
             can_export=has_permission_somewhere(request.user, "petitions.export_petition"),
             chosen={key: params.getlist(key) for key in params},
             # One plain query (iterating the form field's choices counted, then opened a server-side cursor).
-            category_choices=[(c.code, c.name) for c in filterset.form.fields["category"].queryset],
+            category_choices=[(c.code, str(c)) for c in filterset.form.fields["category"].queryset],
             crumbs=self.crumbs(),
             **search_context,
             **region_picker_context(request.user, params.get("region", ""), name="region"),
