@@ -73,16 +73,24 @@ def _headline_items(user) -> list[CardItem]:
 def overdue_by_child(user, code: str) -> list[tuple[str, str, int]]:
     """[(child code, name, overdue appeals + matters)] of the children of `code` with the most,
     at most TOP_REGIONS, through the user's scope."""
-    from ledgers.models import LivelihoodAppeal, StabilityMatter
     from regions.models import Region
 
     length = CHILD_LENGTH.get(len(code))
     if length is None:
         return []
-    key = f"workbench.overdue:{code}:{timezone.localdate().isoformat()}:{','.join(scope_prefixes(user, VIEW_PERMISSION) or ['*'])}"
-    found = cache.get(key)
-    if found is not None:
-        return found
+    key = f"workbench.overdue-counts:{code}:{timezone.localdate().isoformat()}:{','.join(scope_prefixes(user, VIEW_PERMISSION) or ['*'])}"
+    top = cache.get(key)
+    if top is None:
+        top = _overdue_counts(user, code, length)
+        cache.set(key, top, OVERDUE_CACHE_SECONDS)
+    # The names are read every time (one small query): a renamed region shows its new name at once.
+    names = dict(Region.objects.filter(code__in=[c for c, _n in top]).values_list("code", "name"))
+    return [(child, names.get(child, child), n) for child, n in top]
+
+
+def _overdue_counts(user, code: str, length: int) -> list[tuple[str, int]]:
+    from ledgers.models import LivelihoodAppeal, StabilityMatter
+
     totals: dict[str, int] = {}
     for model in (LivelihoodAppeal, StabilityMatter):
         rows = (
@@ -95,11 +103,7 @@ def overdue_by_child(user, code: str) -> list[tuple[str, str, int]]:
         )
         for row in rows:
             totals[row["child"]] = totals.get(row["child"], 0) + row["n"]
-    top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP_REGIONS]
-    names = dict(Region.objects.filter(code__in=[c for c, _n in top]).values_list("code", "name"))
-    found = [(child, names.get(child, child), n) for child, n in top]
-    cache.set(key, found, OVERDUE_CACHE_SECONDS)
-    return found
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP_REGIONS]
 
 
 def _overdue_items(user) -> list[CardItem]:
