@@ -103,6 +103,10 @@ class BodyFilterBackend(DjangoFilterBackend):
         return kwargs
 
 
+# The actions whose answer is a filtered list: the only ones a viewset's filters apply to.
+LIST_ACTIONS = ("list", "search")
+
+
 class SelectorFilterBackend(DjangoFilterBackend):
     """The viewset's selector has applied its FilterSet to the request's query (the one read path:
     scope, FilterSet, related rows, as for the pages and the exports); this backend only answers

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import BoundedPagination
-from core.api.search import BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
+from core.api.search import LIST_ACTIONS, BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
 from ledgers.api.serializers import (
     AppealTransitionSerializer,
     HardshipHouseholdSerializer,
@@ -126,7 +126,10 @@ class LedgerViewSet(
         return self.request.query_params
 
     def get_queryset(self):
-        self.filterset, rows = type(self).selector(user=self.request.user, filters=self.filter_params())
+        # The filters narrow a list or a search only: a write and its answer read the record itself
+        # (a filter the record no longer matches after the write must not turn its answer into a 500).
+        filters = self.filter_params() if self.action in LIST_ACTIONS else None
+        self.filterset, rows = type(self).selector(user=self.request.user, filters=filters)
         return rows.prefetch_related(*self.api_prefetch)
 
     def respond(self, instance, status_code=status.HTTP_200_OK):

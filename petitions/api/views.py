@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from core.api.exceptions import conflict_response
 from core.api.pagination import BoundedPagination
-from core.api.search import BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
+from core.api.search import LIST_ACTIONS, BodySearchMixin, SelectorFilterBackend, keyword_field, search_schema
 from core.exceptions import TransitionNotAllowed
 from core.filters import StrictBooleanFilter
 from core.models import WorkCalendarDay
@@ -112,9 +112,10 @@ class PetitionViewSet(
 
     def get_queryset(self):
         # The pages' read path (scope, a region filter as the scope's subtree, FilterSet, related rows).
-        self.filterset, rows = selectors.petition_list(
-            user=self.request.user, filters=self.filter_params(), request=self.request
-        )
+        # The filters narrow a list or a search only: a write and its answer read the case itself
+        # (a filter the case no longer matches after the write must not turn its answer into a 500).
+        filters = self.filter_params() if self.action in LIST_ACTIONS else None
+        self.filterset, rows = selectors.petition_list(user=self.request.user, filters=filters, request=self.request)
         return rows.prefetch_related("petitioners", "deadlines")
 
     def respond(self, petition, code=status.HTTP_200_OK):

@@ -517,3 +517,13 @@ def test_a_session_search_with_a_body_of_no_type_is_the_documented_400_despite_t
     response = client.generic("POST", SEARCH, b"0", content_type="", headers={"X-CSRFToken": token})
     assert response.status_code == 400
     assert response.json() == {"detail": ["请求正文应为 JSON 对象，键为筛选条件。"]}
+
+
+def test_a_writes_answer_is_not_narrowed_by_list_filters_in_the_url(api_for, users, appeal):
+    """The appeal leaves `status=registered` by this write: its answer is the appeal as it is now,
+    not a 500 because the list filter left in the URL no longer matches (the write had been committed)."""
+    url = f"{URLS['appeal']}{appeal.pk}/transition/?status=registered"
+    payload = {"target": "resolved", "resolution": "已修复", "version": appeal.version}
+    resolved = api_for(users.township_staff).post(url, payload, format="json")
+    assert resolved.status_code == 200
+    assert resolved.json()["status"] == "resolved"

@@ -169,3 +169,27 @@ def test_a_petitioner_id_number_is_searched_in_a_post_body_never_a_url(api_for, 
     assert api_for(pusers.sibling_staff).post(URL + "search/", {"q": number}, format="json").json()["count"] == 0
     assert c.post(URL + "search/", {"status": "bogus"}, format="json").status_code == 400
     assert c.get(URL, {"q": "张三"}).json()["count"] == 1  # a name is still searched in the URL
+
+
+def test_a_writes_answer_is_not_narrowed_by_list_filters_in_the_url(api_for, pusers, case, tree):
+    """A list filter left in the URL of a write (here the case's old status, or a malformed date)
+    does not apply to the write's answer: the case moved out of `status=registered`, and a create
+    never validates list filters. Before, both answered 500 after the write had been committed."""
+    c = api_for(pusers.staff)
+    moved = c.post(f"{URL}{case.pk}/transition/?status=registered", {"target": "accepted", "version": 1}, format="json")
+    assert moved.status_code == 200 and moved.json()["status"] == "accepted"
+    payload = {
+        "channel": "online",
+        "received_on": "2026-12-01",
+        "region": tree.village.code,
+        "title": "道路破损",
+        "content": "村道破损严重",
+        "category": "rural",
+        "petition_type": "suggestion",
+        "conflict_level": "village",
+        "petitioners": [{"name": "钱七"}],
+    }
+    created = c.post(f"{URL}?received_after=nonsense", payload, format="json")
+    assert created.status_code == 201, created.content
+    # the list itself still refuses the malformed filter
+    assert c.get(URL, {"received_after": "nonsense"}).status_code == 400
