@@ -279,6 +279,12 @@ class BulkWriter:
             error, self._error = self._error, None
             raise error
 
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()  # the worker thread and the connection's query wrapper go, whatever happened
+
     def close(self) -> None:
         if self._thread is not None:
             self._queue.put(None)

@@ -43,8 +43,7 @@ def many_communities(tree):
 def run(seed=42, scale=1.0):
     villages, townships = places_of("51")
     generator = next(g for g in load_generators() if g.key == "community")
-    with transaction.atomic():
-        writer = BulkWriter()
+    with transaction.atomic(), BulkWriter() as writer:
         ctx = GenerationContext(scale=scale, seed=seed, province="51", as_of=AS_OF, writer=writer,
                                 villages=villages, townships=townships)  # fmt: skip
         writer.prepare(generator.models)

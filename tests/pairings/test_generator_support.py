@@ -42,8 +42,7 @@ def province(tree):
 def run(seed=42, scale=SCALE):
     villages, townships = places_of("51")
     generator = next(g for g in load_generators() if g.key == "support")
-    with transaction.atomic():
-        writer = BulkWriter()
+    with transaction.atomic(), BulkWriter() as writer:
         ctx = GenerationContext(scale=scale, seed=seed, province="51", as_of=AS_OF, writer=writer,
                                 villages=villages, townships=townships)  # fmt: skip
         writer.prepare(generator.models)
@@ -201,8 +200,7 @@ def test_two_passes_count_each_county_village_and_unit_once(province):
     generator = next(g for g in load_generators() if g.key == "support")
     for inside in (False, True):
         part = [p for p in villages if p.code.startswith("510121106") == inside]
-        with transaction.atomic():
-            writer = BulkWriter()
+        with transaction.atomic(), BulkWriter() as writer:
             ctx = GenerationContext(scale=SCALE, seed=42, province="51", as_of=AS_OF, writer=writer, villages=part,
                                     townships=townships)  # fmt: skip
             writer.prepare(generator.models)
