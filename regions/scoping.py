@@ -192,9 +192,17 @@ def is_excluded(user, obj) -> bool:
     model = type(obj)
     if not is_scoped_model(model) or not getattr(user, "is_authenticated", False):
         return False
-    if not model.scoping.exclude_fields and model not in _EXCLUSIONS:
+    # One query about this object alone (exclude_hidden reads the hidden ids of a whole list first).
+    hidden = Q()
+    for exclude_field in model.scoping.exclude_fields:
+        hidden |= Q(**{exclude_field: user})
+    for exclusion in _EXCLUSIONS.get(model, ()):
+        condition = exclusion(user)
+        if condition is not None:
+            hidden |= condition
+    if not hidden:
         return False
-    return not exclude_hidden(model._default_manager.filter(pk=obj.pk), user).exists()
+    return model._default_manager.filter(hidden, pk=obj.pk).exists()
 
 
 def restrict(queryset, user, action: str = "view", *, within: str | None = None):
