@@ -12,6 +12,7 @@ from core.validators import mask_id_number, mask_phone
 from ledgers.forms import BootstrapFormMixin, ScopedRegionField, date_widget
 from petitions.choices import MAX_EXTENSION_DAYS, Outcome, PetitionStatus, ReplyOpinion, TransferKind
 from petitions.models import BacklogCampaign, Petition, PetitionCategory
+from petitions.services import PETITION_FIELDS
 from regions.choices import Role
 from regions.models import Region
 from regions.scoping import restrict
@@ -50,19 +51,7 @@ class PetitionForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Petition
-        fields = [
-            "channel",
-            "received_on",
-            "title",
-            "content",
-            "category",
-            "petition_type",
-            "conflict_level",
-            "is_group",
-            "group_size",
-            "is_backlog",
-            "backlog_campaign",
-        ]
+        fields = list(PETITION_FIELDS)  # what the services accept on a case, in that order
         widgets = {"received_on": date_widget(), "content": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user=None, **kwargs):

@@ -24,6 +24,7 @@ from petitions.models import (
     PetitionOwner,
     ReceptionDay,
 )
+from petitions.services import PETITION_FIELDS
 from regions.choices import Level
 
 
@@ -230,18 +231,10 @@ class PetitionUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Petition
+        # The services' editable fields (the backlog campaign is set on the pages only).
         fields = (
             "version",
-            "channel",
-            "received_on",
-            "title",
-            "content",
-            "category",
-            "petition_type",
-            "conflict_level",
-            "is_group",
-            "group_size",
-            "is_backlog",
+            *(name for name in PETITION_FIELDS if name != "backlog_campaign"),
             "petitioners",
             "named_officials",
         )
