@@ -5,7 +5,6 @@ seed_province."""
 import datetime
 
 import pytest
-from django.db import transaction
 from django.db.models import Count
 
 from community import generators as community_generator
@@ -17,8 +16,8 @@ from community.models import (
     ReportingOrganisation,
     ServiceOrder,
 )
-from seeding.generators import BulkWriter, GenerationContext, load_generators, places_of, seed_province
-from tests.factories import RegionFactory
+from seeding.generators import seed_province
+from tests.factories import RegionFactory, generate_source
 
 pytestmark = pytest.mark.django_db
 AS_OF = datetime.date(2026, 11, 20)
@@ -41,15 +40,7 @@ def many_communities(tree):
 
 
 def run(seed=42, scale=1.0):
-    villages, townships = places_of("51")
-    generator = next(g for g in load_generators() if g.key == "community")
-    with transaction.atomic(), BulkWriter() as writer:
-        ctx = GenerationContext(scale=scale, seed=seed, province="51", as_of=AS_OF, writer=writer,
-                                villages=villages, townships=townships)  # fmt: skip
-        writer.prepare(generator.models)
-        counts = generator.generate(ctx)
-        writer.finish()
-    return counts
+    return generate_source("community", as_of=AS_OF, seed=seed, scale=scale)
 
 
 def snapshot():

@@ -6,7 +6,6 @@ the services' rules hold, the same seed gives the same rows."""
 import datetime
 
 import pytest
-from django.db import transaction
 from django.db.models import Count
 
 from core.exceptions import ServiceError
@@ -14,8 +13,8 @@ from pairings.choices import ProjectStatus, UnitKind
 from pairings.generator_support import expected_figures
 from pairings.models import LinkCadre, LinkProject, Stay, SupportAssignment, SupportCadre, Training, Unit, VillageLink
 from regions.choices import Level
-from seeding.generators import BulkWriter, GenerationContext, load_generators, places_of, seed_province
-from tests.factories import RegionFactory
+from seeding.generators import places_of, seed_province
+from tests.factories import RegionFactory, generate_source
 
 pytestmark = pytest.mark.django_db
 AS_OF = datetime.date(2026, 11, 20)
@@ -40,15 +39,7 @@ def province(tree):
 
 
 def run(seed=42, scale=SCALE):
-    villages, townships = places_of("51")
-    generator = next(g for g in load_generators() if g.key == "support")
-    with transaction.atomic(), BulkWriter() as writer:
-        ctx = GenerationContext(scale=scale, seed=seed, province="51", as_of=AS_OF, writer=writer,
-                                villages=villages, townships=townships)  # fmt: skip
-        writer.prepare(generator.models)
-        counts = generator.generate(ctx)
-        writer.finish()
-    return counts
+    return generate_source("support", as_of=AS_OF, seed=seed, scale=scale)
 
 
 def direct():
@@ -197,15 +188,9 @@ def test_the_source_texts_figures_at_full_scale():
 def test_two_passes_count_each_county_village_and_unit_once(province):
     # given the demo's way: the province generated in two passes over disjoint places
     villages, townships = places_of("51")
-    generator = next(g for g in load_generators() if g.key == "support")
     for inside in (False, True):
         part = [p for p in villages if p.code.startswith("510121106") == inside]
-        with transaction.atomic(), BulkWriter() as writer:
-            ctx = GenerationContext(scale=SCALE, seed=42, province="51", as_of=AS_OF, writer=writer, villages=part,
-                                    townships=townships)  # fmt: skip
-            writer.prepare(generator.models)
-            generator.generate(ctx)
-            writer.finish()
+        generate_source("support", as_of=AS_OF, scale=SCALE, villages=part, townships=townships)
     # then the flags still count each county, village and unit once
     counties = SupportAssignment.objects.values("region").distinct().count()
     assert SupportAssignment.objects.filter(first_for_county=True).count() == counties == 1
