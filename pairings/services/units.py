@@ -24,18 +24,7 @@ CADRE_EDITABLE_FIELDS = (
     "is_active",
     "is_unit_leader",
 )
-_CADRE_AUDITED = (
-    "name",
-    "unit",
-    "post",
-    "is_party_member",
-    "phone",
-    "id_number",
-    "home_region",
-    "user",
-    "is_active",
-    "is_unit_leader",
-)
+_CADRE_AUDITED = CADRE_EDITABLE_FIELDS  # every editable field of a cadre is audited
 
 
 def _check_unit(data: dict, *, instance: Unit | None = None) -> None:
