@@ -988,6 +988,7 @@ class Command(BaseCommand):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        RESULTS_DIR.mkdir(exist_ok=True)
         log_path = RESULTS_DIR / "bench-gunicorn.log"
         command = [
             gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -1053,6 +1054,11 @@ class Command(BaseCommand):
                 ("sign-in (form + POST, password hash)", *sign_in_target()),
                 ("bare signed-in page, again", *page("province", lambda c, i: "/bare/")),
             ]  # fmt: skip
+            # BENCH_ONLY=dashboard,list: only the targets whose names contain one of these words
+            # (the bare page, the yardstick, always runs)
+            only = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",") if w.strip()]
+            if only:
+                targets = [t for t in targets if t[0].startswith("bare") or any(w in t[0] for w in only)]
             results = []
             for name, clients, action in targets:
                 # one warm-up request per worker's worth, not measured
