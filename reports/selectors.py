@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
@@ -19,10 +18,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ledgers.models import LivelihoodAppeal, StabilityMatter
-from ledgers.querysets import LivelihoodAppealQuerySet
-from regions.choices import Level
+from regions.choices import CODE_LENGTH, Level
 from regions.models import Region
-from regions.scoping import restrict, scope_prefixes
+from regions.scoping import can_at_region, restrict, scope_prefixes
 from reports.aggregation import monthly_min_level
 from reports.choices import TOTAL_PERIOD
 from reports.metrics import Figure, Metric, figure, get_metric, load_sources, stored_keys_for
@@ -65,7 +63,7 @@ def summary_state() -> SummaryState | None:
     """The state row, annotated with whether its active generation is sealed (see
     `SummaryState.visible_generation`): one query."""
     sealed = Exists(SummarySeal.objects.filter(generation=OuterRef("active_generation")))
-    return SummaryState.objects.select_related("last_run").annotate(sealed=sealed).filter(pk=1).first()
+    return SummaryState.objects.annotate(sealed=sealed).filter(pk=1).first()
 
 
 def summary_queryset(*, user, state: SummaryState | None = None):
@@ -92,13 +90,18 @@ def region_names(codes) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
 
 
-def dashboard_region_get(*, user, code: str) -> Region:
+def dashboard_region_get(*, user, code: str) -> tuple[Region, list[Region]]:
+    """The region whose dashboard `user` asked for, and its ancestors (province first), read in one
+    query; 404 outside the user's scope. Region codes are prefixes of their descendants' codes, so
+    the ancestors are the prefixes of the code's level lengths."""
+    prefixes = [code[:length] for level, length in CODE_LENGTH.items() if length <= len(code)]
     region = None
-    if code.isdigit():
-        region = restrict(Region.objects.all(), user, VIEW_PERMISSION).filter(code=code).first()
+    if code.isdigit() and code in prefixes and can_at_region(user, VIEW_PERMISSION, code):
+        found = Region.objects.in_bulk(prefixes)
+        region = found.get(code)
     if region is None:
         raise Http404(_("未找到区划代码为 %(code)s 的统计数据，或它不在您的管辖范围内。") % {"code": code[:20]})
-    return region
+    return region, [found[c] for c in region.ancestor_codes if c in found]
 
 
 def child_regions(*, user, region: Region) -> list[Region]:
@@ -190,41 +193,38 @@ def with_region_names(items: list) -> list:
     return items
 
 
-def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[LivelihoodAppeal]:
-    """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope."""
-    # Province and prefecture: one ordered, limited index scan on (status, promised_date) per open
-    # status, merged here (a single `status IN (...)` query would sort every overdue appeal of the
-    # province). County and below: one query; the region's appeals are few (index on region_id).
-    today = timezone.localdate()
-    open_statuses = LivelihoodAppealQuerySet.open_statuses
-    groups = [[status] for status in open_statuses] if region.level <= Level.PREFECTURE else [open_statuses]
-    parts = [
-        # Only what the list shows (no decrypting of contact fields), and no join to the regions:
-        # with stale statistics PostgreSQL hashed all 37k regions for it (25 ms for a township).
-        restrict(LivelihoodAppeal.objects.filter(status__in=statuses).overdue(today), user, within=region.code)
-        .only("id", "title", "status", "promised_date", "region_id")
-        .order_by("promised_date", "id")[:limit]
-        for statuses in groups
-    ]
-    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        # One statement (UNION ALL of the ordered, limited scans), one round trip instead of three.
-        parts = [parts[0].union(*parts[1:], all=True).order_by("promised_date", "id")[:limit]]
-    found = [appeal for part in parts for appeal in part]
-    return with_region_names(sorted(found, key=lambda appeal: (appeal.promised_date, appeal.pk))[:limit])
+def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT, named: bool = True) -> list[LivelihoodAppeal]:
+    """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope.
+
+    One ordered, limited scan at every level: a partial index on the open appeals' (promised_date,
+    id) serves the province and the prefectures (the first ten under the region's prefix), the one
+    on (region, promised_date) a county or township. `named=False` leaves `region_name` to the
+    caller (the dashboard names both overdue lists in one query)."""
+    queryset = restrict(LivelihoodAppeal.objects.overdue(), user, within=region.code)
+    # Only what the list shows (no decrypting of contact fields), and no join to the regions:
+    # with stale statistics PostgreSQL hashed all 37k regions for it (25 ms for a township).
+    found = list(
+        queryset.only("id", "title", "status", "promised_date", "region_id").order_by("promised_date", "id")[:limit]
+    )
+    return with_region_names(found) if named else found
 
 
-def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[StabilityMatter]:
+def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT, named: bool = True) -> list[StabilityMatter]:
     """The region's longest-overdue open stability matters (past their own deadline; top `limit`),
     through the matter's own scope. Matters are far fewer than appeals (a partial index on open
     matters by region and deadline serves it): one query at every level."""
     queryset = restrict(StabilityMatter.objects.overdue(), user, within=region.code)
-    return with_region_names(
-        list(
-            queryset.only("id", "title", "status", "risk_level", "deadline", "region_id").order_by("deadline", "id")[
-                :limit
-            ]
-        )
-    )
+    fields = ("id", "title", "status", "risk_level", "deadline", "region_id")
+    found = list(queryset.only(*fields).order_by("deadline", "id")[:limit])
+    return with_region_names(found) if named else found
+
+
+def dashboard_overdue(*, user, region: Region) -> tuple[list[LivelihoodAppeal], list[StabilityMatter]]:
+    """A dashboard's two overdue lists, their villages named in one query."""
+    appeals = overdue_appeals(user=user, region=region, named=False)
+    matters = overdue_matters(user=user, region=region, named=False)
+    with_region_names([*appeals, *matters])
+    return appeals, matters
 
 
 def dashboard_cache_key(*, region: Region, state: SummaryState | None) -> str:

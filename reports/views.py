@@ -26,7 +26,6 @@ from core.dbrouter import replica_reads
 from core.exceptions import ServiceError
 from regions.choices import Level
 from regions.scoping import ScopedViewMixin, can_at_region, scope_prefixes
-from regions.selectors import region_ancestors
 from reports import selectors
 from reports.choices import RUN_ACTIVE_STATUSES, RunKind, RunStatus, Unit
 from reports.metrics import figure
@@ -88,7 +87,7 @@ class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.region = selectors.dashboard_region_get(user=request.user, code=kwargs["code"])
+            self.region, self.region_ancestors = selectors.dashboard_region_get(user=request.user, code=kwargs["code"])
         # Read-only pages and exports of the summaries: their summary reads may go to a replica.
         with replica_reads():
             return super().dispatch(request, *args, **kwargs)
@@ -97,9 +96,7 @@ class RegionDashboardMixin(LoginRequiredMixin, ScopedViewMixin):
         return {
             "region": self.region,
             "ancestors": [
-                a
-                for a in region_ancestors(self.region)
-                if can_at_region(self.request.user, selectors.VIEW_PERMISSION, a.code)
+                a for a in self.region_ancestors if can_at_region(self.request.user, selectors.VIEW_PERMISSION, a.code)
             ],
             "drillable": self.region.level < Level.VILLAGE,
             "can_export": can_at_region(self.request.user, EXPORT_PERMISSION, self.region.code),
@@ -127,9 +124,9 @@ class DashboardView(RegionDashboardMixin, TemplateView):
             context.update({"no_figures": True, "children": [], "figures_html": "", "children_html": ""})
         context["state"] = state
         context["region"] = self.region
-        context["overdue"] = selectors.overdue_appeals(user=self.request.user, region=self.region)
+        context["overdue"], matters = selectors.dashboard_overdue(user=self.request.user, region=self.region)
+        context["overdue_matters"] = matters
         context["today"] = today = timezone.localdate()
-        context["overdue_matters"] = matters = selectors.overdue_matters(user=self.request.user, region=self.region)
         context["overdue_matter_rows"] = [
             (matter, record_url("ledgers:stabilitymatter_detail", matter.pk), days_late(today, matter.deadline))
             for matter in matters

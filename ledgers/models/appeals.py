@@ -70,6 +70,14 @@ class LivelihoodAppeal(LedgerEntry):
                 condition=LivelihoodAppealQuerySet.open_q(),
                 name="appeal_open_region_promised",
             ),
+            # The dashboards' ten longest-overdue open appeals of a prefecture or the province: an
+            # ordered scan that stops at the tenth match of the region's prefix (0.2 ms, where the
+            # (region, promised_date) index gave every open appeal of the prefecture to sort: 30 ms).
+            models.Index(
+                fields=["promised_date", "id"],
+                condition=LivelihoodAppealQuerySet.open_q(),
+                name="appeal_open_promised",
+            ),
             # The list page's bounded count of live appeals under a region prefix: an index-only
             # scan (10,001 entries: about 2 ms) instead of a heap scan past every voided check (20 ms).
             models.Index(fields=["region"], condition=models.Q(voided_at__isnull=True), name="appeal_live_region"),
