@@ -55,7 +55,11 @@ def appeal_petition(appeal, user):
     from petitions.models import Petition
     from regions.scoping import can_at_region, restrict
 
-    case = restrict(Petition.objects.filter(livelihood_appeal_id=appeal.pk), user).only("pk", "number").first()
-    transferred = case is not None or Petition.objects.filter(livelihood_appeal_id=appeal.pk).exists()
+    # Most appeals were never transferred: ask that first (one indexed probe), and read the case
+    # through the user's scope (which first reads the cases the user owns or is named in) only then.
+    transferred = Petition.objects.filter(livelihood_appeal_id=appeal.pk).exists()
+    case = None
+    if transferred:
+        case = restrict(Petition.objects.filter(livelihood_appeal_id=appeal.pk), user).only("pk", "number").first()
     allowed = appeal.voided_at is None and can_at_region(user, "petitions.add_petition", appeal.region_id)
     return {"case": case, "can_transfer": not transferred and allowed}
