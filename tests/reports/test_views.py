@@ -397,3 +397,16 @@ def test_village_cadre_sees_only_their_villages_figures(refreshed, users, client
     assert response.context["children"] == []
     assert client.get("/reports/510121113002/").status_code == 404
     assert client.get("/reports/510121113002/export.xlsx").status_code == 404
+
+
+def test_overdue_row_links_equal_the_reversed_detail_urls():
+    """The dashboard reverses each detail pattern once for its rows: the links must be the ones
+    `reverse` gives row by row."""
+    from django.urls import reverse
+
+    from reports.views import detail_url_maker
+
+    for name in ("ledgers:livelihoodappeal_detail", "ledgers:stabilitymatter_detail"):
+        make = detail_url_maker(name)
+        for pk in (1, 10, 539956):
+            assert make(pk) == reverse(name, args=[pk])
