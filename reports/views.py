@@ -169,7 +169,7 @@ class DashboardView(RegionDashboardMixin, TemplateView):
             for appeal in context["overdue"]
         ]
         if context["can_refresh"]:
-            latest = context["latest_run"] = RefreshRun.objects.order_by("-id").first()
+            latest = context["latest_run"] = selectors.latest_run()
             # A page opened while a run is queued or running follows it, as after "立即刷新".
             context["latest_run_active"] = latest is not None and latest.status in RUN_ACTIVE_STATUSES
         return context
@@ -371,7 +371,7 @@ class RefreshView(LoginRequiredMixin, View):
             if getattr(exc, "code", "") != "throttled":
                 raise BadRequest(text)
             if request.htmx:
-                latest = RefreshRun.objects.order_by("-id").first()
+                latest = selectors.latest_run()
                 return render(request, "reports/includes/run_status.html", {"run": latest, "notice": text})
             messages.warning(request, text)
             return redirect(self._target(request))
