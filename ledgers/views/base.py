@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from core.paginator import bounded_count, paginate
+from core.paginator import bounded_counts, paginate
 from core.validators import mask_personal_numbers
 from ledgers.filters import seal_search, unseal_search
 from ledgers.selectors import entry_history
@@ -199,15 +199,21 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
         filterset, rows = type(self).selector(user=request.user, filters=filters)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size, raw_size = requested_page_size(request, errors)
-        page_obj = paginate(request, rows, page_size)
+        counts_overdue = self.counts_overdue and not errors
+        # Already narrowed to overdue rows: the paginator's count is the overdue count (one COUNT
+        # less); otherwise the rows and the overdue ones among them are counted in one statement.
+        # Both up to the cap: "超过 10,000 条已逾期".
+        only_overdue = counts_overdue and filterset.form.cleaned_data.get("overdue") is True
+        found = overdue_found = None
+        if counts_overdue and not only_overdue:
+            found, overdue_found = bounded_counts(rows, rows.overdue())
+        page_obj = paginate(request, rows, page_size, found=found)
         overdue_count, overdue_truncated = 0, False
-        if self.counts_overdue and not errors:
-            # Already narrowed to overdue rows: the paginator has counted them (one COUNT less).
-            # Counted up to the cap like the rows: "超过 10,000 条已逾期".
+        if counts_overdue:
             paginator = page_obj.paginator
-            only_overdue = filterset.form.cleaned_data.get("overdue") is True
-            found = paginator.found if only_overdue else bounded_count(rows.overdue(), paginator.cap)
-            overdue_count, overdue_truncated = min(found, paginator.cap), found > paginator.cap
+            if only_overdue:
+                overdue_found = paginator.found
+            overdue_count, overdue_truncated = min(overdue_found, paginator.cap), overdue_found > paginator.cap
         keep = params.copy()
         if raw_size and not errors:
             keep["page_size"] = raw_size
