@@ -189,6 +189,8 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
     bulk status change. A malformed filter shows its errors with status 400."""
 
     selector = None
+    # The columns a list's table reads, when it names them (`table_rows`): the others are not read.
+    table_fields: tuple = ()
     sort_fields: tuple = ()  # (param, label)
     bulk_targets: tuple = ()  # (status, label) offered for bulk change
     counts_overdue = False
@@ -197,6 +199,8 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
         # Links (pages, sorting, export) carry the sealed keyword; the FilterSet gets it in clear.
         params, filters, search_context = filter_params(request)
         filterset, rows = type(self).selector(user=request.user, filters=filters)
+        if self.table_fields:
+            rows = rows.only(*self.table_fields)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size, raw_size = requested_page_size(request, errors)
         counts_overdue = self.counts_overdue and not errors
