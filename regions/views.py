@@ -123,7 +123,10 @@ def region_picker_context(user, selected: str, *, name: str = "region") -> dict:
             {
                 "level": level,
                 "label": Level(level).label,
-                "options": list(options.values("code", "name")),
+                "options": [
+                    {"code": code, "name": name, "selected": code == current}
+                    for code, name in options.values_list("code", "name")
+                ],
                 "current": current,
                 "parent_code": parent_code or "",
             }

@@ -78,7 +78,7 @@ class LivelihoodAppealListView(AppealMixin, LedgerListView):
             region, township = regions[appeal.region_id]
             table.append(
                 {
-                    "pk": appeal.pk,
+                    "pk": str(appeal.pk),  # as text: the number shows the same (no grouping), not localised per use
                     "late": LivelihoodAppealQuerySet.is_overdue(appeal, today),
                     "select_label": select_label % {"title": appeal.title},
                     "registered_on": appeal.registered_on.isoformat(),
