@@ -1,11 +1,13 @@
 """Filters shared by every FilterSet."""
 
+import copy
 import datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
+from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -101,3 +103,54 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             return qs
         tie = "-id" if ordering[0].startswith("-") else "id"
         return qs.order_by(*ordering, tie)
+
+
+class FixedFiltersMixin:
+    """A FilterSet whose filters are fixed declarations: each labelled, none making its form field
+    from the request or a queryset (no model choice, no "all values" filter). For such a
+    FilterSet django-filter's per-request work is the same every time: it deep-copies every
+    declared filter (choices and all) and builds a new form class, fields and all, for each
+    instance (0.6 ms of a ledger list page). Here each instance gets shallow copies of the
+    declared filters (each with its own `parent`, `model` and method binding), and the form class
+    is built once per FilterSet class; the form itself, its validation and the filtering are per
+    request as before. A FilterSet with any other filter keeps django-filter's way."""
+
+    @classmethod
+    def has_fixed_filters(cls) -> bool:
+        fixed = cls.__dict__.get("_fixed_filters")
+        if fixed is None:
+            fixed = all(
+                type(f).field is django_filters.Filter.field and f._label is not None for f in cls.base_filters.values()
+            )
+            cls._fixed_filters = fixed
+        return fixed
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if not self.has_fixed_filters():
+            super().__init__(data, queryset, request=request, prefix=prefix)
+            return
+        # django-filter's BaseFilterSet.__init__, the filters copied rather than deep-copied.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, declared in self.base_filters.items():
+            filter_ = copy.copy(declared)
+            if filter_.method is not None:
+                filter_.method = filter_.method  # a FilterMethod of its own, bound to this copy
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
+
+    def get_form_class(self):
+        if not self.has_fixed_filters():
+            return super().get_form_class()
+        form_class = type(self).__dict__.get("_fixed_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._fixed_form_class = form_class
+        return form_class

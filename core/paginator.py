@@ -11,7 +11,9 @@ asks the user to narrow the filter; a page number past the cap is out of range.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Paginator
+from django.db import connections
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -30,12 +32,35 @@ def bounded_count(queryset, cap: int | None = None) -> int:
     return queryset.order_by().values("pk")[: cap + 1].count()
 
 
-class BoundedPaginator(Paginator):
-    """A Paginator that counts up to `cap` rows; `truncated` when more match."""
+def bounded_counts(*querysets, cap: int | None = None) -> list[int]:
+    """`bounded_count` of each queryset (of one database), in one statement:
+    `SELECT (SELECT COUNT(*) FROM (… LIMIT cap + 1)), (SELECT COUNT(*) FROM (…))`: the same
+    subqueries, planned each on its own, in one round trip (a list page's rows and its overdue ones)."""
+    cap = count_cap() if cap is None else cap
+    columns, params = [], []
+    for queryset in querysets:
+        limited = queryset.order_by().values("pk")[: cap + 1]
+        try:
+            sql, sql_params = limited.query.get_compiler(limited.db).as_sql()
+        except EmptyResultSet:  # .none(): nothing to ask the database
+            columns.append("0")
+            continue
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) subquery)")
+        params.extend(sql_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        return list(cursor.fetchone())
 
-    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+
+class BoundedPaginator(Paginator):
+    """A Paginator that counts up to `cap` rows; `truncated` when more match. `found`, when given,
+    is the count already made (`bounded_count` with the same cap)."""
+
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, found: int | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.cap = count_cap() if cap is None else cap
+        if found is not None:
+            self.found = found
 
     @cached_property
     def found(self) -> int:
@@ -71,10 +96,11 @@ class BoundedPaginator(Paginator):
             raise EmptyPage(_("请使用 1 到总页数之间的整数。"))
 
 
-def paginate(request, queryset, per_page: int):
+def paginate(request, queryset, per_page: int, *, found: int | None = None):
     """A page of `queryset` for a list page (`?page=`): a page number that is not a positive integer
-    or is past the end is 404 with a message; past the cap, pages end at the cap."""
-    paginator = BoundedPaginator(queryset, per_page)
+    or is past the end is 404 with a message; past the cap, pages end at the cap. `found`: the rows
+    counted already (`bounded_counts`)."""
+    paginator = BoundedPaginator(queryset, per_page, found=found)
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)

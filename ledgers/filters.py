@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt, encrypt, keyed_hashes
-from core.filters import DateRangeForm, StableOrderingFilter, StrictBooleanFilter
+from core.filters import DateRangeForm, FixedFiltersMixin, StableOrderingFilter, StrictBooleanFilter
 from core.validators import mask_personal_numbers, normalize_id_number
 from ledgers.choices import (
     AppealCategory,
@@ -113,7 +113,7 @@ class SearchFilterSet(django_filters.FilterSet):
         return reduce(operator.or_, (Q(**{f"{field}__icontains": value}) for field in self.search_fields))
 
 
-class LedgerEntryFilterSet(SearchFilterSet):
+class LedgerEntryFilterSet(FixedFiltersMixin, SearchFilterSet):
     """What every ledger's list filters on: the village (subtree) and the registration date range,
     checked together by LedgerFilterForm. Abstract: each ledger names its model, and lists its
     filters in `Meta.fields` in the order the page and the API show them."""

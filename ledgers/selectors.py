@@ -42,10 +42,11 @@ from ledgers.models import (
     VillageProfile,
 )
 from ledgers.querysets import LivelihoodAppealQuerySet, StabilityMatterQuerySet
+from regions.models import Region
 from regions.scoping import restrict
 
 
-def _list(model, filterset_class, *, user, filters, prefetch=()):
+def _list(model, filterset_class, *, user, filters, prefetch=(), row_regions=True):
     # A region filter narrows the scope itself (one prefix condition, not the scope's and the
     # filter's both); the FilterSet still validates it, and does not apply it again.
     within = within_of(filters)
@@ -54,9 +55,11 @@ def _list(model, filterset_class, *, user, filters, prefetch=()):
     filterset = filterset_class(filters if filters is not None else {}, queryset=queryset, request=_Requester(user))
     filterset.within = within
     rows = filterset.qs if filterset.is_valid() else queryset.none()
-    # The regions of the page's rows are fetched afterwards (two small queries), not joined:
-    # a join before ORDER BY ... LIMIT would join every matching row of a county, not 20.
-    return filterset, rows.prefetch_related(*_REGION, *prefetch)
+    # The regions of the page's rows are fetched afterwards (one small query: the villages joined
+    # to their townships), not joined to the rows: a join before ORDER BY ... LIMIT would join
+    # every matching row of a county, not 20.
+    # A page that shows only the regions' names reads them with `row_region_names` instead.
+    return filterset, rows.prefetch_related(*((_row_regions(),) if row_regions else ()), *prefetch)
 
 
 class _Requester:
@@ -83,9 +86,27 @@ def _get(queryset, *, user, pk, label):
 _REGION = ("region", "region__parent")
 
 
+def _row_regions() -> Prefetch:
+    """The villages of a list's rows and their townships, in one query (the `_REGION` of a list)."""
+    return Prefetch("region", queryset=Region.objects.select_related("parent"))
+
+
+def row_region_names(rows) -> dict[str, tuple[str, str]]:
+    """The names of the villages of rows already read through the scope, and of their townships:
+    {code: (village, township or "")}, in one small query (the names `_row_regions` gives as
+    objects, without making a model instance of each village and township)."""
+    codes = {row.region_id for row in rows}
+    if not codes:
+        return {}
+    names = Region.objects.filter(code__in=codes).values_list("code", "name", "parent__name")
+    return {code: (name, township or "") for code, name, township in names}
+
+
 # --- 民生诉求 ----------------------------------------------------------------------------------
-def appeal_list(*, user, filters=None):
-    return _list(LivelihoodAppeal, LivelihoodAppealFilterSet, user=user, filters=filters)
+def appeal_list(*, user, filters=None, row_regions=True):
+    """`row_regions=False`: the rows without their regions (the list page reads their names with
+    `row_region_names`)."""
+    return _list(LivelihoodAppeal, LivelihoodAppealFilterSet, user=user, filters=filters, row_regions=row_regions)
 
 
 def appeal_get(*, user, pk) -> LivelihoodAppeal:

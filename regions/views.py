@@ -99,7 +99,10 @@ def region_picker_context(user, selected: str, *, name: str = "region") -> dict:
     roots = scope_roots(user=user)
     visible = restrict(Region.objects.all(), user)
     selected = selected if selected.isdigit() else ""
-    chosen = visible.filter(code=selected).first() if selected else None
+    # One of the user's scope roots (the usual choice: their own region) was read with their posts.
+    chosen = next((root for root in roots if root.code == selected), None) if selected else None
+    if selected and chosen is None:
+        chosen = visible.filter(code=selected).first()
     levels = []
     if len(roots) == 1 and roots[0].level < Level.VILLAGE:
         root = roots[0]
@@ -120,7 +123,10 @@ def region_picker_context(user, selected: str, *, name: str = "region") -> dict:
             {
                 "level": level,
                 "label": Level(level).label,
-                "options": list(options.values("code", "name")),
+                "options": [
+                    {"code": code, "name": name, "selected": code == current}
+                    for code, name in options.values_list("code", "name")
+                ],
                 "current": current,
                 "parent_code": parent_code or "",
             }

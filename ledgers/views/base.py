@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
-from core.paginator import bounded_count, paginate
+from core.paginator import bounded_counts, paginate
 from core.validators import mask_personal_numbers
 from ledgers.filters import seal_search, unseal_search
 from ledgers.selectors import entry_history
@@ -130,6 +130,13 @@ class ModelViewMixin(LoginRequiredMixin, ScopedViewMixin):
     def url(self, action, *args):
         return reverse(f"{self.app_label}:{self.url_prefix}_{action}", args=args)
 
+    def pk_url(self, action):
+        """`url(action, pk)` for many records at once: the URL is reversed once, with a marker
+        for the key, and each record's link is that with its key put in (a list page's rows)."""
+        marker = "9" * 18  # matches <int:pk>; no other part of a URL holds it
+        before, after = self.url(action, int(marker)).rsplit(marker, 1)
+        return lambda pk: f"{before}{pk}{after}"
+
     def perm(self, action):
         return f"{self.app_label}.{action}_{self.model._meta.model_name}"
 
@@ -182,6 +189,8 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
     bulk status change. A malformed filter shows its errors with status 400."""
 
     selector = None
+    # The columns a list's table reads, when it names them (`table_rows`): the others are not read.
+    table_fields: tuple = ()
     sort_fields: tuple = ()  # (param, label)
     bulk_targets: tuple = ()  # (status, label) offered for bulk change
     counts_overdue = False
@@ -190,25 +199,35 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
         # Links (pages, sorting, export) carry the sealed keyword; the FilterSet gets it in clear.
         params, filters, search_context = filter_params(request)
         filterset, rows = type(self).selector(user=request.user, filters=filters)
+        if self.table_fields:
+            rows = rows.only(*self.table_fields)
         errors = [] if filterset.is_valid() else labelled_errors(filterset.form)
         page_size, raw_size = requested_page_size(request, errors)
-        page_obj = paginate(request, rows, page_size)
+        counts_overdue = self.counts_overdue and not errors
+        # Already narrowed to overdue rows: the paginator's count is the overdue count (one COUNT
+        # less); otherwise the rows and the overdue ones among them are counted in one statement.
+        # Both up to the cap: "超过 10,000 条已逾期".
+        only_overdue = counts_overdue and filterset.form.cleaned_data.get("overdue") is True
+        found = overdue_found = None
+        if counts_overdue and not only_overdue:
+            found, overdue_found = bounded_counts(rows, rows.overdue())
+        page_obj = paginate(request, rows, page_size, found=found)
         overdue_count, overdue_truncated = 0, False
-        if self.counts_overdue and not errors:
-            # Already narrowed to overdue rows: the paginator has counted them (one COUNT less).
-            # Counted up to the cap like the rows: "超过 10,000 条已逾期".
+        if counts_overdue:
             paginator = page_obj.paginator
-            only_overdue = filterset.form.cleaned_data.get("overdue") is True
-            found = paginator.found if only_overdue else bounded_count(rows.overdue(), paginator.cap)
-            overdue_count, overdue_truncated = min(found, paginator.cap), found > paginator.cap
+            if only_overdue:
+                overdue_found = paginator.found
+            overdue_count, overdue_truncated = min(overdue_found, paginator.cap), overdue_found > paginator.cap
         keep = params.copy()
         if raw_size and not errors:
             keep["page_size"] = raw_size
+        page_rows = list(page_obj.object_list)
         context = self.get_context_data(
             filterset=filterset,
             filter_errors=errors,
             page_obj=page_obj,
-            rows=list(page_obj.object_list),
+            rows=page_rows,
+            table_rows=self.table_rows(page_rows),
             overdue_count=overdue_count,
             overdue_truncated=overdue_truncated,
             querystring=keep.urlencode(),
@@ -228,6 +247,12 @@ class LedgerListView(SealedSearchMixin, LedgerViewMixin, TemplateView):
             **region_picker_context(request.user, params.get("region", ""), name="region"),
         )
         return self.render_to_response(context, status=400 if errors else 200)
+
+    def table_rows(self, rows: list) -> list:
+        """The page's rows as its table shows them. A list whose template loops over `rows` (the
+        records) itself leaves this empty; one that has its cells worked out here, once per row,
+        rather than through includes, filters and {% url %} per cell, returns them."""
+        return []
 
 
 class LedgerDetailView(LedgerViewMixin, TemplateView):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from core.paginator import BoundedPaginator, bounded_count
+from core.paginator import BoundedPaginator, bounded_count, bounded_counts
 from ledgers.models import LivelihoodAppeal
 from tests.ledgers.test_views import TODAY, make_appeal, make_household, make_matter
 
@@ -103,6 +103,18 @@ def test_bounded_count_reads_at_most_cap_plus_one_rows(users, tree):
         bounded_count(rows, 5)
     assert len(captured) == 1
     assert "LIMIT 6" in captured[0]["sql"]
+
+
+def test_bounded_counts_count_several_querysets_in_one_statement(users, tree):
+    make_many(make_appeal, users.superuser, [tree.village], 7)
+    rows = LivelihoodAppeal.objects.all()
+    first_three = rows.filter(pk__lte=rows.order_by("pk")[2].pk)
+    with CaptureQueriesContext(connection) as captured:
+        counts = bounded_counts(rows, rows.filter(title="无此标题"), rows.none(), first_three, cap=5)
+    assert counts == [6, 0, 0, 3]
+    assert len(captured) == 1
+    assert captured[0]["sql"].count("LIMIT 6") == 3
+    assert bounded_counts(rows, cap=7) == [bounded_count(rows, 7)] == [7]
 
 
 def test_bounded_paginator_on_a_list():

@@ -299,3 +299,34 @@ def test_descending_sort_choices_are_labelled_in_the_page_language():
     assert str(descending(AuditEventFilterSet, "-at")).endswith("（降序）")
     with translation.override("en"):
         assert str(descending(LivelihoodAppealFilterSet, "-registered_on")) == "Registration date (descending)"
+
+
+def test_ledger_filtersets_share_their_form_class_but_not_their_filters(users, appeals):
+    from django.utils import translation
+
+    # given two FilterSets of one ledger, with different data and different requesting users
+    class Requester:
+        def __init__(self, user):
+            self.user = user
+
+    mine = LivelihoodAppealFilterSet(
+        qd("mine=true"), LivelihoodAppeal.objects.all(), request=Requester(users.superuser)
+    )
+    theirs = LivelihoodAppealFilterSet(
+        qd("mine=true"), LivelihoodAppeal.objects.all(), request=Requester(users.township_staff)
+    )
+    # then the form class is built once for the ledger (its filters are fixed declarations) ...
+    assert LivelihoodAppealFilterSet.has_fixed_filters()
+    assert type(mine.form) is type(theirs.form)
+    assert mine.form.fields["status"] is not theirs.form.fields["status"]
+    # ... while each has filters of its own, a method filter calling its own FilterSet
+    assert mine.filters["mine"] is not theirs.filters["mine"]
+    assert mine.filters["mine"].parent is mine and theirs.filters["mine"].parent is theirs
+    assert {a.created_by for a in mine.qs} <= {users.superuser}
+    assert theirs.qs.count() == 0
+    # and the labels and errors still follow the language of each request
+    with translation.override("en"):
+        bad = LivelihoodAppealFilterSet(qd("overdue=maybe"), LivelihoodAppeal.objects.all())
+        assert bad.is_valid() is False
+        assert str(bad.form.fields["overdue"].label) == "Overdue"
+    assert str(LivelihoodAppealFilterSet(qd(""), None).form.fields["overdue"].label) == "已逾期"
