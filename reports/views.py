@@ -24,6 +24,7 @@ from audit.choices import Action
 from audit.services import audit_record
 from core.dbrouter import replica_reads
 from core.exceptions import ServiceError
+from core.links import pk_url_maker
 from regions.choices import Level
 from regions.scoping import ScopedViewMixin, can_at_region, scope_prefixes
 from reports import selectors
@@ -50,15 +51,12 @@ def record_url(name: str, pk=None, *, query: str = "") -> str | None:
 
 
 def detail_url_maker(name: str):
-    """pk -> the detail page's URL (None where those pages are not installed), reversing the
-    pattern once for a list of rows rather than once per row."""
-    sample = record_url(name, 0)
-    if sample is None:
+    """pk -> the detail page's URL, reversed once for a list of rows (core.links); None where the
+    ledger pages are not installed in this deployment."""
+    try:
+        return pk_url_maker(name)
+    except NoReverseMatch:
         return lambda pk: None
-    head, zero, tail = sample.rpartition("/0/")
-    if not zero:  # a pattern without the pk as a path segment: reverse per row
-        return lambda pk: record_url(name, pk)
-    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def days_late(today, due) -> str:

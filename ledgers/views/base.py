@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ConcurrentEditError, ServiceError
+from core.links import pk_url_maker
 from core.paginator import bounded_counts, paginate
 from core.validators import mask_personal_numbers
 from ledgers.filters import seal_search, unseal_search
@@ -131,11 +132,8 @@ class ModelViewMixin(LoginRequiredMixin, ScopedViewMixin):
         return reverse(f"{self.app_label}:{self.url_prefix}_{action}", args=args)
 
     def pk_url(self, action):
-        """`url(action, pk)` for many records at once: the URL is reversed once, with a marker
-        for the key, and each record's link is that with its key put in (a list page's rows)."""
-        marker = "9" * 18  # matches <int:pk>; no other part of a URL holds it
-        before, after = self.url(action, int(marker)).rsplit(marker, 1)
-        return lambda pk: f"{before}{pk}{after}"
+        """`url(action, pk)` for many records at once (a list page's rows): core.links."""
+        return pk_url_maker(f"{self.app_label}:{self.url_prefix}_{action}")
 
     def perm(self, action):
         return f"{self.app_label}.{action}_{self.model._meta.model_name}"
