@@ -28,18 +28,22 @@ def count_cap() -> int:
 
 def bounded_count(queryset, cap: int | None = None) -> int:
     """The number of rows of `queryset`, but at most `cap + 1` (more than cap means "over cap")."""
+    return _up_to_cap(queryset, cap).count()
+
+
+def _up_to_cap(queryset, cap: int | None):
+    """The keys of `queryset`'s first `cap + 1` rows, unordered: what a bounded count counts."""
     cap = count_cap() if cap is None else cap
-    return queryset.order_by().values("pk")[: cap + 1].count()
+    return queryset.order_by().values("pk")[: cap + 1]
 
 
 def bounded_counts(*querysets, cap: int | None = None) -> list[int]:
     """`bounded_count` of each queryset (of one database), in one statement:
     `SELECT (SELECT COUNT(*) FROM (… LIMIT cap + 1)), (SELECT COUNT(*) FROM (…))`: the same
     subqueries, planned each on its own, in one round trip (a list page's rows and its overdue ones)."""
-    cap = count_cap() if cap is None else cap
     columns, params = [], []
     for queryset in querysets:
-        limited = queryset.order_by().values("pk")[: cap + 1]
+        limited = _up_to_cap(queryset, cap)
         try:
             sql, sql_params = limited.query.get_compiler(limited.db).as_sql()
         except EmptyResultSet:  # .none(): nothing to ask the database
