@@ -207,36 +207,33 @@ def with_region_names(items: list) -> list:
     return items
 
 
-def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT, named: bool = True) -> list[LivelihoodAppeal]:
-    """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope.
+def overdue_appeals(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[LivelihoodAppeal]:
+    """The region's longest-overdue open appeals (top `limit`), through the appeal's own scope;
+    `dashboard_overdue` names their villages.
 
     One ordered, limited scan at every level: a partial index on the open appeals' (promised_date,
     id) serves the province and the prefectures (the first ten under the region's prefix), the one
-    on (region, promised_date) a county or township. `named=False` leaves `region_name` to the
-    caller (the dashboard names both overdue lists in one query)."""
+    on (region, promised_date) a county or township."""
     queryset = restrict(LivelihoodAppeal.objects.overdue(), user, within=region.code)
     # Only what the list shows (no decrypting of contact fields), and no join to the regions:
     # with stale statistics PostgreSQL hashed all 37k regions for it (25 ms for a township).
-    found = list(
-        queryset.only("id", "title", "status", "promised_date", "region_id").order_by("promised_date", "id")[:limit]
-    )
-    return with_region_names(found) if named else found
+    fields = ("id", "title", "status", "promised_date", "region_id")
+    return list(queryset.only(*fields).order_by("promised_date", "id")[:limit])
 
 
-def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT, named: bool = True) -> list[StabilityMatter]:
+def overdue_matters(*, user, region: Region, limit: int = OVERDUE_LIMIT) -> list[StabilityMatter]:
     """The region's longest-overdue open stability matters (past their own deadline; top `limit`),
     through the matter's own scope. Matters are far fewer than appeals (a partial index on open
     matters by region and deadline serves it): one query at every level."""
     queryset = restrict(StabilityMatter.objects.overdue(), user, within=region.code)
     fields = ("id", "title", "status", "risk_level", "deadline", "region_id")
-    found = list(queryset.only(*fields).order_by("deadline", "id")[:limit])
-    return with_region_names(found) if named else found
+    return list(queryset.only(*fields).order_by("deadline", "id")[:limit])
 
 
 def dashboard_overdue(*, user, region: Region) -> tuple[list[LivelihoodAppeal], list[StabilityMatter]]:
-    """A dashboard's two overdue lists, their villages named in one query."""
-    appeals = overdue_appeals(user=user, region=region, named=False)
-    matters = overdue_matters(user=user, region=region, named=False)
+    """A dashboard's two overdue lists, their villages named (`region_name`) in one query."""
+    appeals = overdue_appeals(user=user, region=region)
+    matters = overdue_matters(user=user, region=region)
     with_region_names([*appeals, *matters])
     return appeals, matters
 
