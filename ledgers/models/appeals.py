@@ -62,7 +62,12 @@ class LivelihoodAppeal(LedgerEntry):
         indexes = [
             models.Index(fields=["region", "status", "category"], name="appeal_region_status_cat"),
             models.Index(fields=["status", "promised_date"], name="appeal_status_promised"),
-            models.Index(fields=["-registered_on", "-id"], name="appeal_registered_desc"),
+            # The list's default order. It carries the village and the voided mark, so a page past the
+            # first finds its keys in the index alone (core.paginator.page_rows), filter included;
+            # SQLite makes it without the INCLUDE columns.
+            models.Index(
+                fields=["-registered_on", "-id"], include=["region", "voided_at"], name="appeal_registered_cover"
+            ),
             # The list page's overdue count (region prefix, open, promised_date < today): an
             # index-only scan of the open appeals instead of a heap scan of all of them.
             models.Index(

@@ -3,13 +3,14 @@ up to the cap only, and ask the user to narrow the filter; the overdue count is 
 way. Below the cap the counts are exact."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from core.paginator import BoundedPaginator, bounded_count, bounded_counts
+from core.paginator import BoundedPaginator, bounded_count, bounded_counts, page_rows
 from ledgers.models import LivelihoodAppeal
 from tests.ledgers.test_views import TODAY, make_appeal, make_household, make_matter
 
@@ -122,6 +123,53 @@ def test_bounded_paginator_on_a_list():
     assert (paginator.found, paginator.count, paginator.truncated, paginator.num_pages) == (31, 30, True, 2)
     exact = BoundedPaginator(list(range(25)), 20, cap=30)
     assert (exact.found, exact.count, exact.truncated, exact.num_pages) == (25, 25, False, 2)
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [("-registered_on", "-id"), ("category", "id"), ("-funds_spent_fen", "-id"), ("region_id", "status", "id")],
+)
+def test_pages_past_the_first_are_the_rows_plain_slicing_gives(users, tree, ordering):
+    # given 23 appeals in two villages, with repeated dates, categories and amounts (ties broken by id)
+    for index in range(23):
+        make_appeal(
+            users.superuser,
+            [tree.village, tree.village2][index % 2],
+            registered_on=TODAY - datetime.timedelta(days=index % 4),
+            category=["roads", "drinking_water", "housing"][index % 3],
+            funds_spent_fen=(index % 5) * 100,
+        )
+    rows = LivelihoodAppeal.objects.filter(voided_at__isnull=True).order_by(*ordering)
+    expected = [appeal.pk for appeal in rows.all()]  # (rows itself stays unevaluated)
+    # when every page of 5 is read, and a page ending at the last row
+    for bottom in range(0, 25, 5):
+        with CaptureQueriesContext(connection) as captured:
+            page = [appeal.pk for appeal in page_rows(rows, bottom, bottom + 5)]
+        # then each is the same rows, in the same order, as slicing the whole list
+        assert page == expected[bottom : bottom + 5]
+        assert len(captured) == 1
+        # past the first page the keys are found first (an IN over the ordered, limited keys)
+        assert (" IN (SELECT " in captured[0]["sql"]) == (bottom > 0)
+    assert [a.pk for a in page_rows(rows, 20, 23)] == expected[20:23]
+    # a list, a distinct queryset and an unordered one are sliced as Django does
+    assert page_rows(list(range(10)), 5, 8) == [5, 6, 7]
+    distinct = rows.distinct()
+    assert [a.pk for a in page_rows(distinct, 5, 10)] == expected[5:10]
+    assert " IN (SELECT " not in str(page_rows(distinct, 5, 10).query)
+    assert " IN (SELECT " not in str(page_rows(rows.order_by(), 5, 10).query)
+
+
+def test_list_pages_past_the_first_show_the_same_rows_as_before(client_for, users, tree):
+    # given 45 appeals and the list's own pages of 20
+    make_many(make_appeal, users.superuser, [tree.village, tree.village2], 45)
+    expected = list(LivelihoodAppeal.objects.order_by("-registered_on", "-id").values_list("pk", flat=True))
+    c = client_for(users.township_staff)
+    shown = []
+    for number in (1, 2, 3):
+        page = c.get(reverse("ledgers:livelihoodappeal_list"), {"page": str(number)}).content.decode()
+        shown += [int(pk) for pk in re.findall(r'data-testid="row-(\d+)"', page)]
+    # then the three pages are the 45 rows in the list's order, each once
+    assert shown == expected
 
 
 # --- API ------------------------------------------------------------------------------------------
