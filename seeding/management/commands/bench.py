@@ -1060,6 +1060,7 @@ class Command(BaseCommand):
             if only:
                 targets = [t for t in targets if t[0].startswith("bare") or any(w in t[0] for w in only)]
             results = []
+            floor = None
             for name, clients, action in targets:
                 # one warm-up request per worker's worth, not measured
                 for client in clients[: workers * 2]:
@@ -1071,12 +1072,16 @@ class Command(BaseCommand):
                 result = loadclient.run(name, clients, action, duration=duration, think=1.0)
                 after = load1()
                 results.append((result, before, after))
+                if name.startswith("sign-in"):
+                    floor = self.sign_in_floor(clients[0], action)
                 self.say(
                     f"{name}: {result.throughput:.1f} req/s, p50 {result.median or 0:.0f} ms, "
                     f"p95 {result.percentile(0.95) or 0:.0f} ms, p99 {result.percentile(0.99) or 0:.0f} ms, "
                     f"errors {result.errors} of {result.requests} {dict(result.statuses)} (load {before}→{after})"
                 )
             self._server_report(results)
+            if floor is not None:
+                self._floor_report(floor, results)
         finally:
             try:
                 os.killpg(server.pid, signal.SIGTERM)
@@ -1089,6 +1094,54 @@ class Command(BaseCommand):
                     "DELETE FROM django_session WHERE session_key = ANY(%s)",
                     [[k for ks in keys.values() for k in ks]],
                 )
+
+    def sign_in_floor(self, client, action) -> dict:
+        """What one sign-in costs with nothing else running: one user signing in back to back for
+        10 s (no think time, so never more than one request at the server), and the password check
+        alone, in this process, at the production hasher's parameters. Under load a sign-in cannot
+        be faster than this floor."""
+        from django.contrib.auth.hashers import get_hasher, make_password
+
+        from seeding.benchmarks import loadclient
+
+        time.sleep(2)  # the 50 users' last requests drain
+        before = load1()
+        alone = loadclient.run("sign-in, one user alone", [client], action, duration=10, think=0.0, stagger=0.0)
+        hasher = get_hasher("default")  # production's first hasher (accounts.hashers): Argon2id
+        encoded = make_password("bench-" + secrets.token_urlsafe(12), hasher=hasher.algorithm)
+        checks = []
+        for _ in range(30):
+            t0 = time.process_time()
+            hasher.verify("not the password", encoded)
+            checks.append((time.process_time() - t0) * 1000)
+        floor = {
+            "p50_ms": round(alone.median or 0, 1),
+            "p95_ms": round(alone.percentile(0.95) or 0, 1),
+            "requests": alone.requests,
+            "errors": alone.errors,
+            "hash_cpu_ms": round(statistics.median(checks), 1),
+            "hasher": hasher.algorithm,
+            "load": f"{before}→{load1()}",
+        }
+        self.say(
+            f"sign-in floor (one user alone): p50 {floor['p50_ms']} ms, p95 {floor['p95_ms']} ms over "
+            f"{alone.requests} sign-ins; the password check alone {floor['hash_cpu_ms']} ms of CPU ({hasher.algorithm})"
+        )
+        return floor
+
+    def _floor_report(self, floor: dict, results) -> None:
+        bare = [r for r, _b, _a in results if r.name.startswith("bare")]
+        target = round(3 * min((r.percentile(0.95) or 0) for r in bare), 1) if bare else None
+        note = (
+            f"one user signing in back to back, nothing else running: p95 {floor['p95_ms']} ms over "
+            f"{floor['requests']} sign-ins, errors {floor['errors']}; the {floor['hasher']} check alone "
+            f"{floor['hash_cpu_ms']} ms of CPU; load {floor['load']}"
+        )
+        if target:
+            verdict = "below" if floor["p50_ms"] <= target else "ABOVE"
+            note += f"; the 50-user target (3x bare p95) is {target} ms: the floor is {verdict} it"
+        self.info["sign_in_floor"] = {**floor, "target_ms": target}
+        self.figures.append(Figure("sign-in floor, one user alone, p50", floor["p50_ms"], "ms", note=note))
 
     @staticmethod
     def _wait_for_server(loadclient, port: int, server, timeout: float = 90.0) -> bool:
