@@ -1062,12 +1062,12 @@ class Command(BaseCommand):
             results = []
             floor = None
             for name, clients, action in targets:
-                # one warm-up request per worker's worth, not measured
-                for client in clients[: workers * 2]:
-                    try:
-                        action(client, 0)
-                    except Exception:  # noqa: BLE001 - warm-up only
-                        client.close()
+                # Warm-up, not measured: two clients per worker back to back for 3 s, so that every
+                # worker has served the page (templates compiled, its database connection's caches
+                # filled) before the measured run. A few requests one after another could all land
+                # on the same worker and leave another's first requests inside the figures.
+                loadclient.run(f"{name} (warm-up)", clients[: workers * 2], action, duration=3.0, think=0.0)
+                time.sleep(1.0)
                 before = load1()
                 result = loadclient.run(name, clients, action, duration=duration, think=1.0)
                 after = load1()
