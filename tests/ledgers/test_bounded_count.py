@@ -159,6 +159,33 @@ def test_pages_past_the_first_are_the_rows_plain_slicing_gives(users, tree, orde
     assert " IN (SELECT " not in str(page_rows(rows.order_by(), 5, 10).query)
 
 
+def test_windows_to_many_expression_and_tying_orderings_are_sliced_as_before(users, tree):
+    # given 12 appeals, each with one to three rating invitations
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    from ledgers.models import RatingInvitation
+
+    for index in range(12):
+        appeal = make_appeal(users.superuser, tree.village)
+        for number in range(index % 3 + 1):
+            RatingInvitation.objects.create(
+                appeal=appeal, nonce=f"n{index:02d}{number}", expires_at=appeal.created_at + datetime.timedelta(days=30)
+            )
+    numbered = LivelihoodAppeal.objects.annotate(rn=Window(RowNumber(), order_by=F("id").asc())).order_by("id")
+    by_invitation = LivelihoodAppeal.objects.order_by("rating_invitations__nonce", "id")
+    by_expression = LivelihoodAppeal.objects.order_by(F("promised_date").asc(nulls_last=True), "id")
+    tying = LivelihoodAppeal.objects.order_by("registered_on")
+    for rows in (numbered, by_invitation, by_expression, tying):
+        # when a later page is read, then it is plain slicing: same rows, same size, no key subquery
+        assert " IN (SELECT " not in str(page_rows(rows, 5, 10).query)
+        assert list(page_rows(rows, 5, 10)) == list(rows.all()[5:10])
+    assert [a.rn for a in page_rows(numbered, 5, 10)] == [6, 7, 8, 9, 10]
+    assert len(list(page_rows(by_invitation, 5, 10))) == 5
+    # and a to-one path (the village's name) still finds the keys first
+    assert " IN (SELECT " in str(page_rows(LivelihoodAppeal.objects.order_by("region__name", "id"), 5, 10).query)
+
+
 def test_list_pages_past_the_first_show_the_same_rows_as_before(client_for, users, tree):
     # given 45 appeals and the list's own pages of 20
     make_many(make_appeal, users.superuser, [tree.village, tree.village2], 45)
