@@ -1130,8 +1130,7 @@ class Command(BaseCommand):
         return floor
 
     def _floor_report(self, floor: dict, results) -> None:
-        bare = [r for r, _b, _a in results if r.name.startswith("bare")]
-        target = round(3 * min((r.percentile(0.95) or 0) for r in bare), 1) if bare else None
+        target = self._page_target(results)
         note = (
             f"one user signing in back to back, nothing else running: p95 {floor['p95_ms']} ms over "
             f"{floor['requests']} sign-ins, errors {floor['errors']}; the {floor['hasher']} check alone "
@@ -1158,10 +1157,16 @@ class Command(BaseCommand):
             time.sleep(0.5)
         return False
 
-    def _server_report(self, results) -> None:
+    @staticmethod
+    def _page_target(results) -> float | None:
+        """3x the bare page's p95: the better of its two runs (a load spike during one of them must
+        not loosen the target); None without a bare run."""
         bare = [r for r, _b, _a in results if r.name.startswith("bare")]
-        # the better of the two bare runs: a load spike during one of them must not loosen the target
         bare_p95 = min((r.percentile(0.95) or 0) for r in bare) if bare else None
+        return round(3 * bare_p95, 1) if bare_p95 else None
+
+    def _server_report(self, results) -> None:
+        page_target = self._page_target(results)
         dashboards = [r for r, _b, _a in results if r.name.startswith("dashboard")]
         dashboard_rate = statistics.median(r.throughput for r in dashboards) if dashboards else None
         for result, before, after in results:
@@ -1172,9 +1177,7 @@ class Command(BaseCommand):
             )
             if result.errors:
                 note += f"; answers {dict(result.statuses)}"
-            target = None
-            if bare_p95 and not result.name.startswith("bare"):
-                target = round(3 * bare_p95, 1)
+            target = None if result.name.startswith("bare") else page_target
             self.figures.append(
                 Figure(f"{result.name} p95 (gunicorn, 50 users)", round(p95 or 0, 1), "ms", target, note=note)
             )
