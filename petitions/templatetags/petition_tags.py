@@ -57,9 +57,8 @@ def appeal_petition(appeal, user):
 
     # Most appeals were never transferred: ask that first (one indexed probe), and read the case
     # through the user's scope (which first reads the cases the user owns or is named in) only then.
-    transferred = Petition.objects.filter(livelihood_appeal_id=appeal.pk).exists()
-    case = None
-    if transferred:
-        case = restrict(Petition.objects.filter(livelihood_appeal_id=appeal.pk), user).only("pk", "number").first()
+    cases = Petition.objects.filter(livelihood_appeal_id=appeal.pk)
+    transferred = cases.exists()
+    case = restrict(cases, user).only("pk", "number").first() if transferred else None
     allowed = appeal.voided_at is None and can_at_region(user, "petitions.add_petition", appeal.region_id)
     return {"case": case, "can_transfer": not transferred and allowed}
